@@ -1,0 +1,59 @@
+"""Composition: builds the stages from the config and joins them into one engine.
+
+Constructors do no heavy work: models load lazily (``Assistant.warm_up`` loads them in the
+background and reports progress as events).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from assistant import config as config_module
+from assistant import paths
+from assistant.config import Config
+from assistant.conversation import ConversationEngine
+from assistant.events import Error, EventBus, ModelLoaded, ModelLoading
+from assistant.llm.base import LanguageModel
+from assistant.llm.factory import build_llm
+from assistant.memory.store import MemoryStore
+from assistant.model_store import ModelStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Assistant:
+    config: Config
+    bus: EventBus
+    store: MemoryStore
+    models: ModelStore
+    llm: LanguageModel
+    engine: ConversationEngine
+
+    def warm_up(self) -> None:
+        """Load the models now (call from a worker thread); progress arrives as events."""
+        self.bus.emit(ModelLoading("llm", self.llm.name))
+        started = time.perf_counter()
+        try:
+            self.llm.load()
+        except Exception as err:
+            self.bus.emit(Error("llm", str(err)))
+            return
+        self.bus.emit(ModelLoaded("llm", self.llm.name, time.perf_counter() - started))
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build(config: Config | None = None, bus: EventBus | None = None) -> Assistant:
+    config = config or config_module.load()
+    bus = bus or EventBus()
+    store = MemoryStore(paths.database_file())
+    if config.memory.retention_days:
+        store.delete_older_than(config.memory.retention_days)
+    models = ModelStore()
+    llm = build_llm(config, models)
+    engine = ConversationEngine(store=store, llm=llm, config=config, bus=bus)
+    return Assistant(config, bus, store, models, llm, engine)

@@ -1,0 +1,284 @@
+"""Settings: one dataclass per section, a commented TOML file, environment overrides.
+
+Each field carries its help text and its allowed values in ``metadata``; the commented default
+file, the validation messages and ``assistant config show`` all come from that one place.
+
+Environment overrides: ``ASSISTANT_<SECTION>_<KEY>`` (e.g. ``ASSISTANT_LLM_TEMPERATURE=0.2``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant import paths
+from assistant.errors import ConfigError
+
+
+def opt(default: Any, help: str, choices: tuple[Any, ...] | None = None,
+        lo: float | None = None, hi: float | None = None) -> Any:
+    """A config field with its help text and allowed values."""
+    meta = {"help": help, "choices": choices, "lo": lo, "hi": hi}
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class AssistantSection:
+    name: str = opt("Aria", "The assistant's name, used in its persona.")
+    persona: str = opt(
+        "You are {name}, a friendly, concise voice assistant running entirely offline on the "
+        "user's desktop. Answer in one to three short sentences unless asked for more.",
+        "System prompt persona; {name} is replaced by the name.",
+    )
+    language: str = opt("en", "Language of conversation (ISO 639-1 code).")
+
+
+@dataclass
+class LLMSection:
+    backend: str = opt("auto", "Language model backend: auto = CUDA torch if a GPU exists, "
+                       "else the ONNX export if prepared, else torch on the CPU.",
+                       choices=("auto", "torch", "onnx", "fake"))
+    model: str = opt("smollm2-135m-instruct", "A model name from `assistant models`, or a path "
+                     "to a local Hugging Face model folder or a .gguf file.")
+    device: str = opt("auto", "auto picks CUDA when present, else the CPU.",
+                      choices=("auto", "cpu", "cuda"))
+    temperature: float = opt(0.3, "Sampling temperature; 0 = greedy.", lo=0.0, hi=2.0)
+    top_k: int = opt(40, "Sample from the k most likely tokens (0 = off).", lo=0, hi=1000)
+    top_p: float = opt(0.9, "Nucleus sampling threshold.", lo=0.0, hi=1.0)
+    repetition_penalty: float = opt(1.2, "Penalty for repeating tokens (1 = off).", lo=1.0, hi=2.0)
+    max_new_tokens: int = opt(160, "Longest reply, in tokens.", lo=1, hi=4096)
+    context_tokens: int = opt(1536, "Token budget of the prompt (system prompt + history).",
+                              lo=128, hi=32768)
+    threads: int = opt(0, "CPU threads for the model (0 = number of cores).", lo=0, hi=256)
+
+
+@dataclass
+class MemorySection:
+    retention_days: int = opt(0, "Delete conversations older than this many days (0 = keep).",
+                              lo=0, hi=36500)
+
+
+@dataclass
+class LoggingSection:
+    level: str = opt("info", "Log level of the rotating log file in the data directory.",
+                     choices=("debug", "info", "warning", "error"))
+    log_message_text: bool = opt(False, "Write message text into the log (debugging only).")
+
+
+@dataclass
+class AudioSection:
+    input_device: str = opt("", "Microphone: a name (or part of it) or an index from "
+                            "`assistant devices`; empty = the system default.")
+    output_device: str = opt("", "Speaker, chosen like input_device.")
+    end_of_turn_silence_ms: int = opt(700, "Silence that ends the user's turn, in ms.",
+                                      lo=200, hi=3000)
+    barge_in: bool = opt(True, "Let the user interrupt a spoken reply by talking.")
+
+
+@dataclass
+class ASRSection:
+    backend: str = opt("auto", "Speech recognition backend.",
+                       choices=("auto", "openai-whisper", "faster-whisper", "fake"))
+    model: str = opt("whisper-tiny-en", "Whisper model name from `assistant models` "
+                     "(whisper-base for other languages), or a local path.")
+    language: str = opt("en", "Spoken language (ISO 639-1), or auto to detect it.")
+
+
+@dataclass
+class TTSSection:
+    backend: str = opt("auto", "Voice: auto = the neural voice if present, else espeak.",
+                       choices=("auto", "piper", "pyttsx3", "espeak", "none"))
+    voice: str = opt("", "Voice name or id (see `assistant say --list-voices`); empty = default.")
+    rate: float = opt(1.0, "Speaking rate, 1 = normal.", lo=0.5, hi=2.0)
+    volume: float = opt(1.0, "Volume from 0 to 1.", lo=0.0, hi=1.0)
+    muted: bool = opt(False, "Show replies without speaking them.")
+
+
+@dataclass
+class UISection:
+    theme: str = opt("system", "Window theme.", choices=("system", "light", "dark"))
+    hotkey: str = opt("<ctrl>+<alt>+<space>", "Global hotkey that opens the query popup.")
+    mic_mode: str = opt("toggle", "Mic button: click to toggle, or hold to talk.",
+                        choices=("toggle", "hold"))
+    close_to_tray: bool = opt(True, "Closing the window keeps the assistant in the tray.")
+    start_minimised: bool = opt(False, "Start hidden in the tray.")
+
+
+SECTIONS: dict[str, type] = {
+    "assistant": AssistantSection,
+    "llm": LLMSection,
+    "asr": ASRSection,
+    "tts": TTSSection,
+    "audio": AudioSection,
+    "ui": UISection,
+    "memory": MemorySection,
+    "logging": LoggingSection,
+}
+
+
+@dataclass
+class Config:
+    assistant: AssistantSection = field(default_factory=AssistantSection)
+    llm: LLMSection = field(default_factory=LLMSection)
+    asr: ASRSection = field(default_factory=ASRSection)
+    tts: TTSSection = field(default_factory=TTSSection)
+    audio: AudioSection = field(default_factory=AudioSection)
+    ui: UISection = field(default_factory=UISection)
+    memory: MemorySection = field(default_factory=MemorySection)
+    logging: LoggingSection = field(default_factory=LoggingSection)
+    source: Path | None = None
+
+    def section(self, name: str) -> Any:
+        return getattr(self, name)
+
+
+def _describe_allowed(f: dataclasses.Field[Any]) -> str:
+    m = f.metadata
+    if m.get("choices"):
+        return "one of " + ", ".join(repr(c) for c in m["choices"])
+    kind = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(
+        _field_type(f), "a value"
+    )
+    if m.get("lo") is not None and m.get("hi") is not None:
+        return f"{kind} from {m['lo']} to {m['hi']}"
+    return kind
+
+
+def _field_type(f: dataclasses.Field[Any]) -> type:
+    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    return type(default)
+
+
+def _coerce(section: str, f: dataclasses.Field[Any], value: Any) -> Any:
+    key = f"{section}.{f.name}"
+    want = _field_type(f)
+    bad = ConfigError(f"config: {key} = {value!r} is not valid; it must be {_describe_allowed(f)}.")
+    if isinstance(value, str) and want is not str:
+        text = value.strip().lower()
+        try:
+            if want is bool:
+                if text not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                    raise bad
+                value = text in ("true", "1", "yes", "on")
+            elif want is int:
+                value = int(text)
+            elif want is float:
+                value = float(text)
+        except ValueError:
+            raise bad from None
+    if want is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if want is bool and not isinstance(value, bool):
+        raise bad
+    if want in (int, float) and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise bad
+    if want is str and not isinstance(value, str):
+        raise bad
+    if want is list and not isinstance(value, list):
+        raise bad
+    if want is dict and not isinstance(value, dict):
+        raise bad
+    m = f.metadata
+    if m.get("choices") and value not in m["choices"]:
+        raise bad
+    if m.get("lo") is not None and value < m["lo"]:
+        raise bad
+    if m.get("hi") is not None and value > m["hi"]:
+        raise bad
+    return value
+
+
+def _build_section(name: str, values: dict[str, Any]) -> Any:
+    cls = SECTIONS[name]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in values.items():
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(f"config: unknown key {name}.{key}; known keys of [{name}]: {known}.")
+        kwargs[key] = _coerce(name, fields[key], value)
+    return cls(**kwargs)
+
+
+def _env_overrides(env: dict[str, str]) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for var, value in env.items():
+        if not var.startswith("ASSISTANT_"):
+            continue
+        rest = var[len("ASSISTANT_"):].lower()
+        for section in SECTIONS:
+            if rest.startswith(section + "_"):
+                found.setdefault(section, {})[rest[len(section) + 1:]] = value
+    return found
+
+
+def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read the config file (creating the commented default on first run) and apply env."""
+    path = path or paths.config_file()
+    env = dict(os.environ) if env is None else env
+    if not path.exists():
+        write_default(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"config: {path} is not valid TOML ({err}); fix it or delete it "
+                          "to get the default.") from None
+    except OSError as err:
+        raise ConfigError(f"config: cannot read {path}: {err.strerror}.") from None
+    for section, values in _env_overrides(env).items():
+        data.setdefault(section, {}).update(values)
+    config = Config(source=path)
+    for name, values in data.items():
+        if name not in SECTIONS:
+            raise ConfigError(f"config: unknown section [{name}]; known sections: "
+                              f"{', '.join(SECTIONS)}.")
+        if not isinstance(values, dict):
+            raise ConfigError(f"config: [{name}] must be a table of keys.")
+        setattr(config, name, _build_section(name, values))
+    return config
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f'"{k}" = {_toml_value(v)}' for k, v in value.items()) + " }"
+    return repr(value)
+
+
+def render(config: Config | None = None) -> str:
+    """The config as commented TOML (the defaults when ``config`` is None)."""
+    lines = ["# Settings of the offline voice assistant.",
+             "# Edit and restart; `assistant config show` prints what is in force.", ""]
+    for name, cls in SECTIONS.items():
+        section = config.section(name) if config is not None else cls()
+        lines.append(f"[{name}]")
+        for f in dataclasses.fields(cls):
+            lines.append(f"# {f.metadata.get('help', '')} ({_describe_allowed(f)})")
+            lines.append(f"{f.name} = {_toml_value(getattr(section, f.name))}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_default(path: Path) -> None:
+    save(None, path)
+
+
+def save(config: Config | None, path: Path | None = None) -> Path:
+    """Write the config atomically (the settings dialog uses this too)."""
+    path = path or (config.source if config and config.source else paths.config_file())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(render(config), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,330 @@
+"""The turn engine: one conversation, typed and spoken turns alike.
+
+A turn records the user message, asks the intent detector, runs a local skill or streams the
+language model, cuts the reply into sentences for speech, records the reply (only what was
+produced before a cancel, and after an interruption of speech only what was spoken), and emits
+typed events with per-stage timings. The stages do the work; this module only coordinates.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from assistant.cancel import CancelToken
+from assistant.config import Config
+from assistant.errors import AssistantError
+from assistant.events import (
+    ConversationChanged,
+    Error,
+    EventBus,
+    IntentDetected,
+    Interrupted,
+    ReplyDone,
+    ReplySentence,
+    ReplyStarted,
+    ReplyToken,
+    Source,
+    StageTiming,
+    UserText,
+)
+from assistant.llm.base import GenerationOptions, LanguageModel
+from assistant.memory.context import PromptParts, build_context, system_prompt
+from assistant.memory.store import MemoryStore
+from assistant.nlu.base import (
+    CHAT,
+    Affect,
+    AffectAnalyzer,
+    ChatOnlyDetector,
+    Intent,
+    IntentDetector,
+    NeutralAffect,
+)
+from assistant.sentences import SentenceSplitter
+from assistant.skills.base import SkillContext, SkillRegistry
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 100_000
+
+
+class FactSelector(Protocol):
+    """Picks the stored facts about the user that matter for a message."""
+
+    def relevant(self, text: str, limit: int) -> list[str]: ...
+
+
+class AllFacts:
+    """Every stored fact, newest first (until embedding-based selection is available)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def relevant(self, text: str, limit: int) -> list[str]:
+        return [f.text for f in reversed(self._store.facts())][:limit]
+
+
+@dataclass
+class TurnResult:
+    turn_id: int
+    conversation_id: int
+    user_message_id: int
+    reply_message_id: int
+    reply: str
+    intent: Intent
+    interrupted: bool
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def clean_user_text(text: str) -> str:
+    """Drop control characters (keeping line breaks and tabs) and surrounding blanks."""
+    kept = (ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return "".join(kept).strip()
+
+
+def generation_options(config: Config) -> GenerationOptions:
+    c = config.llm
+    return GenerationOptions(c.temperature, c.top_k, c.top_p, c.repetition_penalty,
+                             c.max_new_tokens)
+
+
+class ConversationEngine:
+    """Coordinates a turn; safe to call from several threads (turns run one at a time)."""
+
+    def __init__(
+        self,
+        *,
+        store: MemoryStore,
+        llm: LanguageModel,
+        config: Config,
+        bus: EventBus | None = None,
+        detector: IntentDetector | None = None,
+        affect: AffectAnalyzer | None = None,
+        skills: SkillRegistry | None = None,
+        facts: FactSelector | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self.store = store
+        self.llm = llm
+        self.config = config
+        self.bus = bus or EventBus()
+        self.detector: IntentDetector = detector or ChatOnlyDetector()
+        self.affect: AffectAnalyzer = affect or NeutralAffect()
+        self.skills = skills or SkillRegistry()
+        self.facts: FactSelector = facts or AllFacts(store)
+        self.clock = clock
+        self._turn_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._turn_counter = 0
+        self._cancel: CancelToken | None = None
+        self._running_turn: int | None = None
+        self._conversation_id = store.current_conversation()
+
+    # --- the conversation -----------------------------------------------------------------
+
+    @property
+    def conversation_id(self) -> int:
+        return self._conversation_id
+
+    def new_conversation(self) -> int:
+        self._conversation_id = self.store.create_conversation()
+        self.bus.emit(ConversationChanged(self._conversation_id))
+        return self._conversation_id
+
+    def open_conversation(self, conversation_id: int) -> None:
+        self.store.set_current_conversation(conversation_id)
+        self._conversation_id = conversation_id
+        self.bus.emit(ConversationChanged(conversation_id))
+
+    def last_reply(self) -> str | None:
+        for message in reversed(self.store.messages(self._conversation_id, limit=20)):
+            if message.role == "assistant" and message.text:
+                return message.text
+        return None
+
+    # --- cancelling -----------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._running_turn is not None
+
+    def cancel(self, reason: str = "stopped") -> bool:
+        """Cancel the running turn (Stop, Ctrl-C, barge-in). True if one was running."""
+        with self._state_lock:
+            token, turn_id = self._cancel, self._running_turn
+        if token is None or turn_id is None or token.cancelled:
+            return False
+        token.cancel()
+        self.bus.emit(Interrupted(turn_id, reason))
+        return True
+
+    def record_spoken(self, message_id: int, spoken_text: str) -> None:
+        """After speech was interrupted, keep only the words that were actually spoken."""
+        self.store.update_message(message_id, text=spoken_text.strip(), interrupted=1)
+
+    # --- a turn ---------------------------------------------------------------------------
+
+    def handle(
+        self,
+        text: str,
+        source: Source = "typed",
+        *,
+        turn_context: str | None = None,
+        cancel: CancelToken | None = None,
+    ) -> TurnResult:
+        """Run one turn to its end and return what was stored; events stream meanwhile."""
+        text = clean_user_text(text)
+        if not text:
+            raise AssistantError("the message is empty; type or say something first.")
+        if len(text) > MAX_MESSAGE_CHARS:
+            text = text[:MAX_MESSAGE_CHARS]
+        with self._turn_lock:
+            token = cancel or CancelToken()
+            with self._state_lock:
+                self._turn_counter += 1
+                turn_id = self._turn_counter
+                self._cancel, self._running_turn = token, turn_id
+            try:
+                return self._run_turn(turn_id, text, source, turn_context, token)
+            finally:
+                with self._state_lock:
+                    self._cancel, self._running_turn = None, None
+
+    def _run_turn(self, turn_id: int, text: str, source: Source, turn_context: str | None,
+                  cancel: CancelToken) -> TurnResult:
+        timings: dict[str, float] = {}
+        conversation_id = self._conversation_id
+        started = time.perf_counter()
+
+        @contextmanager
+        def stage(name: str) -> Iterator[None]:
+            t0 = time.perf_counter()
+            try:
+                yield
+            finally:
+                ms = (time.perf_counter() - t0) * 1000.0
+                timings[name] = round(ms, 2)
+                self.bus.emit(StageTiming(turn_id, name, ms))
+
+        history = self.store.messages(conversation_id, limit=200)
+        with stage("store_user"):
+            user_id = self.store.add_message(conversation_id, "user", text, source)
+        self.bus.emit(UserText(turn_id, conversation_id, user_id, text, source))
+
+        with stage("intent"):
+            intent = self._detect(text)
+        with stage("affect"):
+            affect = self._analyze(text)
+        self.store.update_message(
+            user_id, intent=intent.name, intent_confidence=intent.confidence, slots=intent.slots,
+            sentiment_label=affect.label, sentiment_score=affect.score, emotion=affect.emotion,
+        )
+        self.bus.emit(IntentDetected(turn_id, intent.name, intent.confidence, dict(intent.slots)))
+
+        skill = self.skills.get(intent.name) if intent.is_command else None
+        if skill is not None:
+            self.bus.emit(ReplyStarted(turn_id, "skill"))
+            with stage("skill"):
+                ctx = SkillContext(self.store, conversation_id, self.clock,
+                                   last_reply=self.last_reply(), image_text=turn_context)
+                try:
+                    reply = skill.run(intent, ctx)
+                except AssistantError as err:
+                    reply_text, actions = str(err), ()
+                else:
+                    reply_text, actions = reply.text, reply.actions
+            pieces: Iterator[str] = iter([reply_text])
+        else:
+            if intent.is_command:
+                intent = Intent(CHAT, intent.confidence, intent.slots)
+            actions = ()
+            self.bus.emit(ReplyStarted(turn_id, "llm"))
+            pieces = self._llm_stream(text, history, affect, turn_context, cancel, stage)
+
+        reply_text, interrupted = self._stream_reply(turn_id, pieces, cancel, timings, started)
+        with stage("store_reply"):
+            reply_id = self.store.add_message(
+                conversation_id, "assistant", reply_text, "typed",
+                intent=intent.name, timings=timings, interrupted=int(interrupted),
+            )
+        timings["total"] = round((time.perf_counter() - started) * 1000.0, 2)
+        self.store.update_message(reply_id, timings=timings)
+        self.bus.emit(ReplyDone(turn_id, conversation_id, reply_id, reply_text, interrupted))
+        if "new_conversation" in actions:
+            self.new_conversation()
+        return TurnResult(turn_id, conversation_id, user_id, reply_id, reply_text, intent,
+                          interrupted, timings)
+
+    def _detect(self, text: str) -> Intent:
+        try:
+            return self.detector.detect(text)
+        except Exception as err:  # understanding must never lose the message
+            log.exception("intent detection failed")
+            self.bus.emit(Error("intent", f"intent detection failed ({err}); answering as chat."))
+            return Intent(CHAT, 0.0)
+
+    def _analyze(self, text: str) -> Affect:
+        try:
+            return self.affect.analyze(text)
+        except Exception:
+            log.exception("sentiment analysis failed")
+            return Affect()
+
+    def _llm_stream(self, text: str, history: list, affect: Affect, turn_context: str | None,
+                    cancel: CancelToken, stage: Callable) -> Iterator[str]:
+        with stage("context"):
+            parts = PromptParts(
+                persona=self.config.assistant.persona.format(name=self.config.assistant.name),
+                now=self.clock(),
+                facts=self.facts.relevant(text, limit=8),
+                affect=affect,
+                turn_context=turn_context,
+            )
+            messages = build_context(
+                system_prompt(parts), history, text, self.config.llm.context_tokens,
+                self.llm.count_tokens, reserve_tokens=self.config.llm.max_new_tokens,
+            )
+        return self.llm.stream(messages, generation_options(self.config), cancel)
+
+    def _stream_reply(self, turn_id: int, pieces: Iterator[str], cancel: CancelToken,
+                      timings: dict[str, float], started: float) -> tuple[str, bool]:
+        splitter = SentenceSplitter()
+        produced: list[str] = []
+        index = 0
+        t0 = time.perf_counter()
+        try:
+            for piece in pieces:
+                if cancel.cancelled:
+                    break
+                if not produced:
+                    ms = (time.perf_counter() - t0) * 1000.0
+                    timings["first_token"] = round(ms, 2)
+                    self.bus.emit(StageTiming(turn_id, "first_token", ms))
+                produced.append(piece)
+                self.bus.emit(ReplyToken(turn_id, piece))
+                for sentence in splitter.feed(piece):
+                    self.bus.emit(ReplySentence(turn_id, index, sentence))
+                    index += 1
+        except AssistantError as err:
+            self.bus.emit(Error("llm", str(err)))
+            if not produced:
+                produced.append(f"Sorry, I could not answer: {err}")
+        except Exception as err:
+            log.exception("language model failed")
+            self.bus.emit(Error("llm", f"the language model failed: {err}"))
+            if not produced:
+                produced.append("Sorry, something went wrong while I was answering.")
+        if not cancel.cancelled:
+            for sentence in splitter.flush():
+                self.bus.emit(ReplySentence(turn_id, index, sentence))
+                index += 1
+        timings["reply"] = round((time.perf_counter() - t0) * 1000.0, 2)
+        self.bus.emit(StageTiming(turn_id, "reply", timings["reply"]))
+        return "".join(produced).strip(), cancel.cancelled

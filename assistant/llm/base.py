@@ -1,0 +1,55 @@
+"""The language-model stage: a Protocol that streams text for a list of chat messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from assistant.cancel import CancelToken
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    temperature: float = 0.3
+    top_k: int = 40
+    top_p: float = 0.9
+    repetition_penalty: float = 1.2
+    max_new_tokens: int = 160
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature <= 0.0
+
+
+class LanguageModel(Protocol):
+    """Streams a reply. Loading is lazy (``load`` or the first ``stream``), and reported."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def device(self) -> str: ...
+
+    def load(self) -> None: ...
+
+    def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        """Tokens of ``messages`` rendered with the chat template (the prompt budget)."""
+        ...
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[str]:
+        """Yield text pieces; stop within ~100 ms once ``cancel`` is set."""
+        ...

@@ -1,0 +1,1 @@
+"""Conversation memory: the SQLite store, the context window, long-term facts."""

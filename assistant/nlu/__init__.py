@@ -1,0 +1,1 @@
+"""Understanding: intent detection, slots, sentiment and emotion."""

@@ -1,0 +1,1 @@
+"""Local skills: one module per intent family, registered by intent name."""

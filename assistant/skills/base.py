@@ -1,0 +1,51 @@
+"""The skill stage: a command intent is answered locally, without the language model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from assistant.nlu.base import Intent
+
+if TYPE_CHECKING:
+    from assistant.memory.store import MemoryStore
+
+
+@dataclass
+class SkillContext:
+    """What a skill may use: the store, the clock, and actions on the conversation."""
+
+    store: MemoryStore
+    conversation_id: int
+    now: Callable[[], datetime] = datetime.now
+    last_reply: str | None = None
+    image_text: str | None = None
+
+
+@dataclass(frozen=True)
+class SkillReply:
+    text: str
+    # Actions for the engine/UI: "new_conversation", "stop", "speak_only" …
+    actions: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Skill(Protocol):
+    def run(self, intent: Intent, ctx: SkillContext) -> SkillReply: ...
+
+
+class SkillRegistry:
+    """Intent name → skill."""
+
+    def __init__(self) -> None:
+        self._skills: dict[str, Skill] = {}
+
+    def register(self, intent_name: str, skill: Skill) -> None:
+        self._skills[intent_name] = skill
+
+    def get(self, intent_name: str) -> Skill | None:
+        return self._skills.get(intent_name)
+
+    def names(self) -> list[str]:
+        return sorted(self._skills)
