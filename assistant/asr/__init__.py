@@ -1,0 +1,1 @@
+"""Speech recognition: a Protocol, the openai-whisper and faster-whisper backends, a fake."""

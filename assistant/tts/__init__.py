@@ -1,0 +1,1 @@
+"""Speech synthesis: a Protocol, the neural Piper voice (ONNX), espeak-ng/pyttsx3, a fake."""
