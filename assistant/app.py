@@ -19,6 +19,8 @@ from assistant.llm.base import LanguageModel
 from assistant.llm.factory import build_llm
 from assistant.memory.store import MemoryStore
 from assistant.model_store import ModelStore
+from assistant.vision.setup import attach_vision
+from assistant.vision.turn import ImageReader
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ class Assistant:
     models: ModelStore
     llm: LanguageModel
     engine: ConversationEngine
+    vision: ImageReader  # images: checks, text recognition (loads on first use)
 
     def warm_up(self) -> None:
         """Load the models now (call from a worker thread); progress arrives as events."""
@@ -56,4 +59,5 @@ def build(config: Config | None = None, bus: EventBus | None = None) -> Assistan
     models = ModelStore()
     llm = build_llm(config, models)
     engine = ConversationEngine(store=store, llm=llm, config=config, bus=bus)
-    return Assistant(config, bus, store, models, llm, engine)
+    vision = attach_vision(engine, config)
+    return Assistant(config, bus, store, models, llm, engine, vision)

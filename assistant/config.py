@@ -108,6 +108,17 @@ class UISection:
                         choices=("toggle", "hold"))
     close_to_tray: bool = opt(True, "Closing the window keeps the assistant in the tray.")
     start_minimised: bool = opt(False, "Start hidden in the tray.")
+    capture_hotkey: str = opt("<ctrl>+<alt>+s", "Global hotkey that captures the screen (or a "
+                              "region you drag) and asks about it.")
+
+
+@dataclass
+class VisionSection:
+    ocr_threads: int = opt(2, "CPU threads for text recognition in images.", lo=1, hi=64)
+    max_side: int = opt(2000, "Images larger than this many pixels a side are scaled down "
+                        "before their text is read.", lo=320, hi=8000)
+    context_tokens: int = opt(600, "Most tokens of image text put into the prompt; longer text "
+                              "keeps the parts most relevant to the question.", lo=50, hi=16384)
 
 
 SECTIONS: dict[str, type] = {
@@ -119,6 +130,7 @@ SECTIONS: dict[str, type] = {
     "ui": UISection,
     "memory": MemorySection,
     "logging": LoggingSection,
+    "vision": VisionSection,
 }
 
 
@@ -132,6 +144,7 @@ class Config:
     ui: UISection = field(default_factory=UISection)
     memory: MemorySection = field(default_factory=MemorySection)
     logging: LoggingSection = field(default_factory=LoggingSection)
+    vision: VisionSection = field(default_factory=VisionSection)
     source: Path | None = None
 
     def section(self, name: str) -> Any:

@@ -109,6 +109,7 @@ class ConversationEngine:
         affect: AffectAnalyzer | None = None,
         skills: SkillRegistry | None = None,
         facts: FactSelector | None = None,
+        fit_turn_context: Callable[[str, str], str] | None = None,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         self.store = store
@@ -119,6 +120,8 @@ class ConversationEngine:
         self.affect: AffectAnalyzer = affect or NeutralAffect()
         self.skills = skills or SkillRegistry()
         self.facts: FactSelector = facts or AllFacts(store)
+        # (shared text, question) → the part of the text that fits the prompt budget
+        self.fit_turn_context = fit_turn_context
         self.clock = clock
         self._turn_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -280,6 +283,8 @@ class ConversationEngine:
     def _llm_stream(self, text: str, history: list, affect: Affect, turn_context: str | None,
                     cancel: CancelToken, stage: Callable) -> Iterator[str]:
         with stage("context"):
+            if turn_context and self.fit_turn_context is not None:
+                turn_context = self.fit_turn_context(turn_context, text)
             parts = PromptParts(
                 persona=self.config.assistant.persona.format(name=self.config.assistant.name),
                 now=self.clock(),

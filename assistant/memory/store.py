@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -60,6 +61,18 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: images shared with a message (file in data_dir/images/<conversation>/), their text
+    """
+    CREATE TABLE attachments (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'image',
+        text TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX attachments_by_message ON attachments(message_id);
+    """,
 ]
 
 
@@ -88,6 +101,17 @@ class Message:
     emotion: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file shared with a message (an image), stored privately in the data directory."""
+
+    id: int
+    message_id: int
+    path: Path
+    kind: str
+    text: str  # what was read from it (OCR), "" when nothing
 
 
 @dataclass(frozen=True)
@@ -292,12 +316,17 @@ class MemoryStore:
 
     def delete_conversation(self, conversation_id: int) -> bool:
         cur = self._execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+        self._remove_files(conversation_id)
         return cur.rowcount > 0
 
     def delete_older_than(self, days: int) -> int:
         """Retention: remove conversations not touched in ``days`` days."""
         cutoff = time.time() - days * 86400
+        old = self._execute("SELECT id FROM conversations WHERE updated_at < ?", (cutoff,))
+        ids = [row["id"] for row in old.fetchall()]
         cur = self._execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,))
+        for conversation_id in ids:
+            self._remove_files(conversation_id)
         return cur.rowcount
 
     # --- messages -------------------------------------------------------------------------
@@ -383,6 +412,52 @@ class MemoryStore:
             (f"%{escaped}%", limit),
         ).fetchall()
         return [_message(r) for r in rows]
+
+    # --- attachments (images) ------------------------------------------------------------
+
+    @property
+    def files_dir(self) -> Path:
+        """Where shared files live: data_dir/images/<conversation id>/<message id>.<ext>."""
+        return self.path.parent / "images"
+
+    def add_attachment(self, message_id: int, data: bytes, suffix: str, text: str = "",
+                       kind: str = "image") -> Attachment:
+        """Store a shared file with its message (0600 file in a 0700 directory)."""
+        row = self._execute("SELECT conversation_id FROM messages WHERE id = ?",
+                            (message_id,)).fetchone()
+        if row is None:
+            raise StorageError(f"there is no message {message_id} to attach the image to.")
+        folder = self.files_dir / str(row["conversation_id"])
+        target = folder / f"{message_id}.{suffix.lstrip('.') or 'bin'}"
+        try:
+            ensure_private_dir(self.files_dir)
+            ensure_private_dir(folder)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        except OSError as err:
+            raise StorageError(f"cannot save the image in {folder}: {err.strerror}.") from None
+        relative = str(target.relative_to(self.path.parent))
+        cur = self._execute(
+            "INSERT INTO attachments(message_id, path, kind, text, created_at) "
+            "VALUES (?, ?, ?, ?, ?)", (message_id, relative, kind, text, time.time()))
+        return Attachment(int(cur.lastrowid or 0), message_id, target, kind, text)
+
+    def attachments(self, conversation_id: int) -> dict[int, list[Attachment]]:
+        """The files of a conversation, by message id."""
+        rows = self._execute(
+            "SELECT a.* FROM attachments a JOIN messages m ON m.id = a.message_id "
+            "WHERE m.conversation_id = ? ORDER BY a.id", (conversation_id,)).fetchall()
+        found: dict[int, list[Attachment]] = {}
+        for r in rows:
+            found.setdefault(r["message_id"], []).append(Attachment(
+                r["id"], r["message_id"], self.path.parent / r["path"], r["kind"], r["text"]))
+        return found
+
+    def _remove_files(self, conversation_id: int) -> None:
+        folder = self.files_dir / str(int(conversation_id))
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
 
     # --- facts ----------------------------------------------------------------------------
 
