@@ -19,8 +19,13 @@ from assistant import paths
 from assistant.errors import ConfigError
 
 
-def opt(default: Any, help: str, choices: tuple[Any, ...] | None = None,
-        lo: float | None = None, hi: float | None = None) -> Any:
+def opt(
+    default: Any,
+    help: str,
+    choices: tuple[Any, ...] | None = None,
+    lo: float | None = None,
+    hi: float | None = None,
+) -> Any:
     """A config field with its help text and allowed values."""
     meta = {"help": help, "choices": choices, "lo": lo, "hi": hi}
     if isinstance(default, list | dict):
@@ -41,59 +46,93 @@ class AssistantSection:
 
 @dataclass
 class LLMSection:
-    backend: str = opt("auto", "Language model backend: auto = CUDA torch if a GPU exists, "
-                       "else the ONNX export if prepared, else torch on the CPU.",
-                       choices=("auto", "torch", "onnx", "fake"))
-    model: str = opt("smollm2-135m-instruct", "A model name from `assistant models`, or a path "
-                     "to a local Hugging Face model folder or a .gguf file.")
-    device: str = opt("auto", "auto picks CUDA when present, else the CPU.",
-                      choices=("auto", "cpu", "cuda"))
+    backend: str = opt(
+        "auto",
+        "Language model backend: auto = CUDA torch if a GPU exists, "
+        "else the ONNX export if prepared, else torch on the CPU.",
+        choices=("auto", "torch", "onnx", "fake"),
+    )
+    model: str = opt(
+        "smollm2-135m-instruct",
+        "A model name from `assistant models`, or a path "
+        "to a local Hugging Face model folder or a .gguf file.",
+    )
+    device: str = opt(
+        "auto", "auto picks CUDA when present, else the CPU.", choices=("auto", "cpu", "cuda")
+    )
     temperature: float = opt(0.3, "Sampling temperature; 0 = greedy.", lo=0.0, hi=2.0)
     top_k: int = opt(40, "Sample from the k most likely tokens (0 = off).", lo=0, hi=1000)
     top_p: float = opt(0.9, "Nucleus sampling threshold.", lo=0.0, hi=1.0)
     repetition_penalty: float = opt(1.2, "Penalty for repeating tokens (1 = off).", lo=1.0, hi=2.0)
     max_new_tokens: int = opt(160, "Longest reply, in tokens.", lo=1, hi=4096)
-    context_tokens: int = opt(1536, "Token budget of the prompt (system prompt + history).",
-                              lo=128, hi=32768)
+    context_tokens: int = opt(
+        1536, "Token budget of the prompt (system prompt + history).", lo=128, hi=32768
+    )
     threads: int = opt(0, "CPU threads for the model (0 = number of cores).", lo=0, hi=256)
 
 
 @dataclass
 class MemorySection:
-    retention_days: int = opt(0, "Delete conversations older than this many days (0 = keep).",
-                              lo=0, hi=36500)
+    retention_days: int = opt(
+        0, "Delete conversations older than this many days (0 = keep).", lo=0, hi=36500
+    )
 
 
 @dataclass
 class LoggingSection:
-    level: str = opt("info", "Log level of the rotating log file in the data directory.",
-                     choices=("debug", "info", "warning", "error"))
+    level: str = opt(
+        "info",
+        "Log level of the rotating log file in the data directory.",
+        choices=("debug", "info", "warning", "error"),
+    )
     log_message_text: bool = opt(False, "Write message text into the log (debugging only).")
 
 
 @dataclass
 class AudioSection:
-    input_device: str = opt("", "Microphone: a name (or part of it) or an index from "
-                            "`assistant devices`; empty = the system default.")
+    input_device: str = opt(
+        "",
+        "Microphone: a name (or part of it) or an index from "
+        "`assistant devices`; empty = the system default.",
+    )
     output_device: str = opt("", "Speaker, chosen like input_device.")
-    end_of_turn_silence_ms: int = opt(700, "Silence that ends the user's turn, in ms.",
-                                      lo=200, hi=3000)
+    end_of_turn_silence_ms: int = opt(
+        700, "Silence that ends the user's turn, in ms.", lo=200, hi=3000
+    )
     barge_in: bool = opt(True, "Let the user interrupt a spoken reply by talking.")
+    barge_in_ms: int = opt(400, "Speech over a reply needed to interrupt it, in ms (longer "
+                           "ignores backchannels such as 'mm-hmm').", lo=100, hi=3000)
+    echo_cancellation: str = opt("auto", "Removes the assistant's own voice from the "
+                                 "microphone: auto = WebRTC AEC3 if installed, else Speex, "
+                                 "else off (no voice barge-in while it speaks).",
+                                 choices=("auto", "webrtc", "speex", "off"))
+    min_speech_ms: int = opt(250, "Shorter sounds (coughs, clicks) are not a turn, in ms.",
+                             lo=0, hi=3000)
+    pre_roll_ms: int = opt(300, "Audio kept before detected speech, in ms.", lo=0, hi=2000)
 
 
 @dataclass
 class ASRSection:
-    backend: str = opt("auto", "Speech recognition backend.",
-                       choices=("auto", "openai-whisper", "faster-whisper", "fake"))
-    model: str = opt("whisper-tiny-en", "Whisper model name from `assistant models` "
-                     "(whisper-base for other languages), or a local path.")
+    backend: str = opt(
+        "auto",
+        "Speech recognition backend.",
+        choices=("auto", "openai-whisper", "faster-whisper", "fake"),
+    )
+    model: str = opt(
+        "whisper-tiny-en",
+        "Whisper model name from `assistant models` "
+        "(whisper-base for other languages), or a local path.",
+    )
     language: str = opt("en", "Spoken language (ISO 639-1), or auto to detect it.")
 
 
 @dataclass
 class TTSSection:
-    backend: str = opt("auto", "Voice: auto = the neural voice if present, else espeak.",
-                       choices=("auto", "piper", "pyttsx3", "espeak", "none"))
+    backend: str = opt(
+        "auto",
+        "Voice: auto = the neural voice if present, else espeak.",
+        choices=("auto", "piper", "pyttsx3", "espeak", "none"),
+    )
     voice: str = opt("", "Voice name or id (see `assistant say --list-voices`); empty = default.")
     rate: float = opt(1.0, "Speaking rate, 1 = normal.", lo=0.5, hi=2.0)
     volume: float = opt(1.0, "Volume from 0 to 1.", lo=0.0, hi=1.0)
@@ -104,8 +143,9 @@ class TTSSection:
 class UISection:
     theme: str = opt("system", "Window theme.", choices=("system", "light", "dark"))
     hotkey: str = opt("<ctrl>+<alt>+<space>", "Global hotkey that opens the query popup.")
-    mic_mode: str = opt("toggle", "Mic button: click to toggle, or hold to talk.",
-                        choices=("toggle", "hold"))
+    mic_mode: str = opt(
+        "toggle", "Mic button: click to toggle, or hold to talk.", choices=("toggle", "hold")
+    )
     close_to_tray: bool = opt(True, "Closing the window keeps the assistant in the tray.")
     start_minimised: bool = opt(False, "Start hidden in the tray.")
     capture_hotkey: str = opt("<ctrl>+<alt>+s", "Global hotkey that captures the screen (or a "
@@ -164,8 +204,10 @@ def _describe_allowed(f: dataclasses.Field[Any]) -> str:
 
 
 def _field_type(f: dataclasses.Field[Any]) -> type:
-    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-    return type(default)
+    if f.default is not dataclasses.MISSING:
+        return type(f.default)
+    factory: Any = f.default_factory
+    return type(factory())
 
 
 def _coerce(section: str, f: dataclasses.Field[Any], value: Any) -> Any:
@@ -224,10 +266,10 @@ def _env_overrides(env: dict[str, str]) -> dict[str, dict[str, str]]:
     for var, value in env.items():
         if not var.startswith("ASSISTANT_"):
             continue
-        rest = var[len("ASSISTANT_"):].lower()
+        rest = var[len("ASSISTANT_") :].lower()
         for section in SECTIONS:
             if rest.startswith(section + "_"):
-                found.setdefault(section, {})[rest[len(section) + 1:]] = value
+                found.setdefault(section, {})[rest[len(section) + 1 :]] = value
     return found
 
 
@@ -240,8 +282,9 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"config: {path} is not valid TOML ({err}); fix it or delete it "
-                          "to get the default.") from None
+        raise ConfigError(
+            f"config: {path} is not valid TOML ({err}); fix it or delete it to get the default."
+        ) from None
     except OSError as err:
         raise ConfigError(f"config: cannot read {path}: {err.strerror}.") from None
     for section, values in _env_overrides(env).items():
@@ -249,8 +292,9 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     config = Config(source=path)
     for name, values in data.items():
         if name not in SECTIONS:
-            raise ConfigError(f"config: unknown section [{name}]; known sections: "
-                              f"{', '.join(SECTIONS)}.")
+            raise ConfigError(
+                f"config: unknown section [{name}]; known sections: {', '.join(SECTIONS)}."
+            )
         if not isinstance(values, dict):
             raise ConfigError(f"config: [{name}] must be a table of keys.")
         setattr(config, name, _build_section(name, values))
@@ -271,8 +315,11 @@ def _toml_value(value: Any) -> str:
 
 def render(config: Config | None = None) -> str:
     """The config as commented TOML (the defaults when ``config`` is None)."""
-    lines = ["# Settings of the offline voice assistant.",
-             "# Edit and restart; `assistant config show` prints what is in force.", ""]
+    lines = [
+        "# Settings of the offline voice assistant.",
+        "# Edit and restart; `assistant config show` prints what is in force.",
+        "",
+    ]
     for name, cls in SECTIONS.items():
         section = config.section(name) if config is not None else cls()
         lines.append(f"[{name}]")

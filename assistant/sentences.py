@@ -23,7 +23,9 @@ class SentenceSplitter:
         for match in _END.finditer(self._buffer):
             end = match.end()
             candidate = self._buffer[start:end].strip()
-            if match.group(1) and _ends_with_abbreviation_or_number(self._buffer[start:match.start(1) + 1]):
+            if match.group(1) and _ends_with_abbreviation_or_number(
+                self._buffer[start : match.start(1) + 1]
+            ):
                 continue
             if len(candidate) < self._min_chars and not match.group(3):
                 continue

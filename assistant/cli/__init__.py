@@ -35,8 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="An offline desktop voice assistant. Without a command it opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
-    parser.add_argument("--debug", action="store_true",
-                        help="show tracebacks and debug logs (may include message text)")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show tracebacks and debug logs (may include message text)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -68,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         log.exception("unexpected error")
-        print(f"assistant: unexpected error: {err} (details in the log; run with --debug to "
-              "see them here).", file=sys.stderr)
+        print(
+            f"assistant: unexpected error: {err} (details in the log; run with --debug to "
+            "see them here).",
+            file=sys.stderr,
+        )
         return 1

@@ -58,5 +58,6 @@ def build_llm(
 
         cuda = device != "cpu" and cuda_available()
         requested = choose_backend("auto", cuda, onnx_ready=False)
-    return TorchLanguageModel(folder, gguf, device=device, threads=config.llm.threads,
-                              on_load=on_load)
+    return TorchLanguageModel(
+        folder, gguf, device=device, threads=config.llm.threads, on_load=on_load
+    )

@@ -23,6 +23,9 @@ def gguf_to_hf(store: ModelStore, entry: ModelEntry, out: Path, progress: Progre
     offline_env()
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     source = gguf_file(store, entry)
     progress(f"{entry.name}: read tokenizer", 0.05)
@@ -31,7 +34,7 @@ def gguf_to_hf(store: ModelStore, entry: ModelEntry, out: Path, progress: Progre
     model = AutoModelForCausalLM.from_pretrained(
         source.parent, gguf_file=source.name, dtype=torch.float32
     )
-    model.hf_quantizer = None
+    model.hf_quantizer = None  # type: ignore[assignment]
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     progress(f"{entry.name}: save", 0.8)

@@ -108,7 +108,8 @@ class TorchLanguageModel:
                     f"cannot load the language model from {self._dir}: {_first_line(err)}; "
                     "run `assistant models verify` and `assistant models prepare`."
                 ) from None
-            self._model = model.to(self._choice.device).eval()
+            model.to(self._choice.device)  # type: ignore[arg-type]
+            self._model = model.eval()
             self.load_seconds = time.perf_counter() - started
             log.info("LLM %s loaded on %s in %.2f s", self.name, self.device, self.load_seconds)
             if self._on_load:
@@ -140,12 +141,14 @@ class TorchLanguageModel:
         class _Cancelled(StoppingCriteria):
             def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
                 stop = token.cancelled or consumer_left.is_set()
-                return torch.full((input_ids.shape[0],), stop, dtype=torch.bool,
-                                  device=input_ids.device)
+                return torch.full(
+                    (input_ids.shape[0],), stop, dtype=torch.bool, device=input_ids.device
+                )
 
         inputs = self._encode(messages).to(self._model.device)
-        streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True,
-                                        skip_special_tokens=True, timeout=60.0)
+        streamer = TextIteratorStreamer(
+            self._tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=60.0
+        )
         kwargs: dict[str, Any] = dict(
             **inputs,
             streamer=streamer,
@@ -157,8 +160,12 @@ class TorchLanguageModel:
         if options.greedy:
             kwargs.update(do_sample=False, temperature=None, top_k=None, top_p=None)
         else:
-            kwargs.update(do_sample=True, temperature=options.temperature,
-                          top_k=options.top_k or None, top_p=options.top_p)
+            kwargs.update(
+                do_sample=True,
+                temperature=options.temperature,
+                top_k=options.top_k or None,
+                top_p=options.top_p,
+            )
         failure: list[BaseException] = []
 
         def run() -> None:

@@ -77,7 +77,7 @@ def build_context(
     limit = budget_tokens - reserve_tokens
     base = count_tokens(head + tail)
     if base > limit:
-        return head + [ChatMessage("user", _fit_text(user_text, head, limit, count_tokens))]
+        return [*head, ChatMessage("user", _fit_text(user_text, head, limit, count_tokens))]
     chosen: list[ChatMessage] = []
     used = base
     for turn in reversed(_turns(history)):
@@ -93,7 +93,7 @@ def _fit_text(text: str, head: list[ChatMessage], limit: int, count: TokenCounte
     lo, hi = 0, len(text)
     while lo < hi:  # smallest cut from the front that fits
         mid = (lo + hi) // 2
-        if count(head + [ChatMessage("user", text[mid:])]) <= limit:
+        if count([*head, ChatMessage("user", text[mid:])]) <= limit:
             hi = mid
         else:
             lo = mid + 1

@@ -1,0 +1,64 @@
+"""`assistant bench …`: benchmarks that print JSON (speed targets live here, not in tests)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from assistant.cli.common import print_json
+
+
+def register(subparsers: Any) -> None:
+    bench = subparsers.add_parser("bench", help="measure speed and accuracy (JSON)")
+    sub = bench.add_subparsers(dest="bench_command", metavar="WHAT", required=True)
+    llm = sub.add_parser("llm", help="load time, time to first token, decode tokens/s")
+    llm.add_argument("--json", action="store_true", help="print only the JSON object")
+    llm.add_argument(
+        "--backend",
+        choices=("auto", "torch", "onnx"),
+        default=None,
+        help="backend to measure (default: the configured one)",
+    )
+    llm.add_argument("--tokens", type=int, default=64, help="tokens to generate per run")
+    llm.set_defaults(func=run_llm)
+    ocr = sub.add_parser("ocr", help="text in images: character error rate and time per image")
+    ocr.add_argument("directory", help="folder of images; NAME.txt beside NAME.png holds the "
+                     "expected text")
+    ocr.add_argument("--json", action="store_true", help="print only the JSON object")
+    ocr.set_defaults(func=run_ocr)
+
+
+def run_llm(args: argparse.Namespace) -> int:
+    from assistant import config as config_module
+    from assistant.bench import measure_llm
+    from assistant.llm.factory import build_llm
+
+    config = config_module.load()
+    if args.backend:
+        config.llm.backend = args.backend
+    result = measure_llm(build_llm(config), max_new_tokens=args.tokens)
+    if args.json:
+        print_json(result)
+    else:
+        json.dump(result, sys.stdout, indent=2)
+        print()
+    return 0
+
+
+def run_ocr(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from assistant import config as config_module
+    from assistant.vision.bench import bench_ocr
+    from assistant.vision.ocr import RapidOcrReader
+
+    config = config_module.load()
+    result = bench_ocr(Path(args.directory), RapidOcrReader(config.vision.ocr_threads))
+    if args.json:
+        print_json(result)
+    else:
+        json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    return 0
