@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "assistant.cli.models",
     "assistant.cli.config_cmd",
     "assistant.cli.bench",
+    "assistant.cli.gui",
 ]
 
 DEFAULT_COMMAND = ["chat"]

@@ -1,0 +1,76 @@
+"""A scripted voice loop (VoiceControl) that reports the same events as the real one."""
+
+from __future__ import annotations
+
+import threading
+
+from assistant.conversation import ConversationEngine
+from assistant.events import (
+    AssistantState,
+    EventBus,
+    FinalTranscript,
+    InputLevel,
+    PartialTranscript,
+    SpeakingStarted,
+    SpeakingStopped,
+    StateChanged,
+)
+
+
+class FakeVoice:
+    """``hear(text)`` plays the part of the user speaking; calls are recorded in ``calls``."""
+
+    def __init__(self, bus: EventBus, engine: ConversationEngine) -> None:
+        self.bus = bus
+        self.engine = engine
+        self.calls: list[str] = []
+        self.muted = False
+        self._listening = False
+        self._lock = threading.Lock()
+
+    @property
+    def listening(self) -> bool:
+        return self._listening
+
+    def _state(self, state: AssistantState) -> None:
+        self.bus.emit(StateChanged(state))
+
+    def start(self) -> None:
+        self.calls.append("start")
+        self._listening = True
+        self._state(AssistantState.LISTENING)
+        self.bus.emit(InputLevel(-20.0))
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+        self._listening = False
+        self._state(AssistantState.IDLE)
+
+    def push_to_talk(self, pressed: bool) -> None:
+        self.calls.append(f"ptt:{pressed}")
+        if pressed:
+            self.start()
+        else:
+            self._listening = False
+            self._state(AssistantState.IDLE)
+
+    def interrupt(self) -> None:
+        self.calls.append("interrupt")
+
+    def set_muted(self, muted: bool) -> None:
+        self.calls.append(f"muted:{muted}")
+        self.muted = muted
+
+    def hear(self, text: str) -> None:
+        """The user says ``text``: partial, final, a voice turn, spoken reply, listening again."""
+        with self._lock:
+            words = text.split()
+            for i in range(1, len(words) + 1):
+                self.bus.emit(PartialTranscript(" ".join(words[:i])))
+            self.bus.emit(FinalTranscript(text))
+            self._state(AssistantState.THINKING)
+            result = self.engine.handle(text, "voice")
+            self._state(AssistantState.SPEAKING)
+            self.bus.emit(SpeakingStarted(result.turn_id))
+            self.bus.emit(SpeakingStopped(result.turn_id, result.reply, False))
+            self._state(AssistantState.LISTENING if self._listening else AssistantState.IDLE)

@@ -1,0 +1,120 @@
+"""Typing, streaming, Stop, input keys, and the event loop staying free."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from tests.gui.conftest import REPLY
+from ui.stall_monitor import StallMonitor
+
+
+def test_typed_message_streams_the_reply_token_by_token(qtbot, window):
+    win = window(delay_s=0.03)
+    monitor = StallMonitor(interval_ms=10)
+    monitor.start()
+    tokens: list[str] = []
+    win.bridge.replyToken.connect(lambda _t, piece: tokens.append(piece))
+    qtbot.keyClicks(win.input, "Show me some code")
+    qtbot.keyClick(win.input, Qt.Key.Key_Return)
+    assert win.input.toPlainText() == ""
+    user = win.chat.bubbles[0]
+    assert user.meta.role == "user" and user.text == "Show me some code"
+    assert "typed" in user.meta_label.text()
+    assert win.stop_button.isEnabled() and not win.send_button.isEnabled()
+    # mid-stream the assistant bubble shows a prefix of the reply
+    qtbot.waitUntil(lambda: len(tokens) >= 3, timeout=5000)
+    qtbot.waitUntil(
+        lambda: len(win.chat.bubbles) == 2 and win.chat.bubbles[1].text not in ("", REPLY),
+        timeout=5000,
+    )
+    assert REPLY.startswith(win.chat.bubbles[1].text)
+    with qtbot.waitSignal(win.bridge.replyDone, timeout=10_000):
+        pass
+    reply = win.chat.bubbles[1]
+    assert reply.meta.role == "assistant" and reply.text == REPLY
+    assert len(tokens) == len(REPLY.split(" "))
+    html = reply.body.text()
+    assert ("print" in html and "<pre" not in html.lower()) or "font-family" in html
+    assert "font-weight" in html  # **bold** rendered, not shown as asterisks
+    assert "**" not in html
+    qtbot.waitUntil(lambda: win.send_button.isEnabled(), timeout=2000)
+    assert not win.stop_button.isEnabled()
+    # stored: the history lists it under its first message
+    win.history.refresh()
+    assert "Show me some code" in win.history.list.item(0).text()
+    monitor.stop()
+    assert monitor.ticks > 10
+    assert monitor.max_stall_ms < 200, f"GUI thread blocked {monitor.max_stall_ms:.0f} ms"
+
+
+def test_stop_cuts_the_reply_and_keeps_what_was_produced(qtbot, window):
+    long_reply = " ".join(f"word{i}" for i in range(200))
+    win = window(reply=long_reply, delay_s=0.02)
+    win.send("Tell me a long story")
+    qtbot.waitUntil(lambda: len(win.chat.streaming_text(1).split()) >= 5, timeout=5000)
+    with qtbot.waitSignal(win.bridge.replyDone, timeout=5000) as done:
+        qtbot.mouseClick(win.stop_button, Qt.MouseButton.LeftButton)
+    event = done.args[0]
+    assert event.interrupted
+    assert 5 <= len(event.text.split()) < 200
+    bubble = win.chat.bubbles[-1]
+    assert bubble.text == event.text
+    assert "stopped" in bubble.meta_label.text()
+    stored = win.bridge.messages(event.conversation_id)[-1]
+    assert stored.text == event.text and stored.interrupted
+
+
+def test_enter_sends_shift_enter_adds_a_line_up_recalls(qtbot, window):
+    win = window()
+    qtbot.keyClicks(win.input, "first line")
+    qtbot.keyClick(win.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(win.input, "second line")
+    assert win.input.toPlainText() == "first line\nsecond line"
+    with qtbot.waitSignal(win.bridge.replyDone, timeout=5000):
+        qtbot.keyClick(win.input, Qt.Key.Key_Return)
+    assert win.chat.bubbles[0].text == "first line\nsecond line"
+    qtbot.keyClick(win.input, Qt.Key.Key_Up)
+    assert win.input.toPlainText() == "first line\nsecond line"
+
+
+def test_every_control_has_an_accessible_name(qtbot, window):
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QComboBox,
+        QLineEdit,
+        QPlainTextEdit,
+        QProgressBar,
+        QWidget,
+    )
+
+    from ui.settings_dialog import SettingsDialog
+
+    win = window()
+    win.tabs.setCurrentWidget(win.insights)
+    dialog = SettingsDialog(win.bridge, win)
+    kinds = (QAbstractButton, QLineEdit, QPlainTextEdit, QComboBox, QAbstractItemView, QProgressBar)
+    unnamed = []
+    for root in (win, dialog):
+        for widget in root.findChildren(QWidget):
+            if not isinstance(widget, kinds):
+                continue
+            if widget.focusPolicy() == Qt.FocusPolicy.NoFocus and not isinstance(
+                widget, QProgressBar
+            ):
+                continue
+            if _inside(widget, (QComboBox, QLineEdit)):
+                continue  # a combo's own line edit / list, the clear button of a line edit
+            if not (widget.accessibleName() or getattr(widget, "text", lambda: "")()):
+                unnamed.append(f"{type(widget).__name__} {widget.objectName()}")
+    assert not unnamed
+    assert win.minimumSize().width() >= 640
+
+
+def _inside(widget, kinds) -> bool:  # type: ignore[no-untyped-def]
+    parent = widget.parent()
+    while parent is not None:
+        if isinstance(parent, kinds):
+            return True
+        parent = parent.parent()
+    return False

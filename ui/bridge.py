@@ -1,0 +1,475 @@
+"""The one place where Qt meets the assistant core.
+
+The engine runs on a worker thread (building the assistant, loading models and every turn), the
+voice loop's start/stop run on a second one (opening audio devices may block), and every event of
+the core's EventBus becomes a Qt signal. Signals emitted from those threads reach the widgets
+through queued connections, so widgets only ever run on the GUI thread and never wait for a model.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from assistant import config as config_module
+from assistant.config import Config
+from assistant.errors import AssistantError
+from assistant.events import (
+    ConversationChanged,
+    Error,
+    Event,
+    EventBus,
+    FinalTranscript,
+    InputLevel,
+    Interrupted,
+    ModelLoaded,
+    ModelLoading,
+    Notice,
+    PartialTranscript,
+    ReplyDone,
+    ReplyStarted,
+    ReplyToken,
+    SpeakingStarted,
+    SpeakingStopped,
+    StageTiming,
+    StateChanged,
+    UserText,
+)
+
+if TYPE_CHECKING:
+    from assistant.app import Assistant
+    from assistant.memory.store import Conversation, Message
+    from assistant.voice.base import VoiceControl
+
+log = logging.getLogger(__name__)
+
+Builder = Callable[[EventBus], "Assistant"]
+VoiceFactory = Callable[["Assistant"], "VoiceControl | None"]
+
+
+def default_builder(config: Config) -> Builder:
+    def build(bus: EventBus) -> Assistant:
+        from assistant.app import build as build_assistant
+
+        return build_assistant(config, bus)
+
+    return build
+
+
+def default_voice(assistant: Assistant) -> VoiceControl | None:
+    """The voice loop that ``assistant.app.build`` made, if it made one."""
+    return getattr(assistant, "voice", None)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    conversation_id: int
+    conversation_title: str
+    message_id: int
+    role: str
+    text: str
+    created_at: float
+
+
+class _Worker:
+    """One daemon thread running jobs in order (a job is a plain callable)."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._jobs.put(job)
+
+    def close(self, timeout: float) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job()
+            except Exception:
+                log.exception("background job failed")
+
+
+class Bridge(QObject):
+    """Runs the assistant off the GUI thread and re-emits its events as Qt signals."""
+
+    ready = Signal()
+    startupFailed = Signal(str)
+    busyChanged = Signal(bool)
+    # a turn
+    userText = Signal(object)  # UserText
+    replyStarted = Signal(int, str)
+    replyToken = Signal(int, str)
+    replyDone = Signal(object)  # ReplyDone
+    interrupted = Signal(int, str)
+    stageTiming = Signal(int, str, float)
+    conversationChanged = Signal(int)
+    # voice
+    voiceAvailable = Signal(bool)
+    stateChanged = Signal(object)  # AssistantState
+    inputLevel = Signal(float)
+    partialTranscript = Signal(str)
+    finalTranscript = Signal(str)
+    speakingChanged = Signal(bool)
+    # loading, notices, errors
+    modelLoading = Signal(str, str)
+    modelLoaded = Signal(str, str, float)
+    notice = Signal(str, str)
+    error = Signal(str, str, bool)
+    # results of background requests
+    devicesListed = Signal(list, str)  # [Device], error message ('' when fine)
+    deviceTestDone = Signal(str)
+
+    def __init__(
+        self,
+        config: Config,
+        builder: Builder | None = None,
+        voice_factory: VoiceFactory = default_voice,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.config = config
+        self.bus = EventBus()
+        self._builder = builder or default_builder(config)
+        self._voice_factory = voice_factory
+        self.assistant: Assistant | None = None
+        self.voice: VoiceControl | None = None
+        self._engine: _Worker | None = None
+        self._control: _Worker | None = None
+        self._busy = False
+        self._pending = 0
+        self._unsubscribe = self.bus.subscribe(self._on_event)
+        self._dispatch: dict[type, Callable[[Any], None]] = {
+            UserText: self._on_user_text,
+            ReplyStarted: lambda e: self.replyStarted.emit(e.turn_id, e.by),
+            ReplyToken: lambda e: self.replyToken.emit(e.turn_id, e.text),
+            ReplyDone: self._on_reply_done,
+            Interrupted: lambda e: self.interrupted.emit(e.turn_id, e.reason),
+            StageTiming: lambda e: self.stageTiming.emit(e.turn_id, e.stage, e.ms),
+            ConversationChanged: lambda e: self.conversationChanged.emit(e.conversation_id),
+            StateChanged: lambda e: self.stateChanged.emit(e.state),
+            InputLevel: lambda e: self.inputLevel.emit(e.dbfs),
+            PartialTranscript: lambda e: self.partialTranscript.emit(e.text),
+            FinalTranscript: lambda e: self.finalTranscript.emit(e.text),
+            SpeakingStarted: lambda e: self.speakingChanged.emit(True),
+            SpeakingStopped: lambda e: self.speakingChanged.emit(False),
+            ModelLoading: lambda e: self.modelLoading.emit(e.role, e.name),
+            ModelLoaded: lambda e: self.modelLoaded.emit(e.role, e.name, e.seconds),
+            Notice: lambda e: self.notice.emit(e.text, e.kind),
+            Error: lambda e: self.error.emit(e.stage, e.message, e.fatal),
+        }
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Build the assistant and load its models in the background (returns at once)."""
+        self._engine = _Worker("assistant-engine")
+        self._control = _Worker("assistant-voice-control")
+        self._engine.submit(self._build)
+
+    def _build(self) -> None:
+        try:
+            self.assistant = self._builder(self.bus)
+        except AssistantError as err:
+            self.startupFailed.emit(str(err))
+            return
+        except Exception as err:
+            log.exception("building the assistant failed")
+            self.startupFailed.emit(f"the assistant could not start: {err}")
+            return
+        for text in self.assistant.store.notices:
+            self.notice.emit(text, "warning")
+        try:
+            self.voice = self._voice_factory(self.assistant)
+        except AssistantError as err:
+            self.voice = None
+            self.error.emit("voice", str(err), False)
+        self.voiceAvailable.emit(self.voice is not None)
+        self.ready.emit()
+        self.assistant.warm_up()
+
+    def shutdown(self, timeout: float = 3.0) -> None:
+        """Stop the turn and the voice loop, then close the store (called on quit)."""
+        if self.assistant is not None:
+            self.assistant.engine.cancel("quit")
+        if self.voice is not None and self._control is not None:
+            self._control.submit(self.voice.stop)
+        for worker in (self._control, self._engine):
+            if worker is not None:
+                worker.close(timeout)
+        self._unsubscribe()
+        if self.assistant is not None:
+            self.assistant.close()
+
+    @property
+    def is_ready(self) -> bool:
+        return self.assistant is not None
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    # --- events → signals (called on whatever thread emitted the event) ---------------------
+
+    def _on_event(self, event: Event) -> None:
+        handler = self._dispatch.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def _on_user_text(self, event: UserText) -> None:
+        self._set_busy(True)
+        self.userText.emit(event)
+
+    def _on_reply_done(self, event: ReplyDone) -> None:
+        self.replyDone.emit(event)
+        if self._pending == 0:
+            self._set_busy(False)
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busyChanged.emit(busy)
+
+    # --- a turn ---------------------------------------------------------------------------
+
+    def send(self, text: str, source: str = "typed") -> bool:
+        """Queue a typed message; False (with an error signal) when it cannot be sent now."""
+        if self._engine is None:
+            return False
+        self._pending += 1
+        self._set_busy(True)
+        self._engine.submit(lambda: self._run_turn(text, source))
+        return True
+
+    def _run_turn(self, text: str, source: str) -> None:
+        try:
+            if self.assistant is None:
+                self.error.emit("startup", "the assistant did not start; see the banner.", False)
+                return
+            self.assistant.engine.handle(text, source)  # type: ignore[arg-type]
+        except AssistantError as err:
+            self.error.emit("turn", str(err), False)
+        except Exception as err:
+            log.exception("turn failed")
+            self.error.emit("turn", f"the turn failed: {err}", False)
+        finally:
+            self._pending -= 1
+            if self._pending == 0 and not (self.assistant and self.assistant.engine.busy):
+                self._set_busy(False)
+
+    def stop(self) -> None:
+        """Stop the reply: the text stream and anything being spoken."""
+        if self.assistant is not None:
+            self.assistant.engine.cancel("stopped")
+        if self.voice is not None and self._control is not None:
+            self._control.submit(self.voice.interrupt)
+
+    # --- voice ----------------------------------------------------------------------------
+
+    def _voice_call(self, what: str, call: Callable[[], None]) -> None:
+        def job() -> None:
+            try:
+                call()
+            except AssistantError as err:
+                self.error.emit("voice", str(err), False)
+            except Exception as err:
+                log.exception("voice %s failed", what)
+                self.error.emit("voice", f"the microphone could not {what}: {err}", False)
+
+        if self._control is not None:
+            self._control.submit(job)
+
+    def start_listening(self) -> None:
+        if self.voice is not None:
+            self._voice_call("start", self.voice.start)
+
+    def stop_listening(self) -> None:
+        if self.voice is not None:
+            self._voice_call("stop", self.voice.stop)
+
+    def push_to_talk(self, pressed: bool) -> None:
+        voice = self.voice
+        if voice is not None:
+            self._voice_call("start", lambda: voice.push_to_talk(pressed))
+
+    def set_muted(self, muted: bool) -> None:
+        self.config.tts.muted = muted
+        voice = self.voice
+        if voice is not None:
+            self._voice_call("mute", lambda: voice.set_muted(muted))
+
+    @property
+    def listening(self) -> bool:
+        return self.voice is not None and self.voice.listening
+
+    # --- conversations (small SQLite reads: fast enough for the GUI thread) ---------------
+
+    @property
+    def conversation_id(self) -> int | None:
+        return self.assistant.engine.conversation_id if self.assistant else None
+
+    def conversations(self) -> list[Conversation]:
+        return self.assistant.store.list_conversations() if self.assistant else []
+
+    def messages(self, conversation_id: int) -> list[Message]:
+        return self.assistant.store.messages(conversation_id) if self.assistant else []
+
+    def search(self, query: str) -> list[SearchHit]:
+        if self.assistant is None:
+            return []
+        store = self.assistant.store
+        titles = {c.id: c.title for c in store.list_conversations()}
+        return [
+            SearchHit(
+                m.conversation_id,
+                titles.get(m.conversation_id, ""),
+                m.id,
+                m.role,
+                m.text,
+                m.created_at,
+            )
+            for m in store.search_messages(query)
+            if m.conversation_id in titles
+        ]
+
+    def new_conversation(self) -> None:
+        if self.assistant is not None and not self.assistant.engine.busy:
+            self.assistant.engine.new_conversation()
+
+    def open_conversation(self, conversation_id: int) -> None:
+        if self.assistant is not None and not self.assistant.engine.busy:
+            self.assistant.engine.open_conversation(conversation_id)
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        if self.assistant is not None:
+            self.assistant.store.rename_conversation(conversation_id, title.strip())
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Delete for good (the history view offers undo before calling this)."""
+        if self.assistant is None:
+            return
+        self.assistant.store.delete_conversation(conversation_id)
+        if conversation_id == self.assistant.engine.conversation_id:
+            self.assistant.engine.new_conversation()
+
+    def export_conversation(self, conversation_id: int, path: Path) -> Path:
+        """Write Markdown (``.md``) or JSON (``.json``) with the same code as the CLI."""
+        if self.assistant is None:
+            raise AssistantError("the assistant is still starting; try again in a moment.")
+        from assistant.memory import export
+
+        if path.suffix.lower() == ".json":
+            text = export.to_json(self.assistant.store, conversation_id)
+        else:
+            text = export.to_markdown(self.assistant.store, conversation_id)
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise AssistantError(f"cannot write {path}: {err.strerror}.") from None
+        return path
+
+    # --- sound devices (PortAudio calls may block: always on the control thread) ----------
+
+    def request_devices(self) -> None:
+        """List the sound devices in the background; answers with ``devicesListed``."""
+
+        def job() -> None:
+            from assistant.audio.devices import list_devices
+
+            try:
+                self.devicesListed.emit(list_devices(), "")
+            except AssistantError as err:
+                self.devicesListed.emit([], str(err))
+
+        self._background(job)
+
+    def test_device(self, direction: str, spec: str) -> None:
+        """Record a second from the microphone (reporting its level) or play a short tone."""
+
+        def job() -> None:
+            try:
+                message = _test_microphone(spec) if direction == "input" else _test_speaker(spec)
+            except AssistantError as err:
+                message = str(err)
+            self.deviceTestDone.emit(message)
+
+        self._background(job)
+
+    def _background(self, job: Callable[[], None]) -> None:
+        if self._control is None:  # not started (a dialog opened before start): run alone
+            threading.Thread(target=job, name="assistant-device", daemon=True).start()
+        else:
+            self._control.submit(job)
+
+    # --- settings -------------------------------------------------------------------------
+
+    def model_names(self, role: str) -> list[str]:
+        """Names of the registry's models of ``role`` (for the settings dialog)."""
+        from assistant.model_store import ModelStore
+
+        try:
+            models = self.assistant.models if self.assistant else ModelStore()
+            return [entry.name for entry in models.entries() if entry.role == role]
+        except AssistantError:
+            return []
+
+    def save_config(self, config: Config) -> Path:
+        """Write the settings to the same TOML file the CLI reads."""
+        config.source = config.source or self.config.source
+        path = config_module.save(config, config.source)
+        self.config = config
+        if self.voice is not None:
+            self.set_muted(config.tts.muted)
+        return path
+
+
+def _test_microphone(spec: str, seconds: float = 1.0) -> str:
+    import numpy as np
+
+    from assistant.audio.capture import Microphone
+
+    microphone = Microphone(spec)
+    device = microphone.open()
+    try:
+        audio = microphone.read(int(16_000 * seconds), timeout=seconds + 1.0)
+    finally:
+        microphone.close()
+    if audio.size == 0:
+        return f"The microphone {device.name!r} delivered no sound; check that it is not muted."
+    peak = float(np.max(np.abs(audio)))
+    dbfs = 20 * np.log10(max(peak, 1e-6))
+    verdict = "works" if dbfs > -50 else "is very quiet (muted, or too far away?)"
+    return f"The microphone {device.name!r} {verdict}: peak {dbfs:.0f} dBFS over {seconds:.0f} s."
+
+
+def _test_speaker(spec: str, seconds: float = 0.6) -> str:
+    import time
+
+    import numpy as np
+
+    from assistant.audio.playback import Speaker
+
+    speaker = Speaker(spec)
+    device = speaker.open()
+    try:
+        rate = 16_000
+        t = np.arange(int(rate * seconds), dtype=np.float32) / rate
+        tone = 0.2 * np.sin(2 * np.pi * 440.0 * t) * np.minimum(1.0, (seconds - t) * 20)
+        speaker.play(tone.astype(np.float32), rate, "test")
+        deadline = time.monotonic() + seconds + 2.0
+        while speaker.busy and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        speaker.close()
+    return f"Played a tone on {device.name!r}; if you heard nothing, check the volume."

@@ -1,0 +1,308 @@
+"""The conversation as chat bubbles: user right, assistant left, Markdown with code blocks."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QPalette,
+    QPixmap,
+    QTextCursor,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.theme import is_dark
+
+SOURCE_MARKS = {"typed": "typed", "voice": "spoken", "hotkey": "spoken", "image": "image"}
+STREAM_REFRESH_MS = 40  # re-render a streaming bubble at most this often
+BUBBLE_WIDTH = 0.78  # of the visible width
+
+
+def markdown_to_html(text: str, dark: bool) -> str:
+    """Markdown → rich text for a QLabel, with shaded monospace code blocks."""
+    doc = QTextDocument()
+    doc.setMarkdown(text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+    mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    shade = QColor("#2b2d31" if dark else "#eef1f5")
+    block = doc.begin()
+    while block.isValid():
+        fmt = block.blockFormat()
+        if fmt.nonBreakableLines() or block.charFormat().fontFixedPitch():
+            cursor = QTextCursor(block)
+            fmt.setBackground(shade)
+            fmt.setLeftMargin(4)
+            cursor.setBlockFormat(fmt)
+            cursor.select(QTextCursor.SelectionType.BlockUnderCursor)
+            char = cursor.charFormat()
+            char.setFontFamilies([mono.family()])
+            cursor.mergeCharFormat(char)
+        block = block.next()
+    return doc.toHtml()
+
+
+@dataclass
+class BubbleMeta:
+    role: str
+    source: str
+    created_at: float
+    message_id: int | None = None
+    interrupted: bool = False
+
+
+class Bubble(QFrame):
+    """One message. The text is selectable; the meta line shows time and how it was given."""
+
+    def __init__(
+        self,
+        text: str,
+        meta: BubbleMeta,
+        image: QPixmap | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.meta = meta
+        self._text = text
+        self._max_width = 480
+        self.setObjectName("userBubble" if meta.role == "user" else "assistantBubble")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Minimum)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 6)
+        layout.setSpacing(3)
+        self.thumbnail = QLabel(self)
+        self.thumbnail.setVisible(image is not None)
+        if image is not None:
+            self.thumbnail.setPixmap(
+                image.scaled(
+                    240,
+                    160,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+            self.thumbnail.setAccessibleName("Attached image")
+        layout.addWidget(self.thumbnail)
+        self.body = QLabel(self)
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        self.body.setOpenExternalLinks(False)
+        self.body.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self.body.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        layout.addWidget(self.body)
+        self.meta_label = QLabel(self)
+        small = QFont(self.meta_label.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.8))
+        self.meta_label.setFont(small)
+        self.meta_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(
+            self.meta_label,
+            0,
+            Qt.AlignmentFlag.AlignRight if meta.role == "user" else Qt.AlignmentFlag.AlignLeft,
+        )
+        self._update_meta()
+        self.set_text(text)
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def fit(self, max_width: int) -> None:
+        """As wide as the text needs (up to ``max_width``), so short messages stay compact."""
+        self._max_width = max_width
+        margins = self.layout().contentsMargins()
+        room = max_width - margins.left() - margins.right()
+        doc = QTextDocument()
+        doc.setDefaultFont(self.body.font())
+        doc.setDocumentMargin(0)
+        doc.setHtml(self.body.text())
+        doc.setTextWidth(room)
+        wanted = max(
+            int(doc.idealWidth()) + 4,
+            self.meta_label.sizeHint().width(),
+            self.thumbnail.sizeHint().width() if self.thumbnail.isVisible() else 0,
+        )
+        self.body.setFixedWidth(min(room, wanted))
+
+    def set_text(self, text: str) -> None:
+        self._text = text
+        self.body.setText(markdown_to_html(text or "…", is_dark(self.palette())))
+        self.fit(self._max_width)
+        who = "You" if self.meta.role == "user" else "Assistant"
+        self.body.setAccessibleName(f"{who}: {text}")
+        self._update_meta()
+
+    def set_interrupted(self, interrupted: bool) -> None:
+        self.meta.interrupted = interrupted
+        self._update_meta()
+
+    def _update_meta(self) -> None:
+        when = datetime.fromtimestamp(self.meta.created_at).strftime("%H:%M")
+        parts = [when]
+        if self.meta.role == "user":
+            parts.append(SOURCE_MARKS.get(self.meta.source, self.meta.source))
+        if self.meta.interrupted:
+            parts.append("stopped")
+        self.meta_label.setText(" · ".join(parts))
+
+
+class ChatView(QScrollArea):
+    """The bubbles of one conversation; follows the bottom while a reply streams."""
+
+    bubbleAdded = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatView")
+        self.setAccessibleName("Conversation")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._inner = QWidget(self)
+        self._inner.setObjectName("chatInner")
+        self._layout = QVBoxLayout(self._inner)
+        self._layout.setContentsMargins(16, 12, 16, 12)
+        self._layout.setSpacing(10)
+        self.placeholder = QLabel(
+            "Ask me anything — type below, or click the microphone and talk.", self._inner
+        )
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.placeholder.setContentsMargins(0, 60, 0, 0)
+        self._layout.addWidget(self.placeholder)
+        self._layout.addStretch(1)
+        self.setWidget(self._inner)
+        self.bubbles: list[Bubble] = []
+        self._streaming: dict[int, Bubble] = {}
+        self._stream_text: dict[int, str] = {}
+        self._refresh = QTimer(self)
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(STREAM_REFRESH_MS)
+        self._refresh.timeout.connect(self._render_streams)
+        self._follow = True
+        self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self.viewport().installEventFilter(self)
+
+    # --- building -------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        for bubble in self.bubbles:
+            row = bubble.parentWidget()
+            self._layout.removeWidget(row)
+            row.deleteLater()
+        self.bubbles.clear()
+        self._streaming.clear()
+        self._stream_text.clear()
+        self.placeholder.show()
+
+    def add_bubble(self, text: str, meta: BubbleMeta, image: QPixmap | None = None) -> Bubble:
+        self.placeholder.hide()
+        row = QWidget(self._inner)
+        row_layout = QHBoxLayout(row)
+        row_layout.setContentsMargins(0, 0, 0, 0)
+        bubble = Bubble(text, meta, image, row)
+        bubble.fit(self._bubble_width())
+        if meta.role == "user":
+            row_layout.addStretch(1)
+            row_layout.addWidget(bubble)
+        else:
+            row_layout.addWidget(bubble)
+            row_layout.addStretch(1)
+        # keep the trailing stretch last
+        self._layout.insertWidget(self._layout.count() - 1, row)
+        self.bubbles.append(bubble)
+        self._follow = True
+        self.bubbleAdded.emit(bubble)
+        return bubble
+
+    def add_user(
+        self,
+        text: str,
+        source: str,
+        created_at: float | None = None,
+        message_id: int | None = None,
+        image: QPixmap | None = None,
+    ) -> Bubble:
+        meta = BubbleMeta("user", source, created_at or time.time(), message_id)
+        return self.add_bubble(text, meta, image)
+
+    def add_assistant(
+        self,
+        text: str,
+        created_at: float | None = None,
+        message_id: int | None = None,
+        interrupted: bool = False,
+    ) -> Bubble:
+        meta = BubbleMeta("assistant", "typed", created_at or time.time(), message_id, interrupted)
+        return self.add_bubble(text, meta)
+
+    # --- streaming ------------------------------------------------------------------------
+
+    def start_reply(self, turn_id: int) -> Bubble:
+        bubble = self._streaming.get(turn_id)
+        if bubble is None:
+            bubble = self.add_assistant("")
+            self._streaming[turn_id] = bubble
+            self._stream_text[turn_id] = ""
+        return bubble
+
+    def append_token(self, turn_id: int, piece: str) -> None:
+        self.start_reply(turn_id)
+        self._stream_text[turn_id] += piece
+        if not self._refresh.isActive():
+            self._refresh.start()
+
+    def finish_reply(self, turn_id: int, text: str, message_id: int, interrupted: bool) -> None:
+        bubble = self.start_reply(turn_id)
+        self._streaming.pop(turn_id, None)
+        self._stream_text.pop(turn_id, None)
+        bubble.meta.message_id = message_id
+        bubble.set_text(text if text or not interrupted else "(stopped)")
+        bubble.set_interrupted(interrupted)
+
+    def streaming_text(self, turn_id: int) -> str:
+        return self._stream_text.get(turn_id, "")
+
+    def _render_streams(self) -> None:
+        for turn_id, bubble in self._streaming.items():
+            bubble.set_text(self._stream_text[turn_id])
+
+    # --- layout and scrolling -------------------------------------------------------------
+
+    def _bubble_width(self) -> int:
+        return max(220, int(self.viewport().width() * BUBBLE_WIDTH))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.viewport() and event.type() == QEvent.Type.Resize:
+            width = self._bubble_width()
+            for bubble in self.bubbles:
+                bubble.fit(width)
+        return super().eventFilter(watched, event)
+
+    def _on_scrolled(self, value: int) -> None:
+        bar = self.verticalScrollBar()
+        self._follow = value >= bar.maximum() - 8
+
+    def _on_range_changed(self, _lo: int, hi: int) -> None:
+        if self._follow:
+            self.verticalScrollBar().setValue(hi)

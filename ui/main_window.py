@@ -1,0 +1,498 @@
+"""The main window: history sidebar, the conversation (or insights), voice controls, input."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant.config import Config
+from assistant.events import AssistantState, ReplyDone, UserText
+from ui.banners import BannerArea
+from ui.bridge import Bridge
+from ui.chat_view import ChatView
+from ui.history_view import HistoryView
+from ui.insights_view import InsightsView
+from ui.mic_button import MicButton, VoiceStatus
+from ui.popup import QueryPopup
+from ui.theme import icon, is_dark
+
+log = logging.getLogger(__name__)
+
+MIN_SIZE = QSize(720, 480)
+DEFAULT_SIZE = QSize(1040, 720)
+MAX_INPUT_LINES = 6
+
+
+class MessageInput(QPlainTextEdit):
+    """Enter sends, Shift+Enter adds a line, Up in an empty box recalls the last message."""
+
+    submitted = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText("Type a message — Enter sends, Shift+Enter for a new line")
+        self.setAccessibleName("Message")
+        self.setTabChangesFocus(True)
+        self.last_sent = ""
+        self.document().contentsChanged.connect(self._fit_height)
+        self._fit_height()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            text = self.toPlainText().strip()
+            if text:
+                self.last_sent = text
+                self.clear()
+                self.submitted.emit(text)
+            return
+        if event.key() == Qt.Key.Key_Up and not self.toPlainText() and self.last_sent:
+            self.setPlainText(self.last_sent)
+            self.moveCursor(self.textCursor().MoveOperation.End)
+            return
+        super().keyPressEvent(event)
+
+    def _fit_height(self) -> None:
+        lines = min(MAX_INPUT_LINES, max(1, self.document().blockCount()))
+        line = self.fontMetrics().lineSpacing()
+        self.setFixedHeight(lines * line + 18)
+
+
+class MainWindow(QMainWindow):
+    quitRequested = Signal()
+    shown = Signal()
+    stateChanged = Signal(object)  # AssistantState, for the tray
+    mutedChanged = Signal(bool)
+    noticeShown = Signal(str, str)  # text, kind: the app turns it into a desktop notification
+    settingsApplied = Signal(object)  # Config
+    trayHint = Signal()  # closed to the tray for the first time
+
+    def __init__(self, bridge: Bridge, config: Config) -> None:
+        super().__init__()
+        self.bridge = bridge
+        self.config = config
+        self.tray_available = False
+        self._pending_typed: deque[str] = deque()
+        self._told_about_tray = False
+        self.setWindowTitle("Assistant")
+        self.setMinimumSize(MIN_SIZE)
+        self.resize(DEFAULT_SIZE)
+        self.setWindowIcon(icon("app"))
+        self._build()
+        self._actions()
+        self._connect()
+        self.apply_style()
+        self.set_ready(False)
+
+    # --- widgets --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.history = HistoryView(self.bridge, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Views")
+        self.tabs.setDocumentMode(True)
+
+        chat_page = QWidget(self)
+        chat_layout = QVBoxLayout(chat_page)
+        chat_layout.setContentsMargins(0, 0, 0, 0)
+        chat_layout.setSpacing(0)
+        self.banners = BannerArea(chat_page)
+        chat_layout.addWidget(self.banners)
+        self.chat = ChatView(chat_page)
+        chat_layout.addWidget(self.chat, 1)
+
+        bottom = QWidget(chat_page)
+        bottom.setObjectName("inputArea")
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(12, 6, 12, 10)
+        bottom_layout.setSpacing(6)
+        self.partial = QLabel(bottom)
+        self.partial.setWordWrap(True)
+        self.partial.setAccessibleName("Live transcript")
+        self.partial.hide()
+        bottom_layout.addWidget(self.partial)
+        self.voice_status = VoiceStatus(bottom)
+        bottom_layout.addWidget(self.voice_status)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        # Tools before the input (e.g. attaching an image) are added to this layout.
+        self.input_tools = QHBoxLayout()
+        self.input_tools.setSpacing(4)
+        row.addLayout(self.input_tools)
+        self.input = MessageInput(bottom)
+        row.addWidget(self.input, 1)
+        self.mic = MicButton(self.config.ui.mic_mode, bottom)
+        row.addWidget(self.mic, 0, Qt.AlignmentFlag.AlignBottom)
+        self.send_button = QPushButton("Send", bottom)
+        self.send_button.setAccessibleName("Send message")
+        self.send_button.setToolTip("Send (Enter)")
+        self.stop_button = QPushButton("Stop", bottom)
+        self.stop_button.setAccessibleName("Stop reply")
+        self.stop_button.setToolTip("Stop the reply and the voice (Esc)")
+        for button in (self.send_button, self.stop_button):
+            button.setMinimumHeight(36)
+            row.addWidget(button, 0, Qt.AlignmentFlag.AlignBottom)
+        bottom_layout.addLayout(row)
+        chat_layout.addWidget(bottom)
+
+        self.tabs.addTab(chat_page, "&Conversation")
+        self.insights = InsightsView(self.bridge, self)
+        self.tabs.addTab(self.insights, "&Insights")
+
+        self.splitter = QSplitter(self)
+        self.splitter.addWidget(self.history)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, DEFAULT_SIZE.width() - 260])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+        self.status_text = QLabel(self)
+        self.status_text.setAccessibleName("Status")
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(120)
+        self.progress.setMaximumHeight(12)
+        self.progress.setAccessibleName("Loading")
+        self.statusBar().addWidget(self.status_text, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.popup = QueryPopup()
+
+    def _actions(self) -> None:
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setIconSize(QSize(20, 20))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(toolbar)
+
+        def action(
+            text: str,
+            shortcut: QKeySequence | str,
+            slot: object,
+            name: str = "",
+            checkable: bool = False,
+            add: bool = True,
+        ) -> QAction:
+            act = QAction(text, self)
+            act.setShortcut(QKeySequence(shortcut))
+            act.setCheckable(checkable)
+            act.triggered.connect(slot)  # type: ignore[arg-type]
+            act.setToolTip(f"{text.replace('&', '')} ({act.shortcut().toString()})")
+            if name:
+                act.setIcon(icon(name))
+            if add:
+                toolbar.addAction(act)
+            else:
+                self.addAction(act)
+            return act
+
+        self.new_action = action("New", "Ctrl+N", self.bridge.new_conversation, "new-chat")
+        self.history_action = action("History", "Ctrl+H", self._toggle_history, "history", True)
+        self.history_action.setChecked(True)
+        self.settings_action = action("Settings", "Ctrl+,", self.open_settings, "settings")
+        self.listen_action = action("Listen", "Ctrl+M", self.mic.toggle_listening, add=False)
+        self.stop_action = action("Stop", "Esc", self.stop, add=False)
+        self.focus_input_action = action("Type", "Ctrl+L", self.input.setFocus, add=False)
+        self.search_action = action(
+            "Search", QKeySequence.StandardKey.Find, self.focus_search, add=False
+        )
+        self.quit_action = action(
+            "Quit", QKeySequence.StandardKey.Quit, self.quitRequested, add=False
+        )
+        for button in toolbar.findChildren(QWidget):
+            act = getattr(button, "defaultAction", lambda: None)()
+            if act is not None:
+                button.setAccessibleName(act.text().replace("&", ""))
+        self.history.set_icons(icon("new-chat"))
+        self.send_button.setIcon(icon("send"))
+        self.stop_button.setIcon(icon("stop"))
+
+    def _connect(self) -> None:
+        b = self.bridge
+        b.ready.connect(self._on_ready)
+        b.startupFailed.connect(self._on_startup_failed)
+        b.busyChanged.connect(self._on_busy)
+        b.userText.connect(self._on_user_text)
+        b.replyStarted.connect(self._on_reply_started)
+        b.replyToken.connect(self._on_token)
+        b.replyDone.connect(self._on_reply_done)
+        b.conversationChanged.connect(self._on_conversation_changed)
+        b.voiceAvailable.connect(self._on_voice_available)
+        b.stateChanged.connect(self._on_state)
+        b.inputLevel.connect(self.voice_status.set_level)
+        b.partialTranscript.connect(self._on_partial)
+        b.finalTranscript.connect(lambda _t: self._on_partial(""))
+        b.modelLoading.connect(self._on_model_loading)
+        b.modelLoaded.connect(self._on_model_loaded)
+        b.notice.connect(self.show_notice)
+        b.error.connect(self._on_error)
+        self.input.submitted.connect(self.send)
+        self.send_button.clicked.connect(self._send_from_box)
+        self.stop_button.clicked.connect(self.stop)
+        self.mic.listenRequested.connect(self._on_listen_requested)
+        self.mic.talkHeld.connect(b.push_to_talk)
+        self.voice_status.muteToggled.connect(self.set_muted)
+        self.voice_status.set_muted(self.config.tts.muted)
+        self.history.openRequested.connect(b.open_conversation)
+        self.history.newRequested.connect(b.new_conversation)
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.popup.submitted.connect(lambda text: self.send(text, "hotkey"))
+        self.popup.openWindowRequested.connect(self.show_window)
+        self._history_refresh = QTimer(self)
+        self._history_refresh.setSingleShot(True)
+        self._history_refresh.setInterval(150)
+        self._history_refresh.timeout.connect(self.history.refresh)
+
+    def apply_style(self) -> None:
+        dark = is_dark(self.palette())
+        user_bg = "#2b4a7e" if dark else "#d3e3fd"
+        assistant_bg = "#2d2f33" if dark else "#ffffff"
+        border = "#3c4043" if dark else "#dadce0"
+        self.setStyleSheet(
+            f"#userBubble {{ background: {user_bg}; border-radius: 14px; }}"
+            f"#assistantBubble {{ background: {assistant_bg}; border: 1px solid {border};"
+            " border-radius: 14px; }"
+            f"#inputArea {{ border-top: 1px solid {border}; }}"
+            f"#undoBar {{ border: 1px solid {border}; border-radius: 6px; }}"
+        )
+
+    # --- start-up and loading ------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.shown.emit()
+
+    def set_ready(self, ready: bool) -> None:
+        self.history.setEnabled(ready)
+        self.new_action.setEnabled(ready)
+        if not ready:
+            self.mic.set_available(False, "Starting…")
+            self.status_text.setText("Starting…")
+            self.progress.show()
+        self._on_busy(self.bridge.busy)
+
+    def _on_ready(self) -> None:
+        self.set_ready(True)
+        self.reload_conversation()
+        self.history.refresh()
+        if self.tabs.currentWidget() is self.insights:
+            self.insights.refresh()
+
+    def _on_startup_failed(self, message: str) -> None:
+        self.progress.hide()
+        self.status_text.setText("The assistant could not start.")
+        self.banners.show_error("startup", message)
+
+    def _on_model_loading(self, role: str, name: str) -> None:
+        self.progress.show()
+        self.status_text.setText(f"Loading the {role.upper()} model {name}… (you can type already)")
+
+    def _on_model_loaded(self, role: str, name: str, seconds: float) -> None:
+        self.progress.hide()
+        self.status_text.setText(f"Ready — {role.upper()} model {name} loaded in {seconds:.1f} s.")
+
+    def _on_voice_available(self, available: bool) -> None:
+        if available:
+            self.mic.set_available(True)
+        else:
+            self.mic.set_available(False, "Voice input is not available in this setup.")
+
+    # --- a turn ---------------------------------------------------------------------------
+
+    def _send_from_box(self) -> None:
+        text = self.input.toPlainText().strip()
+        if text:
+            self.input.last_sent = text
+            self.input.clear()
+            self.send(text)
+
+    def send(self, text: str, source: str = "typed") -> None:
+        text = text.strip()
+        if not text:
+            return
+        if not self.bridge.send(text, source):
+            self.banners.show_error("startup", "the assistant is not running.")
+            return
+        self._pending_typed.append(text)
+        self.chat.add_user(text, source)
+
+    def stop(self) -> None:
+        if self.popup.isVisible() and not self.bridge.busy:
+            self.popup.hide()
+        self.bridge.stop()
+
+    def _on_busy(self, busy: bool) -> None:
+        ready = self.bridge.is_ready
+        self.send_button.setEnabled(ready and not busy)
+        self.stop_button.setEnabled(busy)
+        self.new_action.setEnabled(ready and not busy)
+
+    def _on_user_text(self, event: UserText) -> None:
+        if self._pending_typed and self._pending_typed[0] == event.text:
+            self._pending_typed.popleft()
+            if self.chat.bubbles:
+                for bubble in reversed(self.chat.bubbles):
+                    if bubble.meta.role == "user" and bubble.meta.message_id is None:
+                        bubble.meta.message_id = event.message_id
+                        break
+            return
+        self.chat.add_user(event.text, event.source, message_id=event.message_id)
+        if self.popup.isVisible():
+            self.popup.set_transcript(event.text)
+
+    def _on_reply_started(self, turn_id: int, _by: str) -> None:
+        self.chat.start_reply(turn_id)
+        if self.popup.isVisible():
+            self.popup.start_answer(turn_id)
+
+    def _on_token(self, turn_id: int, piece: str) -> None:
+        self.chat.append_token(turn_id, piece)
+        if self.popup.isVisible():
+            self.popup.add_token(turn_id, piece)
+
+    def _on_reply_done(self, event: ReplyDone) -> None:
+        self.chat.finish_reply(event.turn_id, event.text, event.message_id, event.interrupted)
+        if self.popup.isVisible():
+            self.popup.finish_answer(event.turn_id, event.text)
+        self._history_refresh.start()
+        if self.tabs.currentWidget() is self.insights:
+            self.insights.refresh()
+
+    def _on_conversation_changed(self, _conversation_id: int) -> None:
+        self.reload_conversation()
+        self._history_refresh.start()
+
+    def reload_conversation(self) -> None:
+        self.chat.clear()
+        self._pending_typed.clear()
+        conversation_id = self.bridge.conversation_id
+        if conversation_id is None:
+            return
+        for message in self.bridge.messages(conversation_id):
+            if message.role == "user":
+                self.chat.add_user(message.text, message.source, message.created_at, message.id)
+            elif message.role == "assistant":
+                self.chat.add_assistant(
+                    message.text, message.created_at, message.id, message.interrupted
+                )
+
+    # --- voice ----------------------------------------------------------------------------
+
+    def _on_listen_requested(self, start: bool) -> None:
+        if start:
+            self.bridge.start_listening()
+        else:
+            self.bridge.stop_listening()
+
+    def _on_state(self, state: AssistantState) -> None:
+        self.mic.set_state(state)
+        self.voice_status.set_state(state)
+        self.popup.set_state(state)
+        self.stateChanged.emit(state)
+        if state is not AssistantState.LISTENING:
+            self._on_partial("")
+
+    def _on_partial(self, text: str) -> None:
+        self.partial.setText(f"<i>{text}</i>" if text else "")
+        self.partial.setVisible(bool(text))
+        if self.popup.isVisible() and text:
+            self.popup.set_transcript(text)
+
+    def set_muted(self, muted: bool) -> None:
+        self.voice_status.set_muted(muted)
+        self.bridge.set_muted(muted)
+        self.mutedChanged.emit(muted)
+
+    def open_popup_and_listen(self) -> None:
+        """The hotkey / `assistant trigger`: the quick popup, listening when voice works."""
+        self.popup.open()
+        if self.bridge.voice is not None and not self.bridge.listening:
+            if self.config.ui.mic_mode == "hold":
+                self.bridge.push_to_talk(True)
+            else:
+                self.bridge.start_listening()
+
+    # --- notices and errors ---------------------------------------------------------------
+
+    def show_notice(self, text: str, kind: str = "info") -> None:
+        self.statusBar().showMessage(text, 10_000)
+        self.banners.show_banner(f"notice:{text}", text, "warning" if kind == "warning" else "info")
+        self.noticeShown.emit(text, kind)
+
+    def _on_error(self, stage: str, message: str, fatal: bool) -> None:
+        if stage == "turn":
+            self.statusBar().showMessage(message, 8000)
+            self._pending_typed.clear()
+            return
+        self.banners.show_error(stage, message)
+        if stage in ("voice", "mic", "audio", "asr") and fatal:
+            self.mic.set_available(False, message)
+
+    # --- window ---------------------------------------------------------------------------
+
+    def _toggle_history(self, checked: bool) -> None:
+        self.history.setVisible(checked)
+
+    def focus_search(self) -> None:
+        self.history_action.setChecked(True)
+        self.history.show()
+        self.history.search.setFocus()
+        self.history.search.selectAll()
+
+    def _on_tab(self, index: int) -> None:
+        if self.tabs.widget(index) is self.insights and self.bridge.is_ready:
+            self.insights.refresh(self.bridge.conversation_id)
+
+    def open_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.bridge, self)
+        dialog.applied.connect(self.settingsApplied)
+        dialog.open()
+        self.settings_dialog = dialog
+
+    def apply_config(self, config: Config) -> None:
+        self.config = config
+        self.mic.set_mode(config.ui.mic_mode)
+        self.voice_status.set_muted(config.tts.muted)
+
+    def show_window(self) -> None:
+        self.popup.hide()
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        self.input.setFocus()
+
+    def toggle_visible(self) -> None:
+        if self.isVisible() and not self.isMinimized():
+            self.hide()
+        else:
+            self.show_window()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.config.ui.close_to_tray and self.tray_available:
+            event.ignore()
+            self.hide()
+            if not self._told_about_tray:
+                self._told_about_tray = True
+                self.trayHint.emit()
+            return
+        event.accept()
+        self.quitRequested.emit()
