@@ -68,14 +68,16 @@ def _no_progress(what: str, fraction: float) -> None:
     return None
 
 
-# A preparer builds one artefact for an entry into ``out`` (a path in the cache).
-Preparer = Callable[["ModelStore", ModelEntry, Path, Progress], None]
+# A preparer builds one artefact for an entry into ``out`` (a path in the cache); it may return
+# details to record in the manifest (parity checks, tool versions …).
+Preparer = Callable[["ModelStore", ModelEntry, Path, Progress], dict[str, Any] | None]
 PREPARERS: dict[str, Preparer] = {}
 # Where each prepare step puts its artefact, relative to the cache: name template.
 ARTEFACT_NAMES: dict[str, str] = {
     "gguf-to-hf": "{name}-hf",
     "concat-ct2": "{name}-ct2",
     "ct2-to-openai-whisper": "{name}-openai.pt",
+    "onnx-export": "{name}-onnx",
 }
 
 
@@ -289,23 +291,36 @@ class ModelStore:
         for step in entry.prepare:
             if not force and self.is_prepared(entry, step):
                 continue
+            self.run_step(entry, step, progress)
+            ran.append(step)
+        return ran
+
+    def run_step(self, entry: ModelEntry, step: str, progress: Progress = _no_progress,
+                 fn: Preparer | None = None) -> dict[str, Any]:
+        """Build one artefact (with ``fn`` instead of the registered preparer if given) into a
+        temporary path, move it in place and record it. Returns what was recorded."""
+        if fn is None:
             fn = PREPARERS.get(step)
             if fn is None:
                 _load_preparers()
                 fn = PREPARERS.get(step)
-            if fn is None:
-                raise ModelError(f"no preparer for step {step!r} of {entry.name}.")
-            out = self.artefact_path(entry, step)
-            tmp = out.with_name(out.name + ".partial")
+        if fn is None:
+            raise ModelError(f"no preparer for step {step!r} of {entry.name}.")
+        out = self.artefact_path(entry, step)
+        tmp = out.with_name(out.name + ".partial")
+        _remove(tmp)
+        self.cache.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        try:
+            details = fn(self, entry, tmp, progress) or {}
+        except BaseException:
             _remove(tmp)
-            self.cache.mkdir(parents=True, exist_ok=True)
-            started = time.perf_counter()
-            fn(self, entry, tmp, progress)
-            _remove(out)
-            os.replace(tmp, out)
-            self.record(entry, step, {"seconds": round(time.perf_counter() - started, 2)})
-            ran.append(step)
-        return ran
+            raise
+        _remove(out)
+        os.replace(tmp, out)
+        info = {"seconds": round(time.perf_counter() - started, 2), **details}
+        self.record(entry, step, info)
+        return info
 
 
 def _remove(path: Path) -> None:
@@ -319,7 +334,7 @@ def _load_preparers() -> None:
     """Import the modules that register prepare steps (kept lazy: they import torch)."""
     import importlib
 
-    for module in ("assistant.llm.prepare", "assistant.asr.prepare"):
+    for module in ("assistant.llm.prepare", "assistant.llm.onnx_export", "assistant.asr.prepare"):
         try:
             importlib.import_module(module)
         except ImportError as err:
