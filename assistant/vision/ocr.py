@@ -10,6 +10,7 @@ letters.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import statistics
 import threading
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 NO_TEXT = "I could not find any text in that image."
 # a blank stretch at least this wide (times the line height) between two letters is a space;
 # digits and punctuation have wide side bearings, so between them a wider gap is needed
-SPACE_GAP = 0.35
+SPACE_GAP = 0.28
+PITCH_GAP = 0.5
 NUMERIC_SPACE_GAP = 0.65
 NUMERIC = set("0123456789.,:;-+/%$€£()")
 NO_SPACE_BEFORE = set(".,:;!?)]}%'’")
@@ -140,6 +142,9 @@ def respace(line_image: np.ndarray, text: str, char_x: Sequence[float]) -> str:
             start = None
     if not gaps:
         return text
+    # and at least half the usual distance between letters (monospaced i, l have wide margins)
+    steps = [b - a for a, b in itertools.pairwise(char_x) if b > a]
+    min_width = PITCH_GAP * statistics.median(steps) if steps else 0.0
     pieces = [text[0]]
     for i in range(1, len(text)):
         before, after = text[i - 1], text[i]
@@ -150,7 +155,10 @@ def respace(line_image: np.ndarray, text: str, char_x: Sequence[float]) -> str:
         ):
             needed = NUMERIC_SPACE_GAP if before in NUMERIC and after in NUMERIC else SPACE_GAP
             left, right = char_x[i - 1], char_x[i]
-            if any(left < (a + b) / 2 < right and size >= needed for a, b, size in gaps):
+            if any(
+                left < (a + b) / 2 < right and size >= needed and b - a >= min_width
+                for a, b, size in gaps
+            ):
                 pieces.append(" ")
         pieces.append(after)
     return "".join(pieces)

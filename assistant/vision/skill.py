@@ -78,7 +78,7 @@ class ImageSkill:
     """Answers image commands from the text read from the image, without the language model."""
 
     def run(self, intent: Intent, ctx: SkillContext) -> SkillReply:
-        if intent.name == CAPTURE:
+        if intent.name == CAPTURE and ctx.image_text is None:
             return SkillReply(
                 "Select the part of the screen to read, or press Escape for the whole screen.",
                 actions=("capture_screen",),
@@ -88,7 +88,7 @@ class ImageSkill:
             return SkillReply(NO_IMAGE)
         if text == NO_TEXT_CONTEXT or not text.strip():
             return SkillReply(NO_TEXT)
-        if intent.name == READ:
+        if intent.name in (READ, CAPTURE):  # "what's on my screen" with a capture attached
             if len(text) > READ_LIMIT:
                 cut = text[:READ_LIMIT].rsplit("\n", 1)[0]
                 return SkillReply(cut + "\n… The text goes on; ask me about a part of it.")
