@@ -1,0 +1,218 @@
+"""`assistant bench intents FILE.jsonl`: how well messages are understood, and how fast.
+
+Each line of the file: ``{"text", "intent", "slots", "sentiment", "split"?, "now"?}``. Reminder
+times are resolved against ``now`` (default ``REFERENCE_NOW``, a Monday morning) so the expected
+``when`` slots are fixed. With a ``split`` field (e.g. ``dev`` / ``heldout``) every figure is
+given per split as well as overall.
+
+Figures: intent accuracy (overall and per intent), the confusion table, chat-vs-command
+precision and recall, the share of chat kept away from commands, slot exactness (all slots equal;
+``calculate`` is judged on its ``result``), sentiment agreement, and latency per message after a
+warm-up (intent + sentiment/emotion).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.nlu.base import CHAT, Affect, Intent
+
+REFERENCE_NOW = datetime(2026, 3, 2, 10, 0, 0)
+IGNORED_SLOTS = {"expression", "error"}
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: str
+    slots: dict[str, Any]
+    sentiment: str | None
+    split: str
+    now: datetime
+
+
+def load_examples(path: Path) -> list[Example]:
+    examples = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise AssistantError(f"cannot read {path}: {err.strerror}.") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            examples.append(
+                Example(
+                    text=str(row["text"]),
+                    intent=str(row["intent"]),
+                    slots=dict(row.get("slots", {})),
+                    sentiment=row.get("sentiment"),
+                    split=str(row.get("split", "all")),
+                    now=datetime.fromisoformat(row["now"]) if row.get("now") else REFERENCE_NOW,
+                )
+            )
+        except (ValueError, KeyError, TypeError) as err:
+            raise AssistantError(
+                f"{path}:{number}: not a labelled example ({err}); each line "
+                'needs {"text", "intent", "slots", "sentiment"}.'
+            ) from None
+    if not examples:
+        raise AssistantError(f"{path} holds no examples.")
+    return examples
+
+
+def slots_match(expected: dict[str, Any], got: dict[str, Any]) -> bool:
+    got = {k: v for k, v in got.items() if k not in IGNORED_SLOTS}
+    expected = {k: v for k, v in expected.items() if k not in IGNORED_SLOTS}
+    if set(got) != set(expected):
+        return False
+    for key, want in expected.items():
+        have = got[key]
+        if (
+            isinstance(want, int | float)
+            and isinstance(have, int | float)
+            and not isinstance(want, bool)
+        ):
+            if not math.isclose(want, have, rel_tol=1e-9, abs_tol=1e-9):
+                return False
+        elif isinstance(want, str) and isinstance(have, str):
+            if want.strip().lower() != have.strip().lower():
+                return False
+        elif want != have:
+            return False
+    return True
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def score(examples: list[Example], predictions: list[tuple[Intent, Affect]]) -> dict[str, Any]:
+    total = len(examples)
+    correct = sum(p.name == e.intent for e, (p, _) in zip(examples, predictions, strict=True))
+    per_intent: dict[str, dict[str, Any]] = {}
+    confusion: dict[str, Counter[str]] = defaultdict(Counter)
+    for e, (p, _) in zip(examples, predictions, strict=True):
+        confusion[e.intent][p.name] += 1
+    for name, row in sorted(confusion.items()):
+        n = sum(row.values())
+        per_intent[name] = {"n": n, "accuracy": _ratio(row[name], n)}
+    gold_cmd = [e.intent != CHAT for e in examples]
+    pred_cmd = [p.name != CHAT for p, _ in predictions]
+    tp = sum(g and q for g, q in zip(gold_cmd, pred_cmd, strict=True))
+    chat_total = sum(not g for g in gold_cmd)
+    chat_kept = sum((not g) and (not q) for g, q in zip(gold_cmd, pred_cmd, strict=True))
+    slot_cases = [
+        (e, p) for e, (p, _) in zip(examples, predictions, strict=True) if e.intent != CHAT
+    ]
+    slot_exact = sum(
+        p.name == e.intent and slots_match(e.slots, dict(p.slots)) for e, p in slot_cases
+    )
+    slot_when_right = [(e, p) for e, p in slot_cases if p.name == e.intent]
+    labelled = [(e, a) for e, (_, a) in zip(examples, predictions, strict=True) if e.sentiment]
+    sentiment_agree = sum(a.label == e.sentiment for e, a in labelled)
+    errors = [
+        {
+            "text": e.text,
+            "expected": e.intent,
+            "got": p.name,
+            "slots": dict(p.slots),
+            "expected_slots": e.slots,
+        }
+        for e, (p, _) in zip(examples, predictions, strict=True)
+        if p.name != e.intent or (e.intent != CHAT and not slots_match(e.slots, dict(p.slots)))
+    ]
+    return {
+        "messages": total,
+        "intent_accuracy": _ratio(correct, total),
+        "per_intent": per_intent,
+        "confusion": {k: dict(v) for k, v in sorted(confusion.items())},
+        "command_precision": _ratio(tp, sum(pred_cmd)),
+        "command_recall": _ratio(tp, sum(gold_cmd)),
+        "chat_kept_from_commands": _ratio(chat_kept, chat_total),
+        "slot_exact": _ratio(slot_exact, len(slot_cases)),
+        "slot_exact_when_intent_right": _ratio(
+            sum(slots_match(e.slots, dict(p.slots)) for e, p in slot_when_right),
+            len(slot_when_right),
+        ),
+        "sentiment_agreement": _ratio(sentiment_agree, len(labelled)),
+        "errors": errors,
+    }
+
+
+def run(path: Path, warmup: int = 5) -> dict[str, Any]:
+    """Load the understanding models once, label every example, and score."""
+    from assistant.nlu.factory import build_understanding
+
+    examples = load_examples(path)
+    detector, affect = build_understanding()
+    started = time.perf_counter()
+    detector.load()
+    affect.load()
+    load_s = time.perf_counter() - started
+    for e in examples[:warmup]:
+        detector.detect(e.text + " warm up", now=e.now)
+        affect.analyze(e.text + " warm up")
+    predictions: list[tuple[Intent, Affect]] = []
+    latencies: list[float] = []
+    for e in examples:
+        t0 = time.perf_counter()
+        intent = detector.detect(e.text, now=e.now)
+        feeling = affect.analyze(e.text)
+        latencies.append((time.perf_counter() - t0) * 1000.0)
+        predictions.append((intent, feeling))
+    report: dict[str, Any] = {"file": str(path), "load_s": round(load_s, 3)}
+    report.update(score(examples, predictions))
+    ordered = sorted(latencies)
+    report["latency_ms"] = {
+        "mean": round(statistics.fmean(latencies), 2),
+        "p50": round(ordered[len(ordered) // 2], 2),
+        "p95": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 2),
+        "max": round(ordered[-1], 2),
+    }
+    splits = sorted({e.split for e in examples})
+    if len(splits) > 1:
+        report["splits"] = {}
+        for split in splits:
+            idx = [i for i, e in enumerate(examples) if e.split == split]
+            part = score([examples[i] for i in idx], [predictions[i] for i in idx])
+            part.pop("confusion")
+            report["splits"][split] = part
+    return report
+
+
+def summary(report: dict[str, Any]) -> str:
+    """A few readable lines of the report (the JSON has everything)."""
+
+    def line(name: str, r: dict[str, Any]) -> str:
+        return (
+            f"{name}: {r['messages']} messages, intent accuracy {r['intent_accuracy']:.1%}, "
+            f"chat kept {r['chat_kept_from_commands']:.1%}, command precision "
+            f"{r['command_precision']:.1%} recall {r['command_recall']:.1%}, slots exact "
+            f"{r['slot_exact']:.1%}, sentiment agreement {r['sentiment_agreement']:.1%}"
+        )
+
+    lines = [line("all", report)]
+    for name, part in report.get("splits", {}).items():
+        lines.append(line(name, part))
+    lat = report["latency_ms"]
+    lines.append(
+        f"latency per message: mean {lat['mean']} ms, p50 {lat['p50']} ms, "
+        f"p95 {lat['p95']} ms (models loaded in {report['load_s']} s)"
+    )
+    for err in report["errors"][:20]:
+        lines.append(
+            f"  ✗ {err['text']!r}: expected {err['expected']} {err['expected_slots']}, "
+            f"got {err['got']} {err['slots']}"
+        )
+    return "\n".join(lines)

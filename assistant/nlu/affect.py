@@ -1,0 +1,157 @@
+"""Sentiment (VADER) and emotion (nearest MiniLM exemplars, gated by VADER) of a user message.
+
+VADER gives the label and the score in [-1, 1] (compound; ±0.05 are its authors' cut-offs).
+Emotion: the message is compared with short example sentences of each emotion; an emotion is
+kept only when it is close enough and agrees with the polarity (joy needs a non-negative
+message, sadness/anger/fear a non-positive one), else the message is ``neutral``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from assistant.nlu.base import Affect, Emotion, SentimentLabel
+from assistant.nlu.embeddings import Embedder, encode_cached
+from assistant.nlu.normalize import normalize
+
+POSITIVE_CUTOFF = 0.05
+EMOTION_THRESHOLD = 0.45
+
+EMOTION_EXEMPLARS: dict[str, tuple[str, ...]] = {
+    "joy": (
+        "i'm so happy",
+        "this is wonderful news",
+        "i had a great day",
+        "i love this",
+        "i got the job",
+        "yay we won",
+        "i'm thrilled",
+        "that made my day",
+        "i feel fantastic",
+        "thank you so much that's awesome",
+        "i'm excited about the trip",
+        "life is good",
+    ),
+    "sadness": (
+        "i feel sad",
+        "i'm so lonely",
+        "i miss my dad",
+        "my dog died",
+        "i feel empty",
+        "i've been crying all day",
+        "nothing makes me happy anymore",
+        "i'm heartbroken",
+        "i feel down today",
+        "my day was terrible",
+        "i lost my job",
+        "i feel hopeless",
+    ),
+    "anger": (
+        "i'm so angry",
+        "this is infuriating",
+        "i hate this",
+        "that makes me furious",
+        "stop being useless",
+        "this is so frustrating",
+        "i'm fed up with my neighbour",
+        "how dare they",
+        "shut up",
+        "this stupid thing never works",
+        "i'm really annoyed",
+        "that's outrageous",
+    ),
+    "fear": (
+        "i'm scared",
+        "i'm afraid of the exam",
+        "i'm worried about my mother's health",
+        "i'm anxious about tomorrow",
+        "i'm terrified",
+        "i think someone is following me",
+        "i'm nervous about the interview",
+        "what if something bad happens",
+        "i'm panicking",
+        "i can't stop worrying",
+        "it frightens me",
+        "i fear the worst",
+    ),
+    "surprise": (
+        "wow i didn't expect that",
+        "no way really",
+        "that's unbelievable",
+        "what a surprise",
+        "i can't believe it",
+        "seriously that's amazing",
+        "oh my god",
+        "whoa",
+        "i'm shocked",
+        "that's so unexpected",
+        "really i had no idea",
+        "you're kidding",
+    ),
+}
+_POLARITY: dict[str, tuple[SentimentLabel, ...]] = {
+    "joy": ("positive", "neutral"),
+    "sadness": ("negative", "neutral"),
+    "anger": ("negative", "neutral"),
+    "fear": ("negative", "neutral"),
+    "surprise": ("positive", "neutral", "negative"),
+}
+
+
+class VaderAffect:
+    """Sentiment from VADER; emotion from MiniLM exemplars when an embedder is given."""
+
+    def __init__(
+        self, embedder: Embedder | None = None, threshold: float = EMOTION_THRESHOLD
+    ) -> None:
+        self._embedder = embedder
+        self.threshold = threshold
+        self._lock = threading.Lock()
+        self._vader: Any = None
+        self._matrix: np.ndarray | None = None
+        self._labels: list[str] = []
+
+    def load(self) -> None:
+        with self._lock:
+            if self._vader is None:
+                from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+                self._vader = SentimentIntensityAnalyzer()
+            if self._embedder is not None and self._matrix is None:
+                texts = [t for examples in EMOTION_EXEMPLARS.values() for t in examples]
+                self._labels = [
+                    name for name, examples in EMOTION_EXEMPLARS.items() for _ in examples
+                ]
+                self._matrix = encode_cached(self._embedder, texts)
+
+    def sentiment(self, text: str) -> tuple[SentimentLabel, float]:
+        self.load()
+        score = float(self._vader.polarity_scores(text)["compound"])
+        if score >= POSITIVE_CUTOFF:
+            return "positive", round(score, 4)
+        if score <= -POSITIVE_CUTOFF:
+            return "negative", round(score, 4)
+        return "neutral", round(score, 4)
+
+    def emotion(self, text: str, label: SentimentLabel) -> Emotion:
+        if self._embedder is None:
+            return "neutral"
+        self.load()
+        assert self._matrix is not None
+        sims = self._matrix @ self._embedder.encode([normalize(text)])[0]
+        best: dict[str, float] = {}
+        for name, sim in zip(self._labels, sims.tolist(), strict=True):
+            best[name] = max(best.get(name, -1.0), sim)
+        for name, score in sorted(best.items(), key=lambda kv: kv[1], reverse=True):
+            if score < self.threshold:
+                break
+            if label in _POLARITY[name]:
+                return name  # type: ignore[return-value]
+        return "neutral"
+
+    def analyze(self, text: str) -> Affect:
+        label, score = self.sentiment(text)
+        return Affect(label, score, self.emotion(text, label))

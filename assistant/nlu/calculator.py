@@ -1,0 +1,112 @@
+"""Arithmetic from words: '15 percent of 80', 'twelve times seven', 'square root of 81'.
+
+The spoken form is rewritten into a small expression language (digits, + - * / ** %, brackets
+and a few named functions) and evaluated by ``simpleeval`` (an AST walk over a whitelist; never
+``eval``). Anything outside that language is not a calculation.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+
+from simpleeval import NumberTooHigh, SimpleEval
+
+from assistant.errors import AssistantError
+
+MAX_DIGITS = 60
+
+_FUNCTIONS = {
+    "sqrt": math.sqrt,
+    "abs": abs,
+    "round": round,
+    "log": math.log10,
+    "ln": math.log,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+}
+
+_LEAD = re.compile(
+    r"^(?:(?:hey|ok|okay|please|so|quick question|can you|could you|would you|tell me|"
+    r"do you know|i need to know|help me)\s+)*"
+    r"(?:what(?:'s| is| are| does| do)?|what's|whats|how much (?:is|are|does|do)|calculate|"
+    r"compute|work out|figure out|evaluate|solve|how many is)?\s*"
+)
+_REWRITES: list[tuple[str, str]] = [
+    (r"\bsquare root of\s+(\d+(?:\.\d+)?)", r"sqrt(\1)"),
+    (r"\bcube root of\s+(\d+(?:\.\d+)?)", r"(\1)**(1/3)"),
+    (r"\b(\d+(?:\.\d+)?)\s*(?:percent|per cent|%)\s+of\s+(\d+(?:\.\d+)?)", r"(\1/100*\2)"),
+    (r"\bhalf of\s+(\d+(?:\.\d+)?)", r"(\1/2)"),
+    (r"\ba (?:third|quarter) of\s+(\d+(?:\.\d+)?)", r"(\1/3)"),
+    (r"\b(\d+(?:\.\d+)?)\s+squared\b", r"(\1**2)"),
+    (r"\b(\d+(?:\.\d+)?)\s+cubed\b", r"(\1**3)"),
+    (r"\bto the power of\b|\braised to(?: the power of)?\b|\bto the\b|\^", "**"),
+    (r"\b(?:multiplied by|times|x)\b|×", "*"),
+    (r"\b(?:divided by|over)\b|÷", "/"),
+    (r"\bplus\b|\band\b", "+"),
+    (r"\bminus\b|\btake away\b|−", "-"),
+    (r"\b(?:mod|modulo)\b", "%"),
+    (r"\b(?:absolute value of)\s+", "abs "),
+    (r"\bsqrt\s+(\d+(?:\.\d+)?)", r"sqrt(\1)"),
+    (r"\babs\s+(-?\d+(?:\.\d+)?)", r"abs(\1)"),
+]
+_TAIL = re.compile(r"\s*(?:=|equals?|is|please|for me|exactly|then)?\s*$")
+_ALLOWED = re.compile(r"^(?:[\d.\s+\-*/%()]|sqrt|abs|round|log|ln|sin|cos|tan)+$")
+_HAS_OPERATION = re.compile(r"\d\s*(?:\*\*|[+\-*/%])\s*[\d(]|sqrt\(|abs\(|\(\d+/100\*")
+
+
+def to_expression(normalized: str) -> str | None:
+    """The arithmetic expression in a normalised message, or None if it holds none."""
+    text = _LEAD.sub("", normalized.strip(), count=1)
+    text = re.sub(r"^(?:the )?(?:sum of|result of|answer to|value of)\s+|^the\s+", "", text)
+    text = re.sub(r"^add\s+(\d+(?:\.\d+)?)\s+(?:and|to)\s+(\d+(?:\.\d+)?)$", r"\1 + \2", text)
+    text = re.sub(r"^multiply\s+(\d+(?:\.\d+)?)\s+(?:and|by)\s+(\d+(?:\.\d+)?)$", r"\1 * \2", text)
+    text = re.sub(r"^divide\s+(\d+(?:\.\d+)?)\s+by\s+(\d+(?:\.\d+)?)$", r"\1 / \2", text)
+    text = re.sub(r"^subtract\s+(\d+(?:\.\d+)?)\s+from\s+(\d+(?:\.\d+)?)$", r"\2 - \1", text)
+    for pattern, replacement in _REWRITES:
+        text = re.sub(pattern, replacement, text)
+    text = _TAIL.sub("", text).strip()
+    if not text or not _ALLOWED.match(text) or not _HAS_OPERATION.search(text):
+        return None
+    return " ".join(text.split())
+
+
+def _power(base: float, exponent: float) -> float:
+    if base not in (0, 1, -1) and abs(exponent) * math.log10(abs(base) or 1) > MAX_DIGITS:
+        raise NumberTooHigh("result too large")
+    return base**exponent
+
+
+def evaluate(expression: str) -> int | float:
+    """Evaluate a whitelisted expression; a one-line AssistantError when it cannot be done."""
+    evaluator = SimpleEval(functions=_FUNCTIONS, names={})
+    evaluator.operators[ast.Pow] = _power
+    try:
+        value = evaluator.eval(expression)
+    except ZeroDivisionError:
+        raise AssistantError("I can't divide by zero.") from None
+    except NumberTooHigh:
+        raise AssistantError("That number is too big for me to work out.") from None
+    except (ValueError, OverflowError):
+        raise AssistantError("That has no answer I can give as a number.") from None
+    except Exception:
+        raise AssistantError("I can only work out plain arithmetic.") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AssistantError("I can only work out plain arithmetic.")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise AssistantError("That number is too big for me to work out.")
+        if value.is_integer() and abs(value) < 1e15:
+            return int(value)
+        return float(f"{value:.10g}")
+    if value.bit_length() * math.log10(2) > MAX_DIGITS:
+        raise AssistantError("That number is too big for me to say.")
+    return value
+
+
+def format_number(value: int | float) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:.6g}"

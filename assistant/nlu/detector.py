@@ -1,0 +1,241 @@
+"""Intent detection: nearest exemplars in MiniLM space, an out-of-scope threshold, slot checks.
+
+1. The message is normalised (lower case, digits, typos) and embedded.
+2. Each intent scores the mean cosine similarity of its ``k`` nearest exemplars; the best
+   intent wins if it beats ``chat`` and its score reaches ``threshold`` (else: chat).
+3. Slots are extracted with precise patterns, and they confirm or veto the choice: a message
+   that is a complete arithmetic expression is ``calculate``; a "calculation" with no
+   expression, a timer with neither a duration nor the word timer, a reminder with neither a
+   time nor the word remind, an app launch that names no app are chat.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import AssistantError
+from assistant.nlu import slots as slot_parsers
+from assistant.nlu.base import CHAT, Intent
+from assistant.nlu.calculator import evaluate, to_expression
+from assistant.nlu.embeddings import Embedder, encode_cached
+from assistant.nlu.exemplars import EXEMPLARS
+from assistant.nlu.normalize import normalize
+
+DEFAULT_THRESHOLD = 0.58  # a command needs this similarity …
+CUE_THRESHOLD = 0.45  # … or this much when its cue words are present,
+MARGIN = 0.06  # and must beat the nearest chat exemplars by this much
+TOP_K = 2
+
+# Words that make an intent likely; with one present, a lower similarity suffices.
+_CUES: dict[str, re.Pattern[str]] = {
+    "reminder.set": re.compile(r"\b(?:remind me|reminder|don't let me forget)\b"),
+    "timer.set": re.compile(r"\b(?:timer|countdown)\b.*\d|\d.*\b(?:timer|countdown)\b"),
+    "timer.cancel": re.compile(r"\b(?:cancel|stop|delete|remove|kill)\b.*\btimers?\b"),
+    "timer.status": re.compile(r"\b(?:left|remaining|long until|still running)\b"),
+    "memory.remember": re.compile(
+        r"^(?:please\s+)?(?:remember|memori[sz]e|don't forget|keep in mind|note that|"
+        r"make a note)\b|^my name is\b"
+    ),
+    "memory.forget": re.compile(r"^(?:please\s+)?(?:forget|erase|delete|wipe)\b"),
+    "memory.recall": re.compile(r"\b(?:my|me|i)\b"),
+    "app.open": re.compile(r"^(?:please\s+)?(?:open|launch|start|run|fire up)\b"),
+    "repeat": re.compile(r"\b(?:again|repeat|pardon|catch that|missed that)\b"),
+    "time": re.compile(r"\btime\b"),
+    "date": re.compile(r"\b(?:date|day|today|month|year)\b"),
+}
+# Phrasings that are commands whatever they talk about ("remind me …", "remember that …"); the
+# embedding only has to agree loosely (content words weigh a lot in a sentence embedding).
+STRONG_MIN = 0.3
+STRONG_SLACK = 0.1
+_LEAD = r"^(?:(?:hey|ok|okay|please|so|now|can you|could you|would you|will you)\s+)*"
+_STRONG: dict[str, re.Pattern[str]] = {
+    "reminder.set": re.compile(
+        _LEAD + r"(?:remind me\b|set (?:a |up a )?reminder\b|add a reminder\b|"
+        r"create a reminder\b)|\bremind me to\b"
+    ),
+    "timer.set": re.compile(
+        _LEAD + r"(?:set|start|put on|make|begin|create)\s+(?:a |an |the |my )?(?:new )?"
+        r"(?:\S+\s+){0,3}(?:timer|countdown)\b"
+    ),
+    "memory.remember": re.compile(
+        _LEAD + r"(?:remember|memori[sz]e|don't forget|keep in mind|note) (?:that |this |my |"
+        r"i |i'm |i am |me )|^my name is \w+$|^call me \w+$"
+    ),
+    "memory.forget": re.compile(
+        _LEAD + r"(?:forget|erase|delete|wipe|remove) (?:my |that |about |where |what |who |"
+        r"when |everything|all |the fact)"
+    ),
+    "memory.recall": re.compile(
+        _LEAD + r"(?:(?:when|what|where|who|which|how old)(?:'s| is| are| was| were| do| did)? "
+        r"(?:my|i)\b|do you (?:know|remember) (?:my|what i|where i|when i|who i|what my)\b|"
+        r"what do you (?:know|remember) about me\b)"
+    ),
+    "app.open": re.compile(
+        _LEAD + r"(?:open|launch|start|run|fire up|bring up)\s+(?:up\s+)?(?:the\s+|my\s+)?"
+        r"(?!over\b|again\b|fresh\b|from\b|new\b|a\b|all\b|anew\b|afresh\b)"
+        r"[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?(?:\s+(?:app|application|program|for me|please))?$"
+    ),
+}
+_QUESTION = re.compile(r"^(?:when|what|what's|where|who|whose|which|how|do you|did i|tell me)\b")
+_FORGET_VERB = re.compile(
+    r"^(?:(?:please|can you|could you)\s+)?(?:forget|erase|delete|wipe|"
+    r"remove|clear)\b"
+)
+
+_REMIND = re.compile(r"\b(?:remind|reminder|reminders|don't let me forget)\b")
+_TIMER = re.compile(r"\b(?:timer|timers|countdown|count down|alarm)\b")
+_CALC_VERB = re.compile(r"^(?:please\s+)?(?:calculate|compute|evaluate|solve)\b")
+_STOP_EXACT = re.compile(
+    r"^(?:(?:ok|okay|hey|please|just|now)\s+)*(?:stop|stop it|stop talking|stop speaking|"
+    r"be quiet|quiet|shut up|silence|enough|that's enough|hush|shh+|pause)"
+    r"(?:\s+(?:please|now|thanks|thank you|already))*$"
+)
+
+
+class EmbeddingIntentDetector:
+    """Nearest-exemplar intent classifier; the embedder loads on first use."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        cue_threshold: float = CUE_THRESHOLD,
+        margin: float = MARGIN,
+        exemplars: dict[str, tuple[str, ...]] | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self._embedder = embedder
+        self.threshold = threshold
+        self.cue_threshold = cue_threshold
+        self.margin = margin
+        self._exemplars = exemplars or EXEMPLARS
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._matrix: np.ndarray | None = None
+        self._labels: list[str] = []
+
+    def load(self) -> None:
+        """Embed the exemplars (once)."""
+        with self._lock:
+            if self._matrix is not None:
+                return
+            labels, texts = [], []
+            for name, examples in self._exemplars.items():
+                for example in examples:
+                    labels.append(name)
+                    texts.append(example)
+            self._matrix = encode_cached(self._embedder, texts)
+            self._labels = labels
+
+    def scores(self, normalized: str) -> dict[str, float]:
+        """Per intent, the mean similarity of its TOP_K nearest exemplars."""
+        self.load()
+        assert self._matrix is not None
+        sims = self._matrix @ self._embedder.encode([normalized])[0]
+        per: dict[str, list[float]] = {}
+        for label, sim in zip(self._labels, sims.tolist(), strict=True):
+            per.setdefault(label, []).append(sim)
+        return {name: float(np.mean(sorted(v, reverse=True)[:TOP_K])) for name, v in per.items()}
+
+    def detect(self, text: str, now: datetime | None = None) -> Intent:
+        normalized = normalize(text)
+        if not normalized:
+            return Intent(CHAT, 1.0)
+        expression = to_expression(normalized)
+        if expression is not None:
+            return Intent("calculate", 0.99, _calculation(expression))
+        if _STOP_EXACT.match(normalized):
+            return Intent("stop", 0.99)
+        scores = self.scores(normalized)
+        chat = scores[CHAT]
+        strong = [name for name, pattern in _STRONG.items() if pattern.search(normalized)]
+        top_command = max(v for k, v in scores.items() if k != CHAT)
+        strong = [name for name in strong if scores[name] >= top_command - STRONG_SLACK * 1.5]
+        if strong:
+            best = max(strong, key=lambda name: scores[name])
+            score = scores[best]
+            accepted = score >= STRONG_MIN and score >= chat - STRONG_SLACK
+        else:
+            best, score = max(
+                ((k, v) for k, v in scores.items() if k != CHAT), key=lambda kv: kv[1]
+            )
+            best = _disambiguate(best, normalized)
+            cue = _CUES.get(best)
+            has_cue = cue is not None and cue.search(normalized) is not None
+            needed = self.cue_threshold if has_cue else self.threshold
+            accepted = score >= needed and score - chat >= self.margin
+        if not accepted:
+            return Intent(CHAT, round(max(chat, 1.0 - score), 4))
+        intent_slots = self._slots(best, text, normalized, now or self._clock())
+        if intent_slots is None:
+            return Intent(CHAT, round(max(chat, 1.0 - score), 4))
+        return Intent(best, round(min(1.0, max(0.0, score)), 4), intent_slots)
+
+    def _slots(
+        self, intent: str, text: str, normalized: str, now: datetime
+    ) -> dict[str, Any] | None:
+        """The slots of ``intent``, or None when the message cannot be that intent."""
+        if intent == "timer.set":
+            duration = slot_parsers.parse_duration(normalized)
+            if duration is None and not _TIMER.search(normalized):
+                return None
+            found: dict[str, Any] = {}
+            if duration is not None:
+                found["duration_s"] = int(duration)
+            label = slot_parsers.timer_label(normalized)
+            if label:
+                found["label"] = label
+            return found
+        if intent == "timer.cancel":
+            if not _TIMER.search(normalized):
+                return None
+            label = slot_parsers.timer_label(normalized)
+            return {"label": label} if label else {}
+        if intent == "reminder.set":
+            when, spans = slot_parsers.parse_when(normalized, now)
+            if when is None and not _REMIND.search(normalized):
+                return None
+            found = {"text": slot_parsers.reminder_text(text, normalized, spans)}
+            if when is not None:
+                found["when"] = when.isoformat(timespec="seconds")
+            return found
+        if intent == "calculate":
+            if not _CALC_VERB.search(normalized):
+                return None
+            return {"expression": normalized}
+        if intent == "memory.remember":
+            fact = slot_parsers.fact_text(text)
+            return {"fact": fact} if fact else None
+        if intent == "memory.recall":
+            return {"query": slot_parsers.recall_query(normalized)}
+        if intent == "memory.forget":
+            return slot_parsers.forget_slots(normalized)
+        if intent == "app.open":
+            app = slot_parsers.app_name(normalized)
+            return {"app": app} if app else None
+        return {}
+
+
+def _disambiguate(best: str, normalized: str) -> str:
+    """Within the memory family the verb decides: forget …, remember …, or a question."""
+    if not best.startswith("memory."):
+        return best
+    if _FORGET_VERB.search(normalized):
+        return "memory.forget"
+    if best == "memory.remember" and _QUESTION.search(normalized):
+        return "memory.recall"
+    return best
+
+
+def _calculation(expression: str) -> dict[str, Any]:
+    try:
+        return {"expression": expression, "result": evaluate(expression)}
+    except AssistantError as err:  # the skill explains it (division by zero, too big …)
+        return {"expression": expression, "error": str(err)}

@@ -1,0 +1,131 @@
+"""Text normalisation shared by intent detection and slot extraction.
+
+Typed and spoken messages end up alike: lower case, plain apostrophes, numbers as digits
+(``text2num``), the most common misspellings of command words corrected against the model's own
+vocabulary, and punctuation that carries no meaning removed (arithmetic signs are kept).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+
+from text_to_num import alpha2digit
+
+# Words the commands hinge on; a misspelt word (not in the vocabulary) close to one of these is
+# replaced by it ("timmer" → "timer", "remmber" → "remember").
+COMMAND_WORDS = (
+    "timer",
+    "timers",
+    "reminder",
+    "reminders",
+    "remind",
+    "remember",
+    "forget",
+    "cancel",
+    "minutes",
+    "minute",
+    "seconds",
+    "second",
+    "hours",
+    "hour",
+    "calculate",
+    "conversation",
+    "repeat",
+    "launch",
+    "open",
+    "start",
+    "stop",
+    "quiet",
+    "again",
+    "everything",
+    "birthday",
+    "tomorrow",
+    "tonight",
+    "percent",
+    "multiplied",
+    "divided",
+    "square",
+    "root",
+    "plus",
+    "minus",
+    "times",
+    "what",
+    "time",
+    "date",
+    "today",
+    "left",
+    "remaining",
+    "delete",
+    "erase",
+    "please",
+    "help",
+    "editor",
+    "browser",
+    "terminal",
+    "calculator",
+)
+
+_TENS = r"(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
+_DROP = re.compile(r"[\"!?;,…]|(?<!\d)\.(?!\d)|\.$")
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"(?<!['\w])[a-z]+(?!['\w])")
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    from assistant.nlu.embeddings import packaged_model_dir
+
+    try:
+        text = (packaged_model_dir() / "vocab.txt").read_text(encoding="utf-8")
+    except Exception:
+        return frozenset(COMMAND_WORDS)
+    return frozenset(w for w in text.split() if w.isalpha()) | frozenset(COMMAND_WORDS)
+
+
+def _swapped(word: str, target: str) -> bool:
+    """True if ``word`` is ``target`` with two neighbouring letters swapped ("tiem")."""
+    if len(word) != len(target) or word == target:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(word, target, strict=True)) if a != b]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and word[diff[0]] == target[diff[1]]
+        and word[diff[1]] == target[diff[0]]
+    )
+
+
+@lru_cache(maxsize=4096)
+def _correct_word(word: str) -> str:
+    if len(word) < 4 or word in _vocabulary():
+        return word
+    for target in COMMAND_WORDS:
+        if _swapped(word, target):
+            return target
+    if len(word) < 5:
+        return word
+    close = difflib.get_close_matches(word, COMMAND_WORDS, n=1, cutoff=0.85)
+    return close[0] if close else word
+
+
+def correct_typos(text: str) -> str:
+    return _WORD.sub(lambda m: _correct_word(m.group(0)), text)
+
+
+def words_to_digits(text: str) -> str:
+    """'set a timer for five minutes' → 'set a timer for 5 minutes' (keeps 'a', 'one')."""
+    # "ninety second timer" would become "92nd timer": make the unit plural first
+    text = re.sub(rf"\b{_TENS} second\b", r"\1 seconds", text)
+    return alpha2digit(text, "en")
+
+
+def normalize(text: str) -> str:
+    """Lower case, no noise punctuation, numbers as digits, command words spelt right."""
+    text = text.translate(_APOSTROPHES).lower()
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    text = _DROP.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip()
+    return words_to_digits(correct_typos(text))

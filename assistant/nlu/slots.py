@@ -1,0 +1,415 @@
+"""Slot extraction: durations, reminder times and texts, timer labels, facts, queries, apps.
+
+All functions take *normalised* text (see ``normalize``) unless they say otherwise. Dates of
+reminders come from ``parsedatetime``; clock times and relative times ("in 20 minutes") from the
+patterns below, which handle spoken forms the library misreads ("at 6 30 pm", "at 6").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from functools import lru_cache
+
+_SMALL = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
+_WORD_AMOUNTS = {
+    "a": 1.0,
+    "an": 1.0,
+    "half an": 0.5,
+    "half a": 0.5,
+    "a half": 0.5,
+    "a couple of": 2.0,
+    "a few": 3.0,
+} | {w: float(i) for i, w in enumerate(_SMALL)}
+_UNIT = r"(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\b"
+_AMOUNT = (
+    r"(?P<amount>\d+(?:\.\d+)?|half an?|half a|a half|a couple of|a few|an?|"
+    + "|".join(_SMALL)
+    + r")\b"
+)
+_DURATION_TERM = re.compile(
+    rf"\b{_AMOUNT}(?P<half>\s+and\s+a\s+half)?\s*-?\s*{_UNIT}(?P<half2>\s+and\s+a\s+half)?"
+    r"|\b(?P<amount2>\d+(?:\.\d+)?)(?P<unit2>s|m|h|d)\b"
+)
+_COMPACT = re.compile(r"\b(\d+)h\s*(\d+)(?:m|min)?\b")
+
+
+def _unit_seconds(unit: str) -> int:
+    if unit.startswith("s"):
+        return 1
+    if unit.startswith("m"):
+        return 60
+    if unit.startswith("h"):
+        return 3600
+    return 86400
+
+
+def _amount(word: str) -> float:
+    return _WORD_AMOUNTS[word] if word in _WORD_AMOUNTS else float(word)
+
+
+def duration_spans(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, seconds) of every duration term in ``text``."""
+    spans: list[tuple[int, int, float]] = []
+    for m in _COMPACT.finditer(text):
+        spans.append((m.start(), m.end(), int(m.group(1)) * 3600 + int(m.group(2)) * 60))
+    for m in _DURATION_TERM.finditer(text):
+        if any(s <= m.start() < e for s, e, _ in spans):
+            continue
+        if m.group("amount2"):
+            seconds = float(m.group("amount2")) * _unit_seconds(m.group("unit2"))
+            spans.append((m.start(), m.end(), seconds))
+            continue
+        amount = _amount(m.group("amount"))
+        if m.group("half") or m.group("half2"):
+            amount += 0.5
+        spans.append((m.start(), m.end(), amount * _unit_seconds(m.group("unit"))))
+    return sorted(spans)
+
+
+def parse_duration(text: str) -> int | None:
+    """Total seconds of the durations in the text ('1 hour and 30 minutes' → 5400)."""
+    spans = duration_spans(text)
+    if not spans:
+        return None
+    total = round(sum(seconds for _, _, seconds in spans))
+    return total if total > 0 else None
+
+
+def remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return " ".join(text.split())
+
+
+# --- timers ---------------------------------------------------------------------------------
+
+_LABEL_STOP = {
+    "a",
+    "an",
+    "the",
+    "my",
+    "set",
+    "start",
+    "new",
+    "another",
+    "one",
+    "timer",
+    "and",
+    "for",
+    "please",
+    "quick",
+    "cancel",
+    "stop",
+    "delete",
+    "remove",
+    "kill",
+    "end",
+    "clear",
+    "all",
+    "of",
+    "called",
+    "named",
+    "this",
+    "that",
+    "second",
+    "minute",
+    "hour",
+    "s",
+    "m",
+    "h",
+    "on",
+    "up",
+    "me",
+    "put",
+    "make",
+    "create",
+    "can",
+    "you",
+    "could",
+    "would",
+    "will",
+    "i",
+    "need",
+    "want",
+    "to",
+    "it",
+    "set up",
+    "off",
+    "turn",
+    "go",
+    "ahead",
+    "just",
+    "now",
+    "run",
+}
+
+
+def timer_label(text: str) -> str | None:
+    """The name of a timer: 'for the eggs', 'called pasta', 'pasta timer'."""
+    body = remove_spans(text, [(s, e) for s, e, _ in duration_spans(text)])
+    body = re.sub(r"\b(?:and|for)\s+(?=(?:and|for)\b)", "", body)  # "for 1 hour and 15 minutes"
+    body = re.sub(r"\s+(?:and|please|now)$", "", body)
+    m = re.search(r"\b(?:called|named|labell?ed)\s+(?:the\s+)?([a-z][a-z' ]*)$", body)
+    if m is None:
+        m = re.search(r"\btimer\s+for\s+(?:the\s+|my\s+)?([a-z][a-z' ]*)$", body)
+    if m is None:
+        m = re.search(r"\bfor\s+(?:the\s+|my\s+)([a-z][a-z' ]*)$", body)
+    if m is not None:
+        label = m.group(1).strip()
+        label = re.sub(r"\s+(?:timer|please|now)$", "", label).strip()
+        return label or None
+    m = re.search(r"\b([a-z][a-z']*)\s+timer\b", body)
+    if m and m.group(1) not in _LABEL_STOP and not m.group(1).endswith("ing"):
+        return m.group(1)
+    return None
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTH = "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
+_DAY_PATTERNS = [
+    r"\bthe day after tomorrow\b",
+    r"\b(?:tomorrow|today|tonight)\b(?:\s+(?:morning|afternoon|evening|night))?",
+    r"\bthis (?:morning|afternoon|evening)\b",
+    r"\b(?:on\s+|next\s+|this\s+)?(?:" + "|".join(_WEEKDAYS) + r")\b"
+    r"(?:\s+(?:morning|afternoon|evening|night))?",
+    rf"\b(?:on\s+)?(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+of\s+(?:{_MONTH})\b",
+    rf"\b(?:on\s+)?(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
+]
+_DAY = re.compile("|".join(f"(?:{p})" for p in _DAY_PATTERNS))
+_CLOCK = re.compile(
+    r"\b(?:at|by|around)\s+(?P<h>\d{1,2})(?:[: ](?P<m>\d{2}))?\s*"
+    r"(?P<ap>am|pm|a\.m\.?|p\.m\.?|o'clock)?"
+    r"|\b(?P<h2>\d{1,2})(?:[: ](?P<m2>\d{2}))?\s*(?P<ap2>am|pm|a\.m\.?|p\.m\.?)"
+    r"|\b(?:at\s+)?(?P<word>noon|midday|midnight)\b"
+    r"|\b(?:at\s+)?(?P<rel>half past|quarter past|quarter to)\s+(?P<h3>\d{1,2})\b"
+)
+_PART_OF_DAY = {"morning": 9, "afternoon": 15, "evening": 19, "night": 21, "tonight": 20}
+
+
+@lru_cache(maxsize=1)
+def _calendar():  # type: ignore[no-untyped-def]
+    import parsedatetime
+
+    return parsedatetime.Calendar(version=parsedatetime.VERSION_CONTEXT_STYLE)
+
+
+def _relative_span(text: str) -> tuple[int, int, float] | None:
+    """'in 20 minutes', 'in an hour and a half', '2 hours from now'."""
+    for m in re.finditer(r"\b(?:in|after|within)\s+(?:about\s+|another\s+)?", text):
+        spans = duration_spans(text[m.end() :])
+        if spans and spans[0][0] == 0:
+            end, total = m.end(), 0.0
+            for s, e, seconds in spans:
+                gap = text[end : m.end() + s]
+                if gap.strip() not in ("", "and", ","):
+                    break
+                end, total = m.end() + e, total + seconds
+            return m.start(), end, total
+    m = re.search(r"\bfrom now\b", text)
+    if m:
+        spans = [
+            sp
+            for sp in duration_spans(text[: m.start()])
+            if not text[sp[1] : m.start()].strip(" and")
+        ]
+        if spans:
+            return spans[0][0], m.end(), sum(s for _, _, s in spans)
+    return None
+
+
+def _clock_time(m: re.Match[str], hint_pm: bool) -> tuple[int, int, bool]:
+    """(hour, minute, explicit) of a clock match; explicit = am/pm given or 24-hour."""
+    if m.group("word"):
+        return (0, 0, True) if m.group("word") == "midnight" else (12, 0, True)
+    if m.group("rel"):
+        hour = int(m.group("h3"))
+        minute = {"half past": 30, "quarter past": 15, "quarter to": -15}[m.group("rel")]
+        if minute < 0:
+            hour, minute = hour - 1, 45
+        return hour % 24, minute, False
+    hour = int(m.group("h") or m.group("h2"))
+    minute = int(m.group("m") or m.group("m2") or 0)
+    ap = (m.group("ap") or m.group("ap2") or "").replace(".", "")
+    if ap in ("am", "pm"):
+        hour = hour % 12 + (12 if ap == "pm" else 0)
+        return hour, minute, True
+    if hour > 12 or hour == 0:
+        return hour, minute, True
+    if hint_pm and hour < 12:
+        return hour + 12, minute, True
+    return hour, minute, False
+
+
+def parse_when(text: str, now: datetime) -> tuple[datetime | None, list[tuple[int, int]]]:
+    """The moment a reminder is for, and the character spans that said it."""
+    rel = _relative_span(text)
+    if rel is not None:
+        start, end, seconds = rel
+        return (now + timedelta(seconds=seconds)).replace(microsecond=0), [(start, end)]
+    spans: list[tuple[int, int]] = []
+    day_match = _DAY.search(text)
+    day: datetime | None = None
+    hint_pm = False
+    part_hour: int | None = None
+    if day_match:
+        spans.append(day_match.span())
+        phrase = day_match.group(0)
+        for part, hour in _PART_OF_DAY.items():
+            if part in phrase:
+                part_hour = hour
+                hint_pm = part != "morning"
+        phrase = re.sub(r"\b(?:morning|afternoon|evening|night)\b", "", phrase)
+        phrase = phrase.replace("tonight", "today").replace("this ", "").strip()
+        if phrase in ("", "today"):
+            day = now
+        else:
+            parsed, context = _calendar().parseDT(phrase, sourceTime=now)
+            day = parsed if context.hasDate else now
+            if (
+                re.search(r"\bnext\b", phrase) is None
+                and any(d in phrase for d in _WEEKDAYS)
+                and day.date() == now.date()
+            ):
+                day = now
+    clock = _CLOCK.search(text)
+    if clock:
+        spans.append(clock.span())
+        hour, minute, explicit = _clock_time(clock, hint_pm)
+        base = day or now
+        moment = datetime.combine(base.date(), time(hour % 24, minute))
+        if not explicit and moment <= now and hour < 12:
+            moment += timedelta(hours=12)  # "at 6" said at 10:00 means 18:00
+        if day is None and moment <= now:
+            moment += timedelta(days=1)
+        return moment, spans
+    if day is not None:
+        hour = part_hour if part_hour is not None else 9
+        moment = datetime.combine(day.date(), time(hour, 0))
+        if moment <= now and day.date() == now.date() and part_hour is None:
+            moment = now.replace(second=0, microsecond=0) + timedelta(hours=1)
+        return moment, spans
+    return None, []
+
+
+_REMINDER_LEAD = re.compile(
+    r"^(?:(?:hey|ok|okay|please|can you|could you|would you|will you|i need you to|"
+    r"i want you to|don't forget to|dont forget to)\s+)*"
+    r"(?:remind me|set (?:a|up a|me a)? ?reminder|create (?:a )?reminder|add (?:a )?reminder|"
+    r"make (?:a )?reminder|reminder)\s*(?:for me\s*)?(?:to|that|about|of|for)?\s*",
+)
+
+
+def reminder_text(original: str, normalized: str, spans: list[tuple[int, int]]) -> str:
+    """What to remind about: the message without the command words and the time phrase."""
+    body = remove_spans(normalized, spans)
+    body = _REMINDER_LEAD.sub("", body)
+    body = re.sub(r"(?:^|\s)(?:remind me|please)(?:\s+(?:to|that|about))?(?=\s|$)", " ", body)
+    body = re.sub(r"^(?:to|that|about|for|at|on|by)\s+", "", body.strip())
+    body = re.sub(r"\s+(?:to|at|on|by|for|please|and)$", "", body.strip())
+    return body.strip()
+
+
+# --- memory and apps ------------------------------------------------------------------------
+
+_FACT_LEAD = re.compile(
+    r"^(?:(?:hey|ok|okay|please|can you|could you|would you|i want you to|i'd like you to)\s+)*"
+    r"(?:remember|memori[sz]e|note|make a note|keep in mind|don't forget|do not forget|"
+    r"store|save|for the record|just so you know|fyi)\s*(?:this\s*)?(?:that|:)?\s*",
+    re.IGNORECASE,
+)
+
+
+def fact_text(original: str) -> str:
+    """'Remember that my sister's birthday is May 3rd.' → "my sister's birthday is May 3rd"."""
+    text = " ".join(original.translate(str.maketrans({"’": "'"})).split())
+    text = _FACT_LEAD.sub("", text).strip()
+    text = re.sub(r"[\s.!?]+$", "", text)
+    text = re.sub(r"^,\s*", "", text)
+    return text
+
+
+_RECALL_LEAD = re.compile(
+    r"^(?:(?:hey|ok|okay|please|can you|could you|do you)\s+)*"
+    r"(?:tell me|remind me|what do you (?:know|remember)|what have you (?:got|stored|saved)|"
+    r"what did i (?:tell|say to) you|do you (?:know|remember)|recall|what facts do you have)"
+    r"\s*(?:about|of|regarding|on)?\s*",
+)
+
+
+def recall_query(normalized: str) -> str:
+    query = _RECALL_LEAD.sub("", normalized).strip()
+    return query or normalized
+
+
+_FORGET_LEAD = re.compile(
+    r"^(?:(?:hey|ok|okay|please|can you|could you|i want you to|i'd like you to)\s+)*"
+    r"(?:forget|delete|erase|remove|wipe|clear|drop)\s+(?:about\s+|what i (?:told|said to) you "
+    r"about\s+|the fact (?:that|about)\s+)?",
+)
+_FORGET_ALL = re.compile(
+    r"\b(?:everything|all (?:of )?(?:the |my )?(?:facts|memories|memory|data|that)|"
+    r"all you know|all about me|whatever you know|your (?:whole |entire )?memory|"
+    r"every(?:thing| fact)|all(?: the)? facts)\b"
+)
+
+
+def forget_slots(normalized: str) -> dict[str, object]:
+    if _FORGET_ALL.search(normalized):
+        return {"all": True}
+    query = _FORGET_LEAD.sub("", normalized).strip()
+    query = re.sub(r"^(?:that|about)\s+", "", query)
+    return {"query": query or normalized}
+
+
+_APP_LEAD = re.compile(
+    r"^(?:(?:hey|ok|okay|please|can you|could you|would you|will you|i want to|i'd like to|"
+    r"i need to|go ahead and|let's)\s+)*"
+    r"(?:open|open up|launch|start|start up|run|fire up|bring up|load|show)\s+"
+    r"(?:up\s+)?(?:the|my|a|an)?\s*"
+)
+
+
+def app_name(normalized: str) -> str:
+    name = _APP_LEAD.sub("", normalized).strip()
+    name = re.sub(r"\s+(?:for me|please|now|app|application|program)$", "", name)
+    name = re.sub(r"\s+(?:app|application|program)$", "", name)
+    return name.strip()
