@@ -73,6 +73,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX attachments_by_message ON attachments(message_id);
     """,
+    # 3: timers and reminders (assistant/skills/alarms.py); they outlive conversations
+    """
+    CREATE TABLE alarms (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('timer', 'reminder')),
+        label TEXT NOT NULL DEFAULT '',
+        due_at REAL NOT NULL,
+        created_at REAL NOT NULL,
+        duration_s INTEGER,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'fired', 'cancelled')),
+        fired_at REAL
+    );
+    CREATE INDEX alarms_by_due ON alarms(state, due_at);
+    """,
 ]
 
 
@@ -187,8 +201,9 @@ class MemoryStore:
             part = Path(str(self.path) + suffix)
             if part.exists():
                 os.replace(part, Path(str(aside) + suffix))
-        self.notices.append(f"The database was damaged; it was moved to {aside} and a new one "
-                            "was started.")
+        self.notices.append(
+            f"The database was damaged; it was moved to {aside} and a new one was started."
+        )
         log.warning("corrupt database moved to %s", aside)
         conn = self._connect()
         self._migrate(conn)
@@ -197,11 +212,14 @@ class MemoryStore:
     def _connect(self) -> sqlite3.Connection:
         new = not self.path.exists()
         try:
-            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=5.0,
-                                   isolation_level=None)
+            conn = sqlite3.connect(
+                self.path, check_same_thread=False, timeout=5.0, isolation_level=None
+            )
         except sqlite3.OperationalError as err:
-            raise StorageError(f"cannot open the database {self.path}: {err}; check that the "
-                               "data directory is writable.") from None
+            raise StorageError(
+                f"cannot open the database {self.path}: {err}; check that the "
+                "data directory is writable."
+            ) from None
         if new:
             os.chmod(self.path, 0o600)
         conn.row_factory = sqlite3.Row
@@ -223,8 +241,10 @@ class MemoryStore:
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
-            raise StorageError(f"the database {self.path} was written by a newer version of the "
-                               f"assistant (schema {version}); upgrade the assistant.")
+            raise StorageError(
+                f"the database {self.path} was written by a newer version of the "
+                f"assistant (schema {version}); upgrade the assistant."
+            )
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             conn.execute("BEGIN")
             try:
@@ -290,8 +310,9 @@ class MemoryStore:
 
     def set_current_conversation(self, conversation_id: int) -> None:
         if self.get_conversation(conversation_id) is None:
-            raise StorageError(f"there is no conversation {conversation_id}; "
-                               "`assistant history list` shows them.")
+            raise StorageError(
+                f"there is no conversation {conversation_id}; `assistant history list` shows them."
+            )
         self.set_state("current_conversation", str(conversation_id))
 
     def get_conversation(self, conversation_id: int) -> Conversation | None:
@@ -461,8 +482,9 @@ class MemoryStore:
 
     # --- facts ----------------------------------------------------------------------------
 
-    def add_fact(self, text: str, embedding: bytes | None = None,
-                 source_message_id: int | None = None) -> int:
+    def add_fact(
+        self, text: str, embedding: bytes | None = None, source_message_id: int | None = None
+    ) -> int:
         cur = self._execute(
             "INSERT INTO facts(text, created_at, embedding, source_message_id) VALUES (?,?,?,?)",
             (text, time.time(), embedding, source_message_id),
@@ -497,8 +519,16 @@ class MemoryStore:
 
 
 _UPDATABLE = {
-    "text", "source", "intent", "intent_confidence", "slots", "sentiment_label",
-    "sentiment_score", "emotion", "timings", "interrupted",
+    "text",
+    "source",
+    "intent",
+    "intent_confidence",
+    "slots",
+    "sentiment_label",
+    "sentiment_score",
+    "emotion",
+    "timings",
+    "interrupted",
 }
 
 
@@ -518,11 +548,14 @@ def _is_corruption(err: sqlite3.DatabaseError) -> bool:
 def _storage_error(path: Path, err: sqlite3.OperationalError) -> StorageError:
     text = str(err).lower()
     if "locked" in text or "busy" in text:
-        return StorageError(f"the database {path} is locked by another program; close the other "
-                            "assistant window and try again.")
+        return StorageError(
+            f"the database {path} is locked by another program; close the other "
+            "assistant window and try again."
+        )
     if "readonly" in text or "read-only" in text:
-        return StorageError(f"the database {path} is read-only; make it writable "
-                            "(chmod u+w) and try again.")
+        return StorageError(
+            f"the database {path} is read-only; make it writable (chmod u+w) and try again."
+        )
     if "full" in text:
         return StorageError(f"the disk holding {path} is full; free some space and try again.")
     return StorageError(f"database error in {path}: {err}")
