@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "assistant.cli.config_cmd",
     "assistant.cli.bench",
     "assistant.cli.gui",
+    "assistant.cli.export_onnx",
 ]
 
 DEFAULT_COMMAND = ["chat"]
