@@ -23,3 +23,9 @@ class StorageError(AssistantError):
 
 class DeviceError(AssistantError):
     exit_code = 5
+
+
+class AudioFileError(AssistantError):
+    """An audio file that cannot be read: missing, empty, not audio, damaged."""
+
+    exit_code = 6
