@@ -135,6 +135,14 @@ class FinalTranscript(Event):
 
 
 @dataclass(frozen=True)
+class EndOfTurn(Event):
+    """Voice activity says the user finished: ``speech_ms`` of speech, then ``silence_ms``."""
+
+    speech_ms: float
+    silence_ms: float
+
+
+@dataclass(frozen=True)
 class SpeakingStarted(Event):
     turn_id: int
 

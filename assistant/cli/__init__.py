@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "assistant.cli.bench",
     "assistant.cli.gui",
     "assistant.cli.export_onnx",
+    "assistant.cli.voice",
 ]
 
 DEFAULT_COMMAND = ["chat"]
