@@ -61,6 +61,15 @@ class WhisperEngine(Protocol):
         ...
 
 
+# Whisper's training subtitles leak into its output on noise and silence.
+STOCK_PHRASES = frozenset({
+    "you", "thank you", "thank you very much", "thanks", "thanks for watching",
+    "thank you for watching", "thanks for watching and see you next time",
+    "please subscribe", "subscribe", "bye", "bye bye", "so", "uh", "um",
+    "blank audio", "silence", "music", "applause", "laughter", "sigh", "no audio",
+})
+
+
 @dataclass(frozen=True)
 class GateOptions:
     silence_dbfs: float = -50.0  # loudest 30 ms frame below this = silence
@@ -71,14 +80,6 @@ class GateOptions:
     stock_phrase_logprob: float = -0.5  # stock phrases must be at least this sure
     hallucinations: frozenset[str] = field(default_factory=lambda: STOCK_PHRASES)
 
-
-# Whisper's training subtitles leak into its output on noise and silence.
-STOCK_PHRASES = frozenset({
-    "you", "thank you", "thank you very much", "thanks", "thanks for watching",
-    "thank you for watching", "thanks for watching and see you next time",
-    "please subscribe", "subscribe", "bye", "bye bye", "so", "okay", "oh", "uh", "um",
-    "blank audio", "silence", "music", "applause", "laughter", "sigh", "no audio",
-})
 
 
 def normalise_phrase(text: str) -> str:
@@ -161,7 +162,8 @@ class WhisperRecognizer:
                         language = detected = decoded.language
                     offset = start / SAMPLE_RATE
                     segments.extend(
-                        Segment(round(offset + s.start, 2), round(offset + s.end, 2), s.text.strip())
+                        Segment(round(offset + s.start, 2), round(offset + s.end, 2),
+                                s.text.strip())
                         for s in decoded.segments if self._keep(s)
                     )
         text = " ".join(s.text for s in segments if s.text).strip()

@@ -26,7 +26,9 @@ COMMAND_MODULES = [
     "assistant.cli.bench",
     "assistant.cli.gui",
     "assistant.cli.export_onnx",
+    "assistant.cli.understanding",
     "assistant.cli.voice",
+    "assistant.cli.speech",
 ]
 
 DEFAULT_COMMAND = ["chat"]

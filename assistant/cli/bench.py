@@ -28,6 +28,35 @@ def register(subparsers: Any) -> None:
                      "expected text")
     ocr.add_argument("--json", action="store_true", help="print only the JSON object")
     ocr.set_defaults(func=run_ocr)
+    intents = sub.add_parser("intents", help="intent accuracy, chat kept from commands, slots, "
+                             "sentiment agreement, latency per message")
+    intents.add_argument("file", help="labelled messages (JSONL: text, intent, slots, sentiment)")
+    intents.add_argument("--json", action="store_true", help="print only the JSON object")
+    intents.add_argument("--output", help="also write the full JSON report to this file")
+    intents.set_defaults(func=_run_intents)
+    asr = sub.add_parser("asr", help="speech recognition: word error rate and real-time factor "
+                         "per Whisper backend")
+    asr.add_argument("directory", help="folder of audio clips; NAME.txt beside each holds the "
+                     "transcript (`python -m tests.speech_clips fetch` prints one)")
+    asr.add_argument("--json", action="store_true", help="print only the JSON object")
+    asr.add_argument("--backend", choices=("openai-whisper", "faster-whisper"),
+                     help="measure only this backend (default: all standard setups)")
+    asr.add_argument("--model", default="whisper-tiny-en", help="model of --backend")
+    asr.add_argument("--beam-size", type=int, default=1, help="beam width of --backend")
+    asr.add_argument("--compute-type", default="int8", help="faster-whisper weights")
+    asr.set_defaults(func=_run_asr)
+
+
+def _run_intents(args: argparse.Namespace) -> int:
+    from assistant.cli.understanding import run_bench_intents
+
+    return run_bench_intents(args)
+
+
+def _run_asr(args: argparse.Namespace) -> int:
+    from assistant.cli.speech import run_bench_asr
+
+    return run_bench_asr(args)
 
 
 def run_llm(args: argparse.Namespace) -> int:

@@ -76,7 +76,8 @@ class PiperSynthesizer:
             try:
                 import onnxruntime as ort
             except ImportError:
-                raise ModelError("onnxruntime is not installed; `pip install onnxruntime`.") from None
+                raise ModelError("onnxruntime is not installed: `pip install onnxruntime`."
+                                 ) from None
             try:
                 self._config = json.loads(self.config_path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as err:
