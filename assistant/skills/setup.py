@@ -1,0 +1,98 @@
+"""Composition of the understanding stage: detector, affect, skills, fact selector, alarms.
+
+Nothing heavy happens here; ``Understanding.load`` (called by ``Assistant.warm_up`` on a worker
+thread, or implicitly by the first message) loads MiniLM and embeds the exemplars.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from assistant.config import Config
+from assistant.events import EventBus
+from assistant.memory.store import MemoryStore
+from assistant.nlu.affect import VaderAffect
+from assistant.nlu.detector import EmbeddingIntentDetector
+from assistant.nlu.embeddings import MiniLMEmbedder
+from assistant.skills.alarms import AlarmBook, AlarmScheduler
+from assistant.skills.apps import AppCatalog, AppLauncherSkill, Launcher, spawn
+from assistant.skills.base import Skill, SkillRegistry
+from assistant.skills.calculator import CalculatorSkill
+from assistant.skills.clock import DateSkill, TimeSkill
+from assistant.skills.control import HelpSkill, NewConversationSkill, RepeatSkill, StopSkill
+from assistant.skills.memory_facts import (
+    ConfirmationDetector,
+    EmbeddingFactSelector,
+    FactIndex,
+    ForgetSkill,
+    RecallSkill,
+    RememberSkill,
+)
+from assistant.skills.reminders import ReminderSkill
+from assistant.skills.timers import TimerCancelSkill, TimerSetSkill, TimerStatusSkill
+
+
+@dataclass
+class Understanding:
+    embedder: MiniLMEmbedder
+    detector: ConfirmationDetector
+    affect: VaderAffect
+    skills: SkillRegistry
+    facts: EmbeddingFactSelector
+    alarms: AlarmBook
+    scheduler: AlarmScheduler
+
+    def load(self) -> None:
+        self.embedder.load()
+        self.detector.load()
+        self.affect.load()
+
+
+def build_understanding_stage(
+    config: Config,
+    store: MemoryStore,
+    bus: EventBus,
+    *,
+    embedder: MiniLMEmbedder | None = None,
+    launch: Launcher = spawn,
+    clock: Callable[[], datetime] = datetime.now,
+) -> Understanding:
+    embedder = embedder or MiniLMEmbedder()
+    index = FactIndex(store, embedder)
+    book = AlarmBook(store, clock=lambda: clock().timestamp())
+    forget = ForgetSkill(index)
+    catalog = AppCatalog(dict(config.skills.apps), use_desktop=config.skills.desktop_apps)
+    skills = SkillRegistry()
+    table: dict[str, Skill] = {
+        "time": TimeSkill(),
+        "date": DateSkill(),
+        "timer.set": TimerSetSkill(book),
+        "timer.cancel": TimerCancelSkill(book),
+        "timer.status": TimerStatusSkill(book),
+        "reminder.set": ReminderSkill(book),
+        "calculate": CalculatorSkill(),
+        "memory.remember": RememberSkill(index),
+        "memory.recall": RecallSkill(index),
+        "memory.forget": forget,
+        "app.open": AppLauncherSkill(catalog, launch),
+        "stop": StopSkill(),
+        "repeat": RepeatSkill(),
+        "conversation.new": NewConversationSkill(),
+        "help": HelpSkill(),
+    }
+    for name, skill in table.items():
+        skills.register(name, skill)
+    detector = EmbeddingIntentDetector(
+        embedder, threshold=config.skills.intent_threshold, clock=clock
+    )
+    return Understanding(
+        embedder=embedder,
+        detector=ConfirmationDetector(detector, forget),
+        affect=VaderAffect(embedder),
+        skills=skills,
+        facts=EmbeddingFactSelector(index),
+        alarms=book,
+        scheduler=AlarmScheduler(book, bus),
+    )

@@ -1,0 +1,114 @@
+"""Intent detection with the real MiniLM: every intent, typed and spoken, and look-alike chat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.bench_intents import load_examples, score
+from assistant.nlu.base import CHAT
+from assistant.nlu.detector import EmbeddingIntentDetector
+from tests.nlu.conftest import NOW
+
+DATA = Path(__file__).parent.parent / "data" / "intents.jsonl"
+
+CASES: list[tuple[str, str, dict[str, Any]]] = [
+    ("What time is it?", "time", {}),
+    ("hey whats the time right now", "time", {}),
+    ("what's the date today", "date", {}),
+    ("what day of the week is it", "date", {}),
+    ("set a timer for five minutes", "timer.set", {"duration_s": 300}),
+    ("90 second timer for the eggs", "timer.set", {"duration_s": 90, "label": "eggs"}),
+    ("Set a timmer for 10 minuts please", "timer.set", {"duration_s": 600}),
+    ("cancel the timer", "timer.cancel", {}),
+    ("how long is left on my timer", "timer.status", {}),
+    (
+        "remind me to call mom at 6 pm",
+        "reminder.set",
+        {"when": "2026-03-02T18:00:00", "text": "call mom"},
+    ),
+    (
+        "remind me in twenty minutes to take out the trash",
+        "reminder.set",
+        {"when": "2026-03-02T10:20:00", "text": "take out the trash"},
+    ),
+    ("what's 15 percent of 80", "calculate", {"result": 12}),
+    ("twelve times seven", "calculate", {"result": 84}),
+    (
+        "remember that my sister's birthday is May 3rd",
+        "memory.remember",
+        {"fact": "my sister's birthday is May 3rd"},
+    ),
+    ("when is my sister's birthday", "memory.recall", {"query": "when is my sister's birthday"}),
+    ("what do you know about me", "memory.recall", {"query": "me"}),
+    ("forget my sister's birthday", "memory.forget", {"query": "my sister's birthday"}),
+    ("forget everything about me", "memory.forget", {"all": True}),
+    ("open the text editor", "app.open", {"app": "text editor"}),
+    ("launch firefox", "app.open", {"app": "firefox"}),
+    ("stop", "stop", {}),
+    ("be quiet", "stop", {}),
+    ("that's enough", "stop", {}),
+    ("say that again", "repeat", {}),
+    ("what did you say", "repeat", {}),
+    ("let's start over", "conversation.new", {}),
+    ("new conversation", "conversation.new", {}),
+    ("what can you do", "help", {}),
+]
+
+LOOKALIKE_CHAT = [
+    "tell me about the history of timers",
+    "what is the time complexity of quicksort",
+    "how do kitchen timers work",
+    "why do we forget our dreams",
+    "how do I open a bank account",
+    "i can't stop thinking about her",
+    "what's the best way to remember vocabulary",
+    "how do I calculate the area of a circle",
+    "what time zone is tokyo in",
+    "my meeting lasted two hours and it was boring",
+    "what is the capital of australia",
+    "hello there",
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "expected_slots"), CASES)
+def test_commands(
+    detector: EmbeddingIntentDetector, text: str, intent: str, expected_slots: dict[str, Any]
+) -> None:
+    found = detector.detect(text, now=NOW)
+    assert found.name == intent
+    got = {k: v for k, v in found.slots.items() if k != "expression"}
+    assert got == expected_slots
+    assert 0.0 < found.confidence <= 1.0
+
+
+@pytest.mark.parametrize("text", LOOKALIKE_CHAT)
+def test_mentions_of_command_words_are_chat(detector: EmbeddingIntentDetector, text: str) -> None:
+    assert detector.detect(text, now=NOW).name == CHAT
+
+
+def test_calculation_errors_become_a_slot(detector: EmbeddingIntentDetector) -> None:
+    found = detector.detect("what is 10 divided by 0", now=NOW)
+    assert found.name == "calculate" and "divide by zero" in found.slots["error"]
+
+
+def test_empty_and_odd_input_is_chat(detector: EmbeddingIntentDetector) -> None:
+    for text in ("", "   ", "?!", "🙂", "x" * 5000):
+        assert detector.detect(text, now=NOW).name == CHAT
+
+
+@pytest.mark.slow
+def test_labelled_set_reaches_the_targets(detector: EmbeddingIntentDetector) -> None:
+    from assistant.nlu.affect import VaderAffect
+
+    examples = load_examples(DATA)
+    assert len(examples) >= 300
+    affect = VaderAffect()
+    report = score(
+        examples, [(detector.detect(e.text, now=e.now), affect.analyze(e.text)) for e in examples]
+    )
+    assert report["intent_accuracy"] >= 0.95
+    assert report["chat_kept_from_commands"] >= 0.95
+    assert report["slot_exact"] >= 0.90

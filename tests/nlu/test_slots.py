@@ -1,0 +1,122 @@
+"""Slots: spoken numbers, durations, reminder times and texts, labels, facts, apps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from assistant.nlu import slots
+from assistant.nlu.normalize import normalize
+
+NOW = datetime(2026, 3, 2, 10, 0, 0)  # Monday 10:00
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("What's 15 percent of 80?", "what's 15 percent of 80"),
+        ("set a timmer for ten minuts", "set a timer for 10 minutes"),
+        ("what tiem is it", "what time is it"),
+        ("ninety second timer", "90 seconds timer"),
+        ("it costs 1,250 dollars", "it costs 1250 dollars"),
+        ("reboot now", "reboot now"),  # not "corrected" into a command word
+    ],
+)
+def test_normalize(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("set a timer for five minutes", 300),
+        ("ninety second timer", 90),
+        ("timer for 1 hour and 15 minutes", 4500),
+        ("an hour and a half", 5400),
+        ("one and a half hours", 5400),
+        ("half an hour", 1800),
+        ("a minute and a half", 90),
+        ("2 minutes 30 seconds", 150),
+        ("timer 5m", 300),
+        ("1h30", 5400),
+        ("set a timer", None),
+        ("i have 3 kids and a dog", None),
+    ],
+)
+def test_durations(text: str, seconds: int | None) -> None:
+    assert slots.parse_duration(normalize(text)) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "when", "what"),
+    [
+        ("remind me to call mom at 6 pm", "2026-03-02T18:00:00", "call mom"),
+        (
+            "remind me in twenty minutes to take out the trash",
+            "2026-03-02T10:20:00",
+            "take out the trash",
+        ),
+        (
+            "remind me tomorrow at 9am to water the plants",
+            "2026-03-03T09:00:00",
+            "water the plants",
+        ),
+        ("in two hours remind me to take my medicine", "2026-03-02T12:00:00", "take my medicine"),
+        (
+            "set a reminder for friday at noon to pay the rent",
+            "2026-03-06T12:00:00",
+            "pay the rent",
+        ),
+        ("remind me at 7 30 pm to watch the game", "2026-03-02T19:30:00", "watch the game"),
+        ("remind me at 6 to start dinner", "2026-03-02T18:00:00", "start dinner"),  # 6 is past: pm
+        ("remind me at 11 to join the call", "2026-03-02T11:00:00", "join the call"),
+        ("remind me tonight to lock the door", "2026-03-02T20:00:00", "lock the door"),
+        ("remind me next monday to renew my passport", "2026-03-09T09:00:00", "renew my passport"),
+        ("remind me on march 5th to send the card", "2026-03-05T09:00:00", "send the card"),
+        ("remind me at 8 am to stretch", "2026-03-03T08:00:00", "stretch"),  # 8 am passed: tomorrow
+        ("remind me to stretch in half an hour", "2026-03-02T10:30:00", "stretch"),
+    ],
+)
+def test_reminder_time_and_text(text: str, when: str, what: str) -> None:
+    normalized = normalize(text)
+    moment, spans = slots.parse_when(normalized, NOW)
+    assert moment is not None and moment.isoformat() == when
+    assert slots.reminder_text(text, normalized, spans) == what
+
+
+def test_reminder_without_time() -> None:
+    assert slots.parse_when(normalize("remind me to buy milk"), NOW) == (None, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("90 second timer for the eggs", "eggs"),
+        ("set a pasta timer for 8 minutes", "pasta"),
+        ("start a timer called laundry for 40 minutes", "laundry"),
+        ("set a timer for 1 hour and 15 minutes", None),
+        ("set a timer for 10 minutes please", None),
+        ("cancel the rice timer", "rice"),
+    ],
+)
+def test_timer_label(text: str, label: str | None) -> None:
+    assert slots.timer_label(normalize(text)) == label
+
+
+def test_fact_keeps_the_users_words() -> None:
+    assert (
+        slots.fact_text("Remember that my sister's birthday is May 3rd.")
+        == "my sister's birthday is May 3rd"
+    )
+    assert slots.fact_text("please remember I’m allergic to peanuts") == "I'm allergic to peanuts"
+
+
+def test_forget_and_recall_and_app() -> None:
+    assert slots.forget_slots(normalize("forget everything about me")) == {"all": True}
+    assert slots.forget_slots(normalize("forget my sister's birthday")) == {
+        "query": "my sister's birthday"
+    }
+    assert slots.recall_query(normalize("what do you know about my car")) == "my car"
+    assert slots.app_name("can you open up the text editor app") == "text editor"
+    assert slots.app_name("launch firefox; rm -rf ~") == "firefox; rm -rf ~"
