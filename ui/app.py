@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -66,6 +67,7 @@ class DesktopApp(QObject):
         self.tray.quitRequested.connect(self.quit)
         self.tray.set_muted(config.tts.muted)
         self.hotkey.activated.connect(w.open_popup_and_listen)
+        self.hotkey.failed.connect(lambda problem: w.banners.show_error("hotkey", problem))
         if self.server is not None:
             self.server.commandReceived.connect(self.handle_command)
 
@@ -119,7 +121,7 @@ class DesktopApp(QObject):
         if config.ui.hotkey != old.ui.hotkey:
             problem = self.hotkey.start(config.ui.hotkey)
             if problem:
-                self.window.banners.show_error("hotkey", problem)
+                log.info("%s", problem)
         self.window.apply_config(config)
         self.tray.set_muted(config.tts.muted)
 
@@ -160,6 +162,9 @@ def run(config: Config, socket_path: Path, listen: bool = False) -> int:
     apply_theme(app, config.ui.theme)
     app.setWindowIcon(icon("app"))
     desktop = DesktopApp(config, Bridge(config), socket_path)
+    # Ctrl-C / SIGTERM quit cleanly (the stall monitor's timer lets Python see the signal)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _s, _f: desktop.quit())
     desktop.start(listen=listen)
     code = app.exec()
     desktop.quit()

@@ -147,6 +147,7 @@ class Bridge(QObject):
         self.voice: VoiceControl | None = None
         self._engine: _Worker | None = None
         self._control: _Worker | None = None
+        self._warm_up: threading.Thread | None = None
         self._busy = False
         self._pending = 0
         self._unsubscribe = self.bus.subscribe(self._on_event)
@@ -197,7 +198,12 @@ class Bridge(QObject):
             self.error.emit("voice", str(err), False)
         self.voiceAvailable.emit(self.voice is not None)
         self.ready.emit()
-        self.assistant.warm_up()
+        # Models load on their own thread so a typed turn can start meanwhile (the stages'
+        # load locks make it wait only for what it needs).
+        self._warm_up = threading.Thread(
+            target=self.assistant.warm_up, name="assistant-warm-up", daemon=True
+        )
+        self._warm_up.start()
 
     def shutdown(self, timeout: float = 3.0) -> None:
         """Stop the turn and the voice loop, then close the store (called on quit)."""
@@ -208,9 +214,12 @@ class Bridge(QObject):
         for worker in (self._control, self._engine):
             if worker is not None:
                 worker.close(timeout)
+        if self._warm_up is not None:
+            self._warm_up.join(timeout)  # a model load cannot be cut short; it is a daemon
         self._unsubscribe()
-        if self.assistant is not None:
-            self.assistant.close()
+        assistant, self.assistant = self.assistant, None  # late GUI calls now see no data
+        if assistant is not None:
+            assistant.close()
 
     @property
     def is_ready(self) -> bool:

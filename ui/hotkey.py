@@ -28,18 +28,73 @@ def session_has_global_keys(env: dict[str, str] | None = None) -> tuple[bool, st
     return True, ""
 
 
-def hotkey_problem(combo: str) -> str:
-    """'' when pynput understands ``combo``, else a one-line explanation."""
-    if not combo.strip():
-        return "The hotkey is empty; use e.g. <ctrl>+<alt>+<space>."
-    try:
-        from pynput.keyboard import HotKey
+# pynput's special key names (pynput.keyboard.Key), checked without importing pynput
+MODIFIERS = {
+    "alt",
+    "alt_l",
+    "alt_r",
+    "alt_gr",
+    "cmd",
+    "cmd_l",
+    "cmd_r",
+    "ctrl",
+    "ctrl_l",
+    "ctrl_r",
+    "shift",
+    "shift_l",
+    "shift_r",
+}
+SPECIAL_KEYS = MODIFIERS | {
+    "backspace",
+    "caps_lock",
+    "delete",
+    "down",
+    "end",
+    "enter",
+    "esc",
+    "home",
+    "insert",
+    "left",
+    "menu",
+    "num_lock",
+    "page_down",
+    "page_up",
+    "pause",
+    "print_screen",
+    "right",
+    "scroll_lock",
+    "space",
+    "tab",
+    "up",
+    "media_play_pause",
+    "media_volume_mute",
+    "media_volume_down",
+    "media_volume_up",
+    "media_previous",
+    "media_next",
+    *(f"f{n}" for n in range(1, 21)),
+}
 
-        keys = HotKey.parse(combo)
-    except (ValueError, ImportError) as err:
-        return f"The hotkey {combo!r} is not valid ({err}); use e.g. <ctrl>+<alt>+<space>."
-    if len(keys) < 2:
-        return f"The hotkey {combo!r} needs a modifier, e.g. <ctrl>+<alt>+<space>."
+
+def hotkey_problem(combo: str) -> str:
+    """'' when ``combo`` is a pynput hotkey with a modifier, else a one-line explanation."""
+    example = "use e.g. <ctrl>+<alt>+<space>"
+    parts = combo.strip().lower().split("+")
+    if not combo.strip():
+        return f"The hotkey is empty; {example}."
+    keys = []
+    for part in parts:
+        name = part[1:-1] if part.startswith("<") and part.endswith(">") else None
+        if name is not None and (name in SPECIAL_KEYS or name.isdigit()):
+            keys.append(name)
+        elif name is None and len(part) == 1:
+            keys.append(part)
+        else:
+            return f"The hotkey {combo!r} is not valid ({part!r} is not a key); {example}."
+    if len(set(keys)) != len(keys):
+        return f"The hotkey {combo!r} is not valid (a key appears twice); {example}."
+    if not any(k in MODIFIERS for k in keys) or all(k in MODIFIERS for k in keys):
+        return f"The hotkey {combo!r} needs a modifier and a key; {example}."
     return ""
 
 
@@ -47,6 +102,7 @@ class GlobalHotkey(QObject):
     """Emits ``activated`` (on the GUI thread) when the combination is pressed anywhere."""
 
     activated = Signal()
+    failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -60,29 +116,48 @@ class GlobalHotkey(QObject):
         return self._listener is not None
 
     def start(self, combo: str) -> str:
-        """Listen for ``combo``; returns '' or why the hotkey cannot work (shown to the user)."""
+        """Listen for ``combo`` (set up on a thread: importing pynput takes a moment).
+
+        Returns why the hotkey cannot work at all ('' when it may); a failure found later
+        arrives as ``failed``.
+        """
         self.stop()
         supported, why = session_has_global_keys()
         if not supported:
             return f"The global hotkey is off: {why} Bind `assistant trigger` to a shortcut."
-        problem = hotkey_problem(combo)
-        if problem:
-            return problem
-        from pynput import keyboard
-
         with self._lock:
             self._generation += 1
             generation = self._generation
+        self.combo = combo
+        threading.Thread(
+            target=self._listen, args=(combo, generation), name="hotkey-setup", daemon=True
+        ).start()
+        return ""
+
+    def _listen(self, combo: str, generation: int) -> None:
+        problem = hotkey_problem(combo)
+        if problem:
+            self.failed.emit(problem)
+            return
+        from pynput import keyboard
+
         try:
             listener = keyboard.GlobalHotKeys({combo: lambda: self.handle(generation)})
             listener.daemon = True
             listener.start()
         except Exception as err:  # no X connection, no RECORD extension …
             log.warning("global hotkey unavailable: %s", err)
-            return f"The global hotkey could not start ({err}); bind `assistant trigger` instead."
-        self._listener, self.combo = listener, combo
+            self.failed.emit(
+                f"The global hotkey could not start ({err}); bind "
+                "`assistant trigger` to a shortcut instead."
+            )
+            return
+        with self._lock:
+            if generation != self._generation:  # stopped or replaced meanwhile
+                listener.stop()
+                return
+            self._listener = listener
         log.info("global hotkey %s active", combo)
-        return ""
 
     def handle(self, generation: int | None = None) -> None:
         """The pynput callback (listener thread): a queued signal hands over to the GUI."""
@@ -94,7 +169,7 @@ class GlobalHotkey(QObject):
     def stop(self) -> None:
         with self._lock:
             self._generation += 1
-        listener, self._listener = self._listener, None
+            listener, self._listener = self._listener, None
         if listener is not None:
             listener.stop()
             listener.join(0.2)  # it may linger until the next X event; it is a daemon

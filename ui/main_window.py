@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.apply_style()
         self.set_ready(False)
+        self.input.setFocus()
 
     # --- widgets --------------------------------------------------------------------------
 

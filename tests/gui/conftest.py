@@ -14,7 +14,7 @@ import pytest
 from assistant import config as config_module
 from assistant.events import EventBus
 from assistant.llm.fake import FakeLanguageModel
-from tests.gui.fakes import FakeVoice
+from tests.gui.fakes import FakeVoice, LightAssistant
 
 REPLY = "Here is **bold** text and code:\n\n```python\nprint('hi')\n```\n\nDone."
 
@@ -41,17 +41,20 @@ BridgeMaker = Callable[..., "object"]
 @pytest.fixture
 def make_bridge(qtbot, config) -> Iterator[BridgeMaker]:  # type: ignore[no-untyped-def]
     """A started Bridge on a real store with a fake LLM (and optionally a fake voice loop)."""
-    from assistant.app import build
+    from assistant import paths
+    from assistant.conversation import ConversationEngine
+    from assistant.memory.store import MemoryStore
+    from assistant.model_store import ModelStore
     from ui.bridge import Bridge
 
     made: list[Bridge] = []
 
     def make(reply: str = REPLY, delay_s: float = 0.0, voice: bool = True) -> Bridge:
-        def builder(bus: EventBus):  # type: ignore[no-untyped-def]
-            assistant = build(config, bus)
-            assistant.llm = FakeLanguageModel(reply, delay_s=delay_s)
-            assistant.engine.llm = assistant.llm
-            return assistant
+        def builder(bus: EventBus) -> LightAssistant:
+            store = MemoryStore(paths.database_file())
+            llm = FakeLanguageModel(reply, delay_s=delay_s)
+            engine = ConversationEngine(store=store, llm=llm, config=config, bus=bus)
+            return LightAssistant(config, bus, store, ModelStore(), llm, engine)
 
         def voice_factory(assistant):  # type: ignore[no-untyped-def]
             return FakeVoice(assistant.bus, assistant.engine) if voice else None

@@ -1,9 +1,11 @@
-"""A scripted voice loop (VoiceControl) that reports the same events as the real one."""
+"""Light stand-ins for GUI tests: a scripted voice loop and an assistant without NLU models."""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
+from assistant.config import Config
 from assistant.conversation import ConversationEngine
 from assistant.events import (
     AssistantState,
@@ -15,6 +17,27 @@ from assistant.events import (
     SpeakingStopped,
     StateChanged,
 )
+from assistant.llm.base import LanguageModel
+from assistant.memory.store import MemoryStore
+from assistant.model_store import ModelStore
+
+
+@dataclass
+class LightAssistant:
+    """What the bridge uses of ``assistant.app.Assistant``: a real store and engine, no NLU."""
+
+    config: Config
+    bus: EventBus
+    store: MemoryStore
+    models: ModelStore
+    llm: LanguageModel
+    engine: ConversationEngine
+
+    def warm_up(self) -> None:
+        self.llm.load()
+
+    def close(self) -> None:
+        self.store.close()
 
 
 class FakeVoice:
