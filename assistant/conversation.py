@@ -37,6 +37,7 @@ from assistant.events import (
 )
 from assistant.llm.base import GenerationOptions, LanguageModel
 from assistant.memory.context import PromptParts, build_context, system_prompt
+from assistant.memory.self_facts import extract_self_facts
 from assistant.memory.store import MemoryStore
 from assistant.nlu.base import (
     CHAT,
@@ -91,8 +92,9 @@ def clean_user_text(text: str) -> str:
 
 def generation_options(config: Config) -> GenerationOptions:
     c = config.llm
-    return GenerationOptions(c.temperature, c.top_k, c.top_p, c.repetition_penalty,
-                             c.max_new_tokens)
+    return GenerationOptions(
+        c.temperature, c.top_k, c.top_p, c.repetition_penalty, c.max_new_tokens
+    )
 
 
 class ConversationEngine:
@@ -200,8 +202,9 @@ class ConversationEngine:
                 with self._state_lock:
                     self._cancel, self._running_turn = None, None
 
-    def _run_turn(self, turn_id: int, text: str, source: Source, turn_context: str | None,
-                  cancel: CancelToken) -> TurnResult:
+    def _run_turn(
+        self, turn_id: int, text: str, source: Source, turn_context: str | None, cancel: CancelToken
+    ) -> TurnResult:
         timings: dict[str, float] = {}
         conversation_id = self._conversation_id
         started = time.perf_counter()
@@ -226,17 +229,31 @@ class ConversationEngine:
         with stage("affect"):
             affect = self._analyze(text)
         self.store.update_message(
-            user_id, intent=intent.name, intent_confidence=intent.confidence, slots=intent.slots,
-            sentiment_label=affect.label, sentiment_score=affect.score, emotion=affect.emotion,
+            user_id,
+            intent=intent.name,
+            intent_confidence=intent.confidence,
+            slots=intent.slots,
+            sentiment_label=affect.label,
+            sentiment_score=affect.score,
+            emotion=affect.emotion,
         )
         self.bus.emit(IntentDetected(turn_id, intent.name, intent.confidence, dict(intent.slots)))
+        if not intent.is_command:
+            for fact in extract_self_facts(text):
+                self.store.replace_keyed_fact(fact.key, fact.text, user_id)
 
         skill = self.skills.get(intent.name) if intent.is_command else None
         if skill is not None:
             self.bus.emit(ReplyStarted(turn_id, "skill"))
             with stage("skill"):
-                ctx = SkillContext(self.store, conversation_id, self.clock,
-                                   last_reply=self.last_reply(), image_text=turn_context)
+                ctx = SkillContext(
+                    self.store,
+                    conversation_id,
+                    self.clock,
+                    last_reply=self.last_reply(),
+                    image_text=turn_context,
+                )
+                actions: tuple[str, ...]
                 try:
                     reply = skill.run(intent, ctx)
                 except AssistantError as err:
@@ -254,16 +271,22 @@ class ConversationEngine:
         reply_text, interrupted = self._stream_reply(turn_id, pieces, cancel, timings, started)
         with stage("store_reply"):
             reply_id = self.store.add_message(
-                conversation_id, "assistant", reply_text, "typed",
-                intent=intent.name, timings=timings, interrupted=int(interrupted),
+                conversation_id,
+                "assistant",
+                reply_text,
+                "typed",
+                intent=intent.name,
+                timings=timings,
+                interrupted=int(interrupted),
             )
         timings["total"] = round((time.perf_counter() - started) * 1000.0, 2)
         self.store.update_message(reply_id, timings=timings)
         self.bus.emit(ReplyDone(turn_id, conversation_id, reply_id, reply_text, interrupted))
         if "new_conversation" in actions:
             self.new_conversation()
-        return TurnResult(turn_id, conversation_id, user_id, reply_id, reply_text, intent,
-                          interrupted, timings)
+        return TurnResult(
+            turn_id, conversation_id, user_id, reply_id, reply_text, intent, interrupted, timings
+        )
 
     def _detect(self, text: str) -> Intent:
         try:
@@ -280,8 +303,15 @@ class ConversationEngine:
             log.exception("sentiment analysis failed")
             return Affect()
 
-    def _llm_stream(self, text: str, history: list, affect: Affect, turn_context: str | None,
-                    cancel: CancelToken, stage: Callable) -> Iterator[str]:
+    def _llm_stream(
+        self,
+        text: str,
+        history: list,
+        affect: Affect,
+        turn_context: str | None,
+        cancel: CancelToken,
+        stage: Callable,
+    ) -> Iterator[str]:
         with stage("context"):
             if turn_context and self.fit_turn_context is not None:
                 turn_context = self.fit_turn_context(turn_context, text)
@@ -293,13 +323,23 @@ class ConversationEngine:
                 turn_context=turn_context,
             )
             messages = build_context(
-                system_prompt(parts), history, text, self.config.llm.context_tokens,
-                self.llm.count_tokens, reserve_tokens=self.config.llm.max_new_tokens,
+                system_prompt(parts),
+                history,
+                text,
+                self.config.llm.context_tokens,
+                self.llm.count_tokens,
+                reserve_tokens=self.config.llm.max_new_tokens,
             )
         return self.llm.stream(messages, generation_options(self.config), cancel)
 
-    def _stream_reply(self, turn_id: int, pieces: Iterator[str], cancel: CancelToken,
-                      timings: dict[str, float], started: float) -> tuple[str, bool]:
+    def _stream_reply(
+        self,
+        turn_id: int,
+        pieces: Iterator[str],
+        cancel: CancelToken,
+        timings: dict[str, float],
+        started: float,
+    ) -> tuple[str, bool]:
         splitter = SentenceSplitter()
         produced: list[str] = []
         index = 0

@@ -280,14 +280,28 @@ class ModelStore:
         target = base / f.path if base else None
         return target.stat().st_size if target and target.exists() else 0
 
+    def up_to_date(self, entry: ModelEntry) -> bool:
+        """Verified for its package version and every prepare step done (no hashing)."""
+        verified = self.manifest_info(entry, "verified")
+        return bool(verified and verified.get("version") == entry.version) and self.is_prepared(
+            entry
+        )
+
     def prepare(
         self, entry: ModelEntry, progress: Progress = _no_progress, force: bool = False
     ) -> list[str]:
-        """Verify, then run each prepare step not yet done. Returns the steps it ran."""
+        """Verify, then run each prepare step not yet done. Returns the steps it ran.
+
+        Once an entry is verified and prepared for its package version, running this again
+        only checks the manifest (fast); ``force`` verifies and prepares everything anew.
+        """
+        if not force and self.up_to_date(entry):
+            return []
         problems = self.verify(entry, progress)
         if problems:
             raise ModelError(problems[0])
-        ran = []
+        self.record(entry, "verified", {"version": entry.version})
+        ran: list[str] = []
         for step in entry.prepare:
             if not force and self.is_prepared(entry, step):
                 continue

@@ -111,6 +111,9 @@ def run_prepare(args: argparse.Namespace) -> int:
             )
             failures += 1
             continue
+        if not args.force and store.up_to_date(entry):
+            print(f"{entry.name}: ready")
+            continue
         bar = _Bar(entry.name)
         progress: Progress = bar
         try:

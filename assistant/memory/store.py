@@ -491,6 +491,25 @@ class MemoryStore:
         )
         return int(cur.lastrowid or 0)
 
+    def replace_keyed_fact(self, key: str, text: str, source_message_id: int | None = None) -> int:
+        """Store a fact that replaces the earlier one with the same ``key`` (e.g. the name)."""
+        state_key = f"fact:{key}"
+        with self.transaction() as conn:
+            old = conn.execute("SELECT value FROM state WHERE key = ?", (state_key,)).fetchone()
+            if old is not None:
+                conn.execute("DELETE FROM facts WHERE id = ?", (int(old["value"]),))
+            cur = conn.execute(
+                "INSERT INTO facts(text, created_at, source_message_id) VALUES (?, ?, ?)",
+                (text, time.time(), source_message_id),
+            )
+            fact_id = int(cur.lastrowid or 0)
+            conn.execute(
+                "INSERT INTO state(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (state_key, str(fact_id)),
+            )
+        return fact_id
+
     def facts(self) -> list[Fact]:
         rows = self._execute("SELECT id, text, created_at, embedding FROM facts ORDER BY id")
         return [Fact(r["id"], r["text"], r["created_at"], r["embedding"]) for r in rows]

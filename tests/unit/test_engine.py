@@ -1,0 +1,114 @@
+"""The conversation engine with a fake language model: events, storage, cancel, timings."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Config
+from assistant.conversation import ConversationEngine, clean_user_text
+from assistant.errors import AssistantError
+from assistant.events import (
+    Event,
+    EventBus,
+    Interrupted,
+    ReplyDone,
+    ReplySentence,
+    ReplyToken,
+    StageTiming,
+    UserText,
+)
+from assistant.llm.fake import FakeLanguageModel
+from assistant.memory.store import MemoryStore
+
+
+def make_engine(tmp_path: Path, llm: FakeLanguageModel) -> tuple[ConversationEngine, list[Event]]:
+    events: list[Event] = []
+    bus = EventBus()
+    bus.subscribe(events.append)
+    store = MemoryStore(tmp_path / "a.db")
+    return ConversationEngine(store=store, llm=llm, config=Config(), bus=bus), events
+
+
+def test_turn_streams_events_and_stores_both_messages(tmp_path: Path) -> None:
+    engine, events = make_engine(tmp_path, FakeLanguageModel("Hello Sam. How can I help today?"))
+    result = engine.handle("hi, I'm Sam")
+    kinds = [type(e) for e in events]
+    assert kinds.index(UserText) < kinds.index(ReplyToken) < kinds.index(ReplyDone)
+    streamed = "".join(e.text for e in events if isinstance(e, ReplyToken))
+    assert streamed == result.reply == "Hello Sam. How can I help today?"
+    sentences = [e.text for e in events if isinstance(e, ReplySentence)]
+    assert sentences == ["Hello Sam. How can I help today?"]
+    stored = engine.store.messages(engine.conversation_id)
+    assert [(m.role, m.text) for m in stored] == [
+        ("user", "hi, I'm Sam"),
+        ("assistant", result.reply),
+    ]
+    assert {"intent", "first_token", "reply", "total"} <= set(stored[1].timings)
+    assert any(isinstance(e, StageTiming) and e.stage == "first_token" for e in events)
+
+
+def test_history_reaches_the_model(tmp_path: Path) -> None:
+    llm = FakeLanguageModel("ok.")
+    engine, _ = make_engine(tmp_path, llm)
+    engine.handle("my name is Sam")
+    engine.handle("what is my name?")
+    sent = llm.calls[-1]
+    assert sent[0].role == "system" and "current date and time" in sent[0].content
+    assert [m.content for m in sent[1:]] == ["my name is Sam", "ok.", "what is my name?"]
+
+
+def test_cancel_mid_reply_stores_only_what_was_produced(tmp_path: Path) -> None:
+    words = " ".join(f"w{i}" for i in range(200))
+    engine, events = make_engine(tmp_path, FakeLanguageModel(words, delay_s=0.01))
+    results = []
+    worker = threading.Thread(target=lambda: results.append(engine.handle("go")))
+    worker.start()
+    while not any(isinstance(e, ReplyToken) for e in events):
+        time.sleep(0.005)
+    time.sleep(0.05)
+    t0 = time.perf_counter()
+    assert engine.cancel("test")
+    worker.join(2)
+    assert time.perf_counter() - t0 < 0.1
+    result = results[0]
+    assert result.interrupted and 0 < len(result.reply.split()) < 200
+    assert any(isinstance(e, Interrupted) for e in events)
+    stored = engine.store.get_message(result.reply_message_id)
+    assert stored is not None and stored.text == result.reply and stored.interrupted
+    assert not engine.cancel("again")  # nothing runs any more
+
+
+def test_new_conversation_and_record_spoken(tmp_path: Path) -> None:
+    engine, _ = make_engine(tmp_path, FakeLanguageModel("One. Two three four."))
+    first = engine.handle("hello")
+    engine.record_spoken(first.reply_message_id, "One.")
+    assert engine.store.get_message(first.reply_message_id).text == "One."  # type: ignore[union-attr]
+    old = engine.conversation_id
+    assert engine.new_conversation() != old
+    assert engine.store.messages(engine.conversation_id) == []
+
+
+def test_empty_and_control_characters(tmp_path: Path) -> None:
+    engine, _ = make_engine(tmp_path, FakeLanguageModel("ok."))
+    with pytest.raises(AssistantError, match="empty"):
+        engine.handle(" \x00\x07 \n")
+    assert clean_user_text("a\x00b\x1b[31mc\n") == "ab[31mc"
+    result = engine.handle("x" * 200_000)
+    assert len(engine.store.get_message(result.user_message_id).text) == 100_000  # type: ignore[union-attr]
+
+
+def test_model_failure_is_an_event_not_a_crash(tmp_path: Path) -> None:
+    class Broken(FakeLanguageModel):
+        def stream(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError("boom")
+            yield ""
+
+    engine, events = make_engine(tmp_path, Broken())
+    result = engine.handle("hi")
+    assert "something went wrong" in result.reply
+    assert any(type(e).__name__ == "Error" for e in events)
+    assert len(engine.store.messages(engine.conversation_id)) == 2
