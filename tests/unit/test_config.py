@@ -47,7 +47,7 @@ def test_bad_values_name_the_key_and_the_allowed_values(
 
 
 def test_bad_env_value_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="llm.top_k"):
+    with pytest.raises(ConfigError, match=r"llm\.top_k"):
         config.load(tmp_path / "config.toml", env={"ASSISTANT_LLM_TOP_K": "many"})
 
 
