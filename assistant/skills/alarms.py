@@ -9,6 +9,7 @@ Alarms that fell due while the app was closed fire as soon as it starts.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -119,7 +120,7 @@ def alert_text(alarm: Alarm, now: float) -> str:
     else:
         name = f"{alarm.label} timer" if alarm.label else "timer"
         if alarm.duration_s and not alarm.label:
-            name = f"{describe_duration(alarm.duration_s)} timer"
+            name = f"{duration_adjective(alarm.duration_s)} timer"
         text = f"Time's up! Your {name} has finished."
     if late:
         text += " (It fell due while I was not running.)"
@@ -135,6 +136,11 @@ def describe_duration(seconds: float) -> str:
         if amount:
             parts.append(f"{amount} {name}{'s' if amount != 1 else ''}")
     return " ".join(parts[:2]) or "0 seconds"
+
+
+def duration_adjective(seconds: float) -> str:
+    """90 → '1 minute 30 second' (as in 'the 1 minute 30 second timer')."""
+    return re.sub(r"\b(day|hour|minute|second)s\b", r"\1", describe_duration(seconds))
 
 
 class AlarmScheduler:

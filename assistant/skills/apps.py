@@ -79,7 +79,9 @@ def parse_desktop_entry(path: Path, terminal: str | None) -> App | None:
         argv = [terminal, "-e", *argv]
     aliases = [entry.get("GenericName", "")]
     aliases += [k for k in entry.get("Keywords", "").split(";") if len(k) > 3]
-    aliases.append(Path(argv[-1] if argv[0] == terminal else argv[0]).name)
+    start = 2 if argv[0] == terminal else 0
+    program = next((a for a in argv[start:] if a != "env" and "=" not in a), argv[0])
+    aliases.append(Path(program).name)
     return App(name, tuple(argv), tuple(a for a in aliases if a))
 
 

@@ -25,7 +25,7 @@ _PRONOUNS = {
 def second_person(text: str) -> str:
     """'call my mom' → 'call your mom' (for saying the user's words back)."""
     return re.sub(
-        r"\b(?:my|i|i'm|me|mine|myself|i've|i'll)\b",
+        r"\b(?:i'm|i've|i'll|myself|mine|my|me|i)\b",
         lambda m: _PRONOUNS[m.group(0).lower()],
         text,
         flags=re.IGNORECASE,

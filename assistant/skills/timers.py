@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.nlu.base import Intent
-from assistant.skills.alarms import Alarm, AlarmBook, describe_duration
+from assistant.skills.alarms import Alarm, AlarmBook, describe_duration, duration_adjective
 from assistant.skills.base import SkillContext, SkillReply
 
 MAX_TIMER_S = 7 * 86400
@@ -12,7 +12,7 @@ MAX_TIMER_S = 7 * 86400
 def _name(alarm: Alarm) -> str:
     if alarm.label:
         return f"the {alarm.label} timer"
-    return f"the {describe_duration(alarm.duration_s or 0)} timer"
+    return f"the {duration_adjective(alarm.duration_s or 0)} timer"
 
 
 class TimerSetSkill:

@@ -1,0 +1,165 @@
+"""Skill turns through the real ConversationEngine: commands never reach the language model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Config
+from assistant.conversation import ConversationEngine
+from assistant.events import Event, EventBus, ModelLoaded, ReplyStarted
+from assistant.llm.fake import FakeLanguageModel
+from assistant.memory.store import MemoryStore
+from assistant.nlu.embeddings import MiniLMEmbedder
+from assistant.skills.setup import Understanding, build_understanding_stage
+
+NOW = datetime(2026, 3, 2, 10, 0, 0)
+
+
+def no_launch(argv: object) -> None:
+    raise AssertionError("nothing may be launched in this test")
+
+
+@pytest.fixture
+def setup(
+    tmp_path: Path, embedder: MiniLMEmbedder
+) -> tuple[ConversationEngine, FakeLanguageModel, Understanding, list[Event]]:
+    store = MemoryStore(tmp_path / "assistant.db")
+    bus = EventBus()
+    events: list[Event] = []
+    bus.subscribe(events.append)
+    config = Config()
+    config.skills.desktop_apps = False
+    understanding = build_understanding_stage(
+        config, store, bus, embedder=embedder, launch=no_launch, clock=lambda: NOW
+    )
+    llm = FakeLanguageModel("A friendly reply from the language model.")
+    engine = ConversationEngine(
+        store=store,
+        llm=llm,
+        config=config,
+        bus=bus,
+        detector=understanding.detector,
+        affect=understanding.affect,
+        skills=understanding.skills,
+        facts=understanding.facts,
+        clock=lambda: NOW,
+    )
+    return engine, llm, understanding, events
+
+
+COMMANDS = [
+    ("what time is it", "time", "It's 10:00 AM."),
+    ("what's the date today", "date", "Today is Monday, 2 March 2026."),
+    ("set a timer for five minutes", "timer.set", "Okay, timer set for 5 minutes."),
+    ("how long is left on my timer", "timer.status", "The 5 minute timer has 5 minutes left."),
+    ("cancel the timer", "timer.cancel", "Okay, I cancelled the 5 minute timer."),
+    (
+        "remind me to call mom at 6 pm",
+        "reminder.set",
+        "Okay, I'll remind you to call mom at 6:00 PM today.",
+    ),
+    ("what's 15 percent of 80", "calculate", "That's 12."),
+    (
+        "remember that my sister's birthday is May 3rd",
+        "memory.remember",
+        "Okay, I'll remember that your sister's birthday is May 3rd.",
+    ),
+    (
+        "when is my sister's birthday",
+        "memory.recall",
+        "You told me that your sister's birthday is May 3rd.",
+    ),
+    (
+        "open the text editor",
+        "app.open",
+        "I can't open text editor: it isn't in my list of allowed applications. You can add it "
+        "under [skills] apps in the config.",
+    ),
+    (
+        "say that again",
+        "repeat",
+        "I can't open text editor: it isn't in my list of allowed applications. You can add it "
+        "under [skills] apps in the config.",
+    ),
+    ("what can you do", "help", None),
+    ("stop", "stop", "Okay."),
+    (
+        "forget my sister's birthday",
+        "memory.forget",
+        "Okay, I've forgotten that your sister's birthday is May 3rd.",
+    ),
+]
+
+
+def test_commands_never_reach_the_language_model(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, llm, understanding, events = setup
+    for text, intent, reply in COMMANDS:
+        result = engine.handle(text)
+        assert result.intent.name == intent, text
+        if reply is not None:
+            assert result.reply == reply
+    assert llm.calls == []
+    assert {e.by for e in events if isinstance(e, ReplyStarted)} == {"skill"}
+    [reminder] = understanding.alarms.pending()
+    assert reminder.label == "call mom"
+    assert understanding.alarms.pending("timer") == []
+
+
+def test_chat_reaches_the_model_with_facts_and_feelings(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, llm, _, _ = setup
+    engine.handle("remember that my name is Sam")
+    engine.handle("I prefer short answers, remember that")
+    assert llm.calls == []
+    result = engine.handle("tell me about the history of timers")
+    assert result.intent.name == "chat" and result.reply.startswith("A friendly reply")
+    system = llm.calls[-1][0].content
+    assert "my name is Sam" in system
+    assert "The user seems upset" not in system
+    result = engine.handle("I'm so sad and lonely today, nothing is going right")
+    system = llm.calls[-1][0].content
+    assert "The user seems upset or distressed (sadness)" in system
+    stored = engine.store.get_message(result.user_message_id)
+    assert stored is not None
+    assert (stored.intent, stored.sentiment_label, stored.emotion) == (
+        "chat",
+        "negative",
+        "sadness",
+    )
+    assert stored.sentiment_score is not None and stored.sentiment_score < -0.3
+
+
+def test_new_conversation_and_forget_everything(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, llm, _, _ = setup
+    engine.handle("remember that I live in Lisbon")
+    first = engine.conversation_id
+    engine.handle("let's start over")
+    assert engine.conversation_id != first
+    assert engine.handle("forget everything about me").reply.endswith("Say yes to confirm.")
+    assert engine.store.facts() != []
+    assert engine.handle("yes").reply.startswith("Done. I've forgotten everything")
+    assert engine.store.facts() == []
+    assert engine.handle("yes").intent.name == "chat"  # nothing pending any more
+    assert len(llm.calls) == 1
+
+
+def test_build_wires_the_understanding_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import app as app_module
+
+    monkeypatch.setenv("ASSISTANT_LLM_BACKEND", "fake")
+    events: list[Event] = []
+    bus = EventBus()
+    bus.subscribe(events.append)
+    assistant = app_module.build(bus=bus)
+    try:
+        assistant.warm_up()
+        assert any(isinstance(e, ModelLoaded) and e.role == "nlu" for e in events)
+        assert assistant.understanding.scheduler.running
+        result = assistant.engine.handle("set a timer for 2 minutes")
+        assert result.intent.name == "timer.set"
+        assert len(assistant.understanding.alarms.pending("timer")) == 1
+    finally:
+        assistant.close()
+    assert not assistant.understanding.scheduler.running

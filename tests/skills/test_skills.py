@@ -1,0 +1,250 @@
+"""Each skill on its own: clock, calculator, facts, app launcher, control skills."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from assistant.memory.store import MemoryStore
+from assistant.nlu.base import Intent
+from assistant.nlu.embeddings import MiniLMEmbedder
+from assistant.skills.apps import AppCatalog, AppLauncherSkill, parse_desktop_entry
+from assistant.skills.base import SkillContext
+from assistant.skills.calculator import CalculatorSkill
+from assistant.skills.clock import DateSkill, TimeSkill, spoken_moment
+from assistant.skills.control import HelpSkill, NewConversationSkill, RepeatSkill, StopSkill
+from assistant.skills.memory_facts import (
+    ConfirmationDetector,
+    EmbeddingFactSelector,
+    FactIndex,
+    ForgetSkill,
+    RecallSkill,
+    RememberSkill,
+)
+from assistant.skills.reminders import second_person
+
+NOW = datetime(2026, 3, 2, 14, 5, 0)
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> SkillContext:
+    store = MemoryStore(tmp_path / "a.db")
+    return SkillContext(store, store.current_conversation(), lambda: NOW, last_reply="Hi there.")
+
+
+def test_clock(ctx: SkillContext) -> None:
+    assert TimeSkill().run(Intent("time"), ctx).text == "It's 2:05 PM."
+    assert DateSkill().run(Intent("date"), ctx).text == "Today is Monday, 2 March 2026."
+    assert spoken_moment(datetime(2026, 3, 3, 9), NOW) == "9:00 AM tomorrow"
+    assert spoken_moment(datetime(2026, 3, 6, 12), NOW) == "12:00 PM on Friday, 6 March 2026"
+
+
+def test_calculator(ctx: SkillContext) -> None:
+    skill = CalculatorSkill()
+    assert skill.run(Intent("calculate", 1, {"result": 5000}), ctx).text == "That's 5,000."
+    assert skill.run(Intent("calculate", 1, {"result": 2.5}), ctx).text == "That's 2.5."
+    assert (
+        skill.run(Intent("calculate", 1, {"error": "I can't divide by zero."}), ctx).text
+        == "I can't divide by zero."
+    )
+    assert skill.run(Intent("calculate", 1, {"expression": "calculate"}), ctx).text.startswith(
+        "Sorry, I couldn't find a calculation"
+    )
+
+
+def test_control_skills(ctx: SkillContext) -> None:
+    assert StopSkill().run(Intent("stop"), ctx).actions == ("stop",)
+    assert RepeatSkill().run(Intent("repeat"), ctx).text == "Hi there."
+    ctx.last_reply = None
+    assert RepeatSkill().run(Intent("repeat"), ctx).text == "I haven't said anything yet."
+    assert NewConversationSkill().run(Intent("conversation.new"), ctx).actions == (
+        "new_conversation",
+    )
+    assert "timers" in HelpSkill().run(Intent("help"), ctx).text
+
+
+def test_second_person() -> None:
+    assert second_person("my name is Sam and I'm 30") == "your name is Sam and you're 30"
+
+
+def test_remember_recall_forget(ctx: SkillContext, embedder: MiniLMEmbedder) -> None:
+    index = FactIndex(ctx.store, embedder)
+    remember, recall, forget = RememberSkill(index), RecallSkill(index), ForgetSkill(index)
+    assert recall.run(Intent("memory.recall", 1, {"query": "me"}), ctx).text.startswith(
+        "You haven't told me"
+    )
+    assert (
+        remember.run(
+            Intent("memory.remember", 1, {"fact": "my sister's birthday is May 3rd"}), ctx
+        ).text
+        == "Okay, I'll remember that your sister's birthday is May 3rd."
+    )
+    remember.run(Intent("memory.remember", 1, {"fact": "my name is Sam"}), ctx)
+    remember.run(Intent("memory.remember", 1, {"fact": "I'm allergic to peanuts"}), ctx)
+    assert all(f.embedding for f in ctx.store.facts())
+    assert (
+        recall.run(Intent("memory.recall", 1, {"query": "when is my sister's birthday"}), ctx).text
+        == "You told me that your sister's birthday is May 3rd."
+    )
+    assert (
+        recall.run(Intent("memory.recall", 1, {"query": "what's my name"}), ctx).text
+        == "You told me that your name is Sam."
+    )
+    assert recall.run(
+        Intent("memory.recall", 1, {"query": "what is my favourite car"}), ctx
+    ).text.startswith("I don't know that yet")
+    everything = recall.run(Intent("memory.recall", 1, {"query": "me"}), ctx).text
+    assert "your name is Sam" in everything and "peanuts" in everything
+    assert (
+        forget.run(Intent("memory.forget", 1, {"query": "my sister's birthday"}), ctx).text
+        == "Okay, I've forgotten that your sister's birthday is May 3rd."
+    )
+    assert [f.text for f in ctx.store.facts()] == ["my name is Sam", "I'm allergic to peanuts"]
+    assert (
+        forget.run(Intent("memory.forget", 1, {"query": "my bank pin"}), ctx).text
+        == "I don't have anything like that stored."
+    )
+
+
+class _Inner:
+    def detect(self, text: str) -> Intent:
+        return Intent("chat")
+
+
+def test_forget_everything_asks_first(ctx: SkillContext, embedder: MiniLMEmbedder) -> None:
+    index = FactIndex(ctx.store, embedder)
+    index.add("my name is Sam")
+    forget = ForgetSkill(index)
+    detector = ConfirmationDetector(_Inner(), forget)
+    assert detector.detect("yes").name == "chat"  # nothing to confirm yet
+    question = forget.run(Intent("memory.forget", 1, {"all": True}), ctx)
+    assert "Say yes to confirm" in question.text and len(ctx.store.facts()) == 1
+    answer = detector.detect("No.")
+    assert answer == Intent("memory.forget", 1.0, {"confirm": False})
+    assert forget.run(answer, ctx).text == "Okay, I'll keep everything."
+    assert len(ctx.store.facts()) == 1
+    forget.run(Intent("memory.forget", 1, {"all": True}), ctx)
+    assert detector.detect("what's the weather").name == "chat"  # moved on: dropped
+    assert not forget.awaiting_confirmation
+    forget.run(Intent("memory.forget", 1, {"all": True}), ctx)
+    answer = detector.detect("Yes, please")
+    assert forget.run(answer, ctx).text.startswith("Done. I've forgotten everything")
+    assert ctx.store.facts() == []
+
+
+def test_fact_selector_ranks_by_meaning(ctx: SkillContext, embedder: MiniLMEmbedder) -> None:
+    index = FactIndex(ctx.store, embedder)
+    for fact in ("my name is Sam", "I'm allergic to peanuts", "my car is a blue honda"):
+        index.add(fact)
+    ctx.store.add_fact("I live in Lisbon")  # stored without a vector: embedded on the fly
+    selector = EmbeddingFactSelector(index)
+    assert selector.relevant("can I eat this peanut butter cookie?", 1) == [
+        "I'm allergic to peanuts"
+    ]
+    assert selector.relevant("which city do I live in", 1) == ["I live in Lisbon"]
+    assert len(selector.relevant("hello", 8)) == 4
+
+
+def _desktop(folder: Path, name: str, body: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("[Desktop Entry]\nType=Application\n" + body, encoding="utf-8")
+
+
+@pytest.fixture
+def launched() -> list[list[str]]:
+    return []
+
+
+@pytest.fixture
+def launcher(tmp_path: Path, launched: list[list[str]]) -> AppLauncherSkill:
+    apps = tmp_path / "applications"
+    _desktop(
+        apps,
+        "gedit.desktop",
+        "Name=Text Editor\nGenericName=Editor\nExec=gedit %U\nKeywords=text;notes;\n",
+    )
+    _desktop(
+        apps,
+        "firefox.desktop",
+        "Name=Firefox Web Browser\nGenericName=Web Browser\n"
+        "Exec=env MOZ_X=1 /usr/lib/firefox/firefox %u\n",
+    )
+    _desktop(apps, "hidden.desktop", "Name=Secret\nExec=secret\nNoDisplay=true\n")
+    _desktop(apps, "vim.desktop", "Name=Vim\nExec=vim %F\nTerminal=true\n")
+    catalog = AppCatalog({"calc": ["gnome-calculator", "--mode=basic"]}, dirs=[apps])
+
+    def launch(argv: Sequence[str]) -> None:
+        launched.append(list(argv))
+
+    return AppLauncherSkill(catalog, launch)
+
+
+@pytest.mark.parametrize(
+    ("name", "argv"),
+    [
+        ("text editor", ["gedit"]),
+        ("the editor", ["gedit"]),
+        ("firefox", ["env", "MOZ_X=1", "/usr/lib/firefox/firefox"]),
+        ("web browser", ["env", "MOZ_X=1", "/usr/lib/firefox/firefox"]),
+        ("calc", ["gnome-calculator", "--mode=basic"]),
+    ],
+)
+def test_launches_allowed_apps_without_a_shell(
+    launcher: AppLauncherSkill,
+    ctx: SkillContext,
+    launched: list[list[str]],
+    name: str,
+    argv: list[str],
+) -> None:
+    reply = launcher.run(Intent("app.open", 1, {"app": name}), ctx)
+    assert reply.text.startswith("Opening ")
+    assert launched == [argv]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "firefox; rm -rf ~",
+        "$(reboot)",
+        "`id`",
+        "../../bin/sh",
+        "/usr/bin/xterm",
+        "gedit && curl x",
+        "firefox | nc host 1",
+        "secret",
+        "bash",
+        "x" * 200,
+    ],
+)
+def test_refuses_injections_paths_and_unknown_apps(
+    launcher: AppLauncherSkill, ctx: SkillContext, launched: list[list[str]], name: str
+) -> None:
+    reply = launcher.run(Intent("app.open", 1, {"app": name}), ctx)
+    assert reply.text.startswith("I can't open")
+    assert launched == []
+
+
+def test_real_spawn_runs_a_program_without_a_shell(tmp_path: Path, ctx: SkillContext) -> None:
+    marker = tmp_path / "ran"
+    script = tmp_path / "tool"
+    script.write_text(f"#!/bin/sh\ntouch '{marker}'\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    skill = AppLauncherSkill(AppCatalog({"tool": [str(script)]}, use_desktop=False))
+    assert skill.run(Intent("app.open", 1, {"app": "tool"}), ctx).text == "Opening tool."
+    import time
+
+    deadline = time.monotonic() + 5
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists()
+
+
+def test_desktop_entry_terminal_apps(tmp_path: Path) -> None:
+    _desktop(tmp_path, "vim.desktop", "Name=Vim\nExec=vim %F\nTerminal=true\n")
+    assert parse_desktop_entry(tmp_path / "vim.desktop", None) is None
+    app = parse_desktop_entry(tmp_path / "vim.desktop", "/usr/bin/x-terminal-emulator")
+    assert app is not None and app.command == ("/usr/bin/x-terminal-emulator", "-e", "vim")
