@@ -64,8 +64,25 @@ def default_builder(config: Config) -> Builder:
 
 
 def default_voice(assistant: Assistant) -> VoiceControl | None:
-    """The voice loop that ``assistant.app.build`` made, if it made one."""
-    return getattr(assistant, "voice", None)
+    """The voice loop, composed as `assistant listen` does (models load later, in warm-up)."""
+    from assistant.asr.factory import build_recognizer
+    from assistant.tts.factory import build_synthesizer
+    from assistant.voice.loop import VoiceLoop
+
+    config = assistant.config
+    recognizer = build_recognizer(config, assistant.models)
+    try:
+        synthesizer = build_synthesizer(config, assistant.models)
+    except AssistantError as err:
+        synthesizer = None
+        assistant.bus.emit(Error("tts", f"{err} Replies are shown but not spoken."))
+    return VoiceLoop(
+        assistant.engine,
+        recognizer,
+        synthesizer,
+        config,
+        push_to_talk_only=config.ui.mic_mode == "hold",
+    )
 
 
 @dataclass(frozen=True)
@@ -201,9 +218,35 @@ class Bridge(QObject):
         # Models load on their own thread so a typed turn can start meanwhile (the stages'
         # load locks make it wait only for what it needs).
         self._warm_up = threading.Thread(
-            target=self.assistant.warm_up, name="assistant-warm-up", daemon=True
+            target=self._load_models, name="assistant-warm-up", daemon=True
         )
         self._warm_up.start()
+
+    def _load_models(self) -> None:
+        assistant, voice = self.assistant, self.voice
+        if assistant is None:
+            return
+        assistant.warm_up()
+        if voice is None:
+            return
+        warm_up = getattr(voice, "warm_up", None)
+        try:
+            if warm_up is not None:
+                warm_up()
+            self._check_microphone(voice)
+        except AssistantError as err:
+            self.error.emit("voice", str(err), True)
+        except Exception as err:
+            log.exception("loading the voice models failed")
+            self.error.emit("voice", f"voice input failed to load: {err}", True)
+
+    def _check_microphone(self, voice: VoiceControl) -> None:
+        """A missing microphone is reported at start, not at the first click."""
+        from assistant.audio.capture import Microphone
+        from assistant.audio.devices import find_device
+
+        if isinstance(getattr(voice, "mic", None), Microphone):
+            find_device(self.config.audio.input_device, "input")
 
     def shutdown(self, timeout: float = 3.0) -> None:
         """Stop the turn and the voice loop, then close the store (called on quit)."""
@@ -309,8 +352,20 @@ class Bridge(QObject):
 
     def push_to_talk(self, pressed: bool) -> None:
         voice = self.voice
-        if voice is not None:
-            self._voice_call("start", lambda: voice.push_to_talk(pressed))
+        if voice is None:
+            return
+
+        def job() -> None:
+            if pressed and not voice.listening:
+                voice.start()
+            voice.push_to_talk(pressed)
+
+        self._voice_call("start", job)
+
+    def set_mic_mode(self, mode: str) -> None:
+        """``hold``: the loop hears only while the button is held (no hands-free turns)."""
+        if self.voice is not None and hasattr(self.voice, "push_to_talk_only"):
+            self.voice.push_to_talk_only = mode == "hold"
 
     def set_muted(self, muted: bool) -> None:
         self.config.tts.muted = muted
@@ -440,6 +495,7 @@ class Bridge(QObject):
         self.config = config
         if self.voice is not None:
             self.set_muted(config.tts.muted)
+            self.set_mic_mode(config.ui.mic_mode)
         return path
 
 

@@ -107,7 +107,9 @@ class RegionSelector(QWidget):
     def selection(self) -> QRect:
         if self._origin is None or self._current is None:
             return QRect()
-        return QRect(self._origin, self._current).normalized()
+        left, right = sorted((self._origin.x(), self._current.x()))
+        top, bottom = sorted((self._origin.y(), self._current.y()))
+        return QRect(left, top, right - left, bottom - top)
 
     def open(self) -> None:
         self.showFullScreen()

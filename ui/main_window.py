@@ -472,6 +472,7 @@ class MainWindow(QMainWindow):
     def apply_config(self, config: Config) -> None:
         self.config = config
         self.mic.set_mode(config.ui.mic_mode)
+        self.bridge.set_mic_mode(config.ui.mic_mode)
         self.voice_status.set_muted(config.tts.muted)
 
     def show_window(self) -> None:

@@ -45,7 +45,6 @@ class MicButton(QToolButton):
         self.setObjectName("micButton")
         self.setIconSize(QSize(22, 22))
         self.setMinimumSize(QSize(40, 36))
-        self.setCheckable(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.state = AssistantState.IDLE
         self.mode = ""
@@ -58,6 +57,7 @@ class MicButton(QToolButton):
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
+        self.setCheckable(mode == "toggle")  # held down shows itself while pressed
         self._describe()
 
     def set_available(self, available: bool, why: str = "") -> None:

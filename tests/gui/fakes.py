@@ -71,11 +71,7 @@ class FakeVoice:
 
     def push_to_talk(self, pressed: bool) -> None:
         self.calls.append(f"ptt:{pressed}")
-        if pressed:
-            self.start()
-        else:
-            self._listening = False
-            self._state(AssistantState.IDLE)
+        self._state(AssistantState.LISTENING if pressed else AssistantState.THINKING)
 
     def interrupt(self) -> None:
         self.calls.append("interrupt")

@@ -10,8 +10,6 @@ from ui.stall_monitor import StallMonitor
 
 def test_typed_message_streams_the_reply_token_by_token(qtbot, window):
     win = window(delay_s=0.03)
-    monitor = StallMonitor(interval_ms=10)
-    monitor.start()
     tokens: list[str] = []
     win.bridge.replyToken.connect(lambda _t, piece: tokens.append(piece))
     qtbot.keyClicks(win.input, "Show me some code")
@@ -42,9 +40,21 @@ def test_typed_message_streams_the_reply_token_by_token(qtbot, window):
     # stored: the history lists it under its first message
     win.history.refresh()
     assert "Show me some code" in win.history.list.item(0).text()
+
+
+def test_the_event_loop_stays_free_while_a_long_reply_streams(qtbot, window):
+    """A heartbeat timer on the GUI thread: its latest tick shows the longest stall."""
+    win = window(reply=" ".join(["token"] * 150), delay_s=0.008)
+    monitor = StallMonitor(interval_ms=10)
+    done = []
+    win.bridge.replyDone.connect(done.append)
+    monitor.start()
+    win.send("Stream a lot")
+    qtbot.waitUntil(lambda: bool(done), timeout=10_000)
     monitor.stop()
-    assert monitor.ticks > 10
-    assert monitor.max_stall_ms < 200, f"GUI thread blocked {monitor.max_stall_ms:.0f} ms"
+    assert monitor.ticks >= 20
+    assert monitor.max_stall_ms < 150, f"GUI thread blocked {monitor.max_stall_ms:.0f} ms"
+    assert win.chat.bubbles[-1].text.count("token") == 150
 
 
 def test_stop_cuts_the_reply_and_keeps_what_was_produced(qtbot, window):

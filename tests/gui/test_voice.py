@@ -30,11 +30,14 @@ def test_hold_mode_talks_while_pressed(qtbot, window):
     win = window()
     win.mic.set_mode("hold")
     voice = win.bridge.voice
+    assert not win.mic.isCheckable()
     qtbot.mousePress(win.mic, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: voice.calls == ["start", "ptt:True"], timeout=3000)
     qtbot.waitUntil(lambda: win.mic.state is AssistantState.LISTENING, timeout=3000)
     qtbot.mouseRelease(win.mic, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: win.mic.state is AssistantState.IDLE, timeout=3000)
-    assert voice.calls == ["ptt:True", "start", "ptt:False"]
+    qtbot.waitUntil(lambda: win.mic.state is AssistantState.THINKING, timeout=3000)
+    assert voice.calls == ["start", "ptt:True", "ptt:False"]
+    assert "Thinking" in win.voice_status.badge.text()
 
 
 def test_spoken_turn_shows_partial_transcript_and_joins_the_conversation(qtbot, window):
