@@ -97,7 +97,8 @@ class AudioSection:
     )
     output_device: str = opt("", "Speaker, chosen like input_device.")
     end_of_turn_silence_ms: int = opt(
-        700, "Silence that ends the user's turn, in ms.", lo=200, hi=3000
+        800, "Silence that ends the user's turn, in ms (shorter answers sooner but cuts "
+        "people who pause mid-sentence; `assistant bench voice` measures both).", lo=200, hi=3000
     )
     barge_in: bool = opt(True, "Let the user interrupt a spoken reply by talking.")
     barge_in_ms: int = opt(400, "Speech over a reply needed to interrupt it, in ms (longer "

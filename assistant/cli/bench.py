@@ -34,6 +34,14 @@ def register(subparsers: Any) -> None:
     intents.add_argument("--json", action="store_true", help="print only the JSON object")
     intents.add_argument("--output", help="also write the full JSON report to this file")
     intents.set_defaults(func=_run_intents)
+    voice = sub.add_parser("voice", help="spoken turns: end of speech → end of turn → "
+                           "transcript → first token → first audio (ms, p50/p90), and the "
+                           "end-of-turn silence trade-off")
+    voice.add_argument("directory", help="folder of .wav clips of speech (NAME.txt = transcript)")
+    voice.add_argument("--json", action="store_true", help="print only the JSON object")
+    voice.add_argument("--no-skills", action="store_true", help="skip the spoken-command turns")
+    voice.add_argument("--no-sweep", action="store_true", help="skip the end-of-turn sweep")
+    voice.set_defaults(func=_run_voice)
     asr = sub.add_parser("asr", help="speech recognition: word error rate and real-time factor "
                          "per Whisper backend")
     asr.add_argument("directory", help="folder of audio clips; NAME.txt beside each holds the "
@@ -45,6 +53,25 @@ def register(subparsers: Any) -> None:
     asr.add_argument("--beam-size", type=int, default=1, help="beam width of --backend")
     asr.add_argument("--compute-type", default="int8", help="faster-whisper weights")
     asr.set_defaults(func=_run_asr)
+
+
+def _run_voice(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from assistant.bench_voice import bench_voice
+
+    def log(text: str) -> None:
+        if not args.json:
+            print(text, file=sys.stderr)
+
+    result = bench_voice(Path(args.directory), skills=not args.no_skills,
+                         sweep=not args.no_sweep, log=log)
+    if args.json:
+        print_json(result)
+    else:
+        json.dump(result, sys.stdout, indent=2)
+        print()
+    return 0
 
 
 def _run_intents(args: argparse.Namespace) -> int:
