@@ -31,7 +31,9 @@ COMMAND_MODULES = [
     "assistant.cli.speech",
 ]
 
-DEFAULT_COMMAND = ["chat"]
+# Without a command: the window, or the terminal chat (with a one-line note) when PySide6 or a
+# display is missing.
+DEFAULT_COMMAND = ["gui", "--or-chat"]
 
 
 def build_parser() -> argparse.ArgumentParser:
