@@ -19,7 +19,7 @@ TEST_PACKAGES := pulseaudio pulseaudio-utils alsa-utils sox xvfb xdotool x11-uti
 	imagemagick
 
 .PHONY: run test test-fast setup setup-test system-packages test-system-packages lint bench \
-	models clean
+	models clean speech-clips
 
 run: setup
 	$(VENV)/bin/assistant
@@ -28,10 +28,10 @@ setup: models
 
 setup-test: setup $(STAMPS)/test-system
 
-test: setup-test lint
+test: setup-test lint speech-clips
 	$(PY) -m pytest
 
-test-fast: setup-test lint
+test-fast: setup-test lint speech-clips
 	$(PY) -m pytest -m "not slow"
 
 lint: setup
@@ -70,6 +70,10 @@ $(STAMPS)/deps: requirements.lock pyproject.toml $(STAMPS)/torch $(STAMPS)/syste
 # Always asked: it only reads the manifest when everything is prepared (the cache may be gone).
 models: $(STAMPS)/deps
 	$(VENV)/bin/assistant models prepare
+
+# Human speech with transcripts for the ASR tests (pocketsphinx sdist → the user cache, once).
+speech-clips: $(STAMPS)/deps
+	$(PY) -m tests.speech_clips fetch
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache test-output

@@ -57,12 +57,15 @@ class Clip:
 def find_clips(directory: Path) -> list[Clip]:
     if not directory.is_dir():
         raise AssistantError(f"{directory} is not a folder of audio clips.")
-    clips = [Clip(p, p.with_suffix(".txt").read_text(encoding="utf-8").strip())
-             for p in sorted(directory.iterdir())
-             if p.suffix.lower() in AUDIO_SUFFIXES and p.with_suffix(".txt").is_file()]
+    clips = [
+        Clip(p, p.with_suffix(".txt").read_text(encoding="utf-8").strip())
+        for p in sorted(directory.iterdir())
+        if p.suffix.lower() in AUDIO_SUFFIXES and p.with_suffix(".txt").is_file()
+    ]
     if not clips:
-        raise AssistantError(f"{directory} has no audio files with a NAME.txt transcript beside "
-                             "them.")
+        raise AssistantError(
+            f"{directory} has no audio files with a NAME.txt transcript beside them."
+        )
     return clips
 
 
@@ -80,13 +83,19 @@ def word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> flo
     return float(jiwer.wer([r for r, _ in pairs], [h or "" for _, h in pairs]))
 
 
-def bench_setup(setup: AsrSetup, clips: list[Clip], config: Config, store: ModelStore
-                ) -> dict[str, Any]:
+def bench_setup(
+    setup: AsrSetup, clips: list[Clip], config: Config, store: ModelStore
+) -> dict[str, Any]:
     from assistant.asr.factory import build_recognizer
 
-    asr = dataclasses.replace(config.asr, backend=setup.backend, model=setup.model,
-                              beam_size=setup.beam_size, compute_type=setup.compute_type,
-                              language="en")
+    asr = dataclasses.replace(
+        config.asr,
+        backend=setup.backend,
+        model=setup.model,
+        beam_size=setup.beam_size,
+        compute_type=setup.compute_type,
+        language="en",
+    )
     recognizer = build_recognizer(dataclasses.replace(config, asr=asr), store)
     started = time.perf_counter()
     recognizer.load()
@@ -95,27 +104,38 @@ def bench_setup(setup: AsrSetup, clips: list[Clip], config: Config, store: Model
     for clip in clips:
         audio = load_audio(clip.path)
         transcript = recognizer.transcribe(audio)
-        rows.append({
-            "clip": clip.path.name, "reference": clip.reference, "text": transcript.text,
-            "audio_seconds": round(transcript.audio_seconds, 3),
-            "compute_seconds": round(transcript.compute_seconds, 3),
-            "rtf": round(transcript.compute_seconds / max(transcript.audio_seconds, 1e-9), 3),
-            "wer": round(word_error_rate([clip.reference], [transcript.text]), 4),
-        })
+        rows.append(
+            {
+                "clip": clip.path.name,
+                "reference": clip.reference,
+                "text": transcript.text,
+                "audio_seconds": round(transcript.audio_seconds, 3),
+                "compute_seconds": round(transcript.compute_seconds, 3),
+                "rtf": round(transcript.compute_seconds / max(transcript.audio_seconds, 1e-9), 3),
+                "wer": round(word_error_rate([clip.reference], [transcript.text]), 4),
+            }
+        )
     audio_s = sum(r["audio_seconds"] for r in rows)
     compute_s = sum(r["compute_seconds"] for r in rows)
     return {
-        "setup": setup.label, "backend": recognizer.name, "load_seconds": round(load_seconds, 2),
+        "setup": setup.label,
+        "backend": recognizer.name,
+        "load_seconds": round(load_seconds, 2),
         "wer": round(word_error_rate([c.reference for c in clips], [r["text"] for r in rows]), 4),
         "rtf": round(compute_s / max(audio_s, 1e-9), 3),
-        "audio_seconds": round(audio_s, 2), "compute_seconds": round(compute_s, 2),
+        "audio_seconds": round(audio_s, 2),
+        "compute_seconds": round(compute_s, 2),
         "clips": rows,
     }
 
 
-def bench_asr(directory: Path, config: Config, setups: Sequence[AsrSetup] = DEFAULT_SETUPS,
-              store: ModelStore | None = None,
-              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def bench_asr(
+    directory: Path,
+    config: Config,
+    setups: Sequence[AsrSetup] = DEFAULT_SETUPS,
+    store: ModelStore | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     store = store or ModelStore()
     clips = find_clips(directory)
     results = []

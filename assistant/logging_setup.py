@@ -5,9 +5,20 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+from io import TextIOWrapper
 
 from assistant import paths
 from assistant.paths import ensure_private_dir
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Every log file it opens (also after a rollover) is 0600."""
+
+    def _open(self) -> TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.close(fd)
+        os.chmod(self.baseFilename, 0o600)
+        return super()._open()
 
 
 def setup_logging(level: str = "info", debug: bool = False) -> None:
@@ -17,10 +28,9 @@ def setup_logging(level: str = "info", debug: bool = False) -> None:
     root.setLevel(logging.DEBUG if debug else getattr(logging, level.upper(), logging.INFO))
     try:
         folder = ensure_private_dir(paths.log_dir())
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+        handler: logging.Handler = PrivateRotatingFileHandler(
             folder / "assistant.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
         )
-        os.chmod(folder / "assistant.log", 0o600)
     except OSError:
         handler = logging.NullHandler()  # an unwritable data dir is reported by the store
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -44,8 +44,10 @@ def to_mono_16k(samples: np.ndarray, rate: int, where: str = "audio") -> np.ndar
 
 def _check_finite(x: np.ndarray, where: str) -> None:
     if not np.isfinite(x).all():
-        raise AudioFileError(f"{where} contains NaN or infinite samples (a damaged float file); "
-                             "nothing was transcribed.")
+        raise AudioFileError(
+            f"{where} contains NaN or infinite samples (a damaged float file); "
+            "nothing was transcribed."
+        )
 
 
 def probe(path: str | Path) -> AudioInfo:
@@ -78,8 +80,9 @@ def _probe_av(path: Path) -> AudioInfo:
             seconds = float(container.duration) / 1_000_000 if container.duration else None
             return AudioInfo(path, int(stream.rate or 0), int(stream.channels or 0), seconds, "av")
     except av.FFmpegError as err:
-        raise AudioFileError(f"{path} is not an audio file that can be read, or it is damaged "
-                             f"({_reason(err)}).") from None
+        raise AudioFileError(
+            f"{path} is not an audio file that can be read, or it is damaged ({_reason(err)})."
+        ) from None
 
 
 def _import_av(path: Path) -> Any:
@@ -101,8 +104,11 @@ def _reason(err: Exception) -> str:
 def read_blocks(path: str | Path, seconds: float = 30.0) -> Iterator[np.ndarray]:
     """The file as float32 mono 16 kHz blocks of about ``seconds`` each."""
     info = probe(path)
-    blocks = _soundfile_blocks(info, seconds) if info.decoder == "soundfile" else _av_blocks(
-        info, seconds)
+    blocks = (
+        _soundfile_blocks(info, seconds)
+        if info.decoder == "soundfile"
+        else _av_blocks(info, seconds)
+    )
     produced = 0
     for block in blocks:
         produced += block.size
@@ -122,9 +128,11 @@ def _soundfile_blocks(info: AudioInfo, seconds: float) -> Iterator[np.ndarray]:
     import soxr
 
     frames = max(1, int(seconds * info.sample_rate))
-    resampler = (soxr.ResampleStream(info.sample_rate, SAMPLE_RATE, 1, dtype="float32",
-                                     quality="HQ")
-                 if info.sample_rate != SAMPLE_RATE else None)
+    resampler = (
+        soxr.ResampleStream(info.sample_rate, SAMPLE_RATE, 1, dtype="float32", quality="HQ")
+        if info.sample_rate != SAMPLE_RATE
+        else None
+    )
     done = 0.0
     try:
         with sf.SoundFile(str(info.path)) as fh:

@@ -45,11 +45,14 @@ def resolve_model(model: str, backend: str, store: ModelStore) -> Path:
     candidate = Path(model).expanduser()
     if candidate.exists():
         if backend == "openai-whisper" and not candidate.is_file():
-            raise ModelError(f"asr.model: openai-whisper needs a .pt checkpoint, {candidate} is a "
-                             "folder (use asr.backend = faster-whisper for CTranslate2 folders).")
+            raise ModelError(
+                f"asr.model: openai-whisper needs a .pt checkpoint, {candidate} is a "
+                "folder (use asr.backend = faster-whisper for CTranslate2 folders)."
+            )
         if backend == "faster-whisper" and not (candidate / "model.bin").is_file():
-            raise ModelError(f"asr.model: {candidate} is not a CTranslate2 Whisper folder "
-                             "(no model.bin).")
+            raise ModelError(
+                f"asr.model: {candidate} is not a CTranslate2 Whisper folder (no model.bin)."
+            )
         return candidate
     if "/" in model or model.startswith("."):
         raise ModelError(f"asr.model: {candidate} does not exist.")
@@ -64,20 +67,21 @@ def resolve_model(model: str, backend: str, store: ModelStore) -> Path:
 
 
 def gate_options(config: Config) -> GateOptions:
-    return GateOptions(silence_dbfs=config.asr.silence_dbfs,
-                       vad_threshold=config.asr.vad_threshold)
+    return GateOptions(silence_dbfs=config.asr.silence_dbfs, vad_threshold=config.asr.vad_threshold)
 
 
-def build_recognizer(config: Config, store: ModelStore | None = None,
-                     backend: str | None = None) -> SpeechRecognizer:
+def build_recognizer(
+    config: Config, store: ModelStore | None = None, backend: str | None = None
+) -> SpeechRecognizer:
     """The configured recognizer (``backend`` overrides ``asr.backend``); loads lazily."""
     asr = config.asr
     requested = backend or asr.backend
     if requested == "fake":
         return FakeRecognizer()
     if requested not in ("auto", *BACKENDS):
-        raise ModelError(f"unknown ASR backend {requested!r}; choose auto, "
-                         f"{', '.join(BACKENDS)} or fake.")
+        raise ModelError(
+            f"unknown ASR backend {requested!r}; choose auto, {', '.join(BACKENDS)} or fake."
+        )
     store = store or ModelStore()
     chosen = choose_backend(requested, asr.device)
     path = resolve_model(asr.model, chosen, store)
@@ -86,13 +90,19 @@ def build_recognizer(config: Config, store: ModelStore | None = None,
     if chosen == "openai-whisper":
         from assistant.asr.openai_whisper_backend import OpenAIWhisperEngine
 
-        engine: object = OpenAIWhisperEngine(path, device=asr.device, beam_size=asr.beam_size,
-                                             threads=threads, label=label)
+        engine: object = OpenAIWhisperEngine(
+            path, device=asr.device, beam_size=asr.beam_size, threads=threads, label=label
+        )
     else:
         from assistant.asr.faster_whisper_backend import FasterWhisperEngine
 
         cuda = asr.device == "cuda" and cuda_available()
-        engine = FasterWhisperEngine(path, device="cuda" if cuda else "cpu",
-                                     compute_type="float16" if cuda else asr.compute_type,
-                                     beam_size=asr.beam_size, threads=threads, label=label)
+        engine = FasterWhisperEngine(
+            path,
+            device="cuda" if cuda else "cpu",
+            compute_type="float16" if cuda else asr.compute_type,
+            beam_size=asr.beam_size,
+            threads=threads,
+            label=label,
+        )
     return WhisperRecognizer(engine, asr.language, gate_options(config))  # type: ignore[arg-type]

@@ -19,8 +19,15 @@ log = logging.getLogger(__name__)
 
 
 class FasterWhisperEngine:
-    def __init__(self, folder: Path, device: str = "cpu", compute_type: str = "int8",
-                 beam_size: int = 1, threads: int = 0, label: str = "") -> None:
+    def __init__(
+        self,
+        folder: Path,
+        device: str = "cpu",
+        compute_type: str = "int8",
+        beam_size: int = 1,
+        threads: int = 0,
+        label: str = "",
+    ) -> None:
         self.folder = folder
         self.label = label or folder.name
         self.device = device
@@ -48,15 +55,22 @@ class FasterWhisperEngine:
         try:
             from faster_whisper import WhisperModel
         except ImportError as err:
-            raise ModelError(f"faster-whisper is not installed ({err.name}); install it with "
-                             "`pip install faster-whisper` or set asr.backend = "
-                             "openai-whisper.") from None
+            raise ModelError(
+                f"faster-whisper is not installed ({err.name}); install it with "
+                "`pip install faster-whisper` or set asr.backend = "
+                "openai-whisper."
+            ) from None
         if not (self.folder / "model.bin").is_file():
             raise ModelError(f"{self.folder} has no model.bin; run `assistant models prepare`.")
         try:
-            self._model = WhisperModel(str(self.folder), device=self.device,
-                                       compute_type=self.compute_type, cpu_threads=self.threads,
-                                       num_workers=1, local_files_only=True)
+            self._model = WhisperModel(
+                str(self.folder),
+                device=self.device,
+                compute_type=self.compute_type,
+                cpu_threads=self.threads,
+                num_workers=1,
+                local_files_only=True,
+            )
         except (RuntimeError, ValueError, OSError) as err:
             raise ModelError(f"cannot load the Whisper model in {self.folder} ({err}).") from None
         self.load_seconds = time.perf_counter() - started
@@ -65,14 +79,21 @@ class FasterWhisperEngine:
     def decode(self, clip: np.ndarray, language: str | None) -> Decoded:
         self.load()
         segments, info = self._model.transcribe(
-            clip, language=language, task="transcribe", beam_size=max(1, self.beam_size),
-            best_of=max(1, self.beam_size), temperature=list(TEMPERATURES),
-            condition_on_previous_text=False, no_speech_threshold=0.6, log_prob_threshold=-1.0,
-            compression_ratio_threshold=2.4, vad_filter=False, without_timestamps=False,
+            clip,
+            language=language,
+            task="transcribe",
+            beam_size=max(1, self.beam_size),
+            best_of=max(1, self.beam_size),
+            temperature=list(TEMPERATURES),
+            condition_on_previous_text=False,
+            no_speech_threshold=0.6,
+            log_prob_threshold=-1.0,
+            compression_ratio_threshold=2.4,
+            vad_filter=False,
+            without_timestamps=False,
         )
         raw = tuple(
-            RawSegment(s.start, s.end, s.text, s.no_speech_prob, s.avg_logprob,
-                       s.compression_ratio)
+            RawSegment(s.start, s.end, s.text, s.no_speech_prob, s.avg_logprob, s.compression_ratio)
             for s in segments
         )
         return Decoded(info.language or language or "en", raw)

@@ -100,8 +100,9 @@ def _linear(v: dict[str, np.ndarray], src: str, dst: str) -> Iterator[tuple[str,
         yield f"{dst}.bias", v[f"{src}/bias"]
 
 
-def _self_attention(v: dict[str, np.ndarray], src: str, dst: str
-                    ) -> Iterator[tuple[str, np.ndarray]]:
+def _self_attention(
+    v: dict[str, np.ndarray], src: str, dst: str
+) -> Iterator[tuple[str, np.ndarray]]:
     weight = v[f"{src}/linear_0/weight"]
     bias = v[f"{src}/linear_0/bias"]
     q, k, val = np.split(weight, 3)
@@ -114,8 +115,9 @@ def _self_attention(v: dict[str, np.ndarray], src: str, dst: str
     yield from _linear(v, f"{src}/linear_1", f"{dst}.out")
 
 
-def _cross_attention(v: dict[str, np.ndarray], src: str, dst: str
-                     ) -> Iterator[tuple[str, np.ndarray]]:
+def _cross_attention(
+    v: dict[str, np.ndarray], src: str, dst: str
+) -> Iterator[tuple[str, np.ndarray]]:
     yield from _linear(v, f"{src}/linear_0", f"{dst}.query")
     k, val = np.split(v[f"{src}/linear_1/weight"], 2)
     _, vb = np.split(v[f"{src}/linear_1/bias"], 2)
@@ -125,8 +127,9 @@ def _cross_attention(v: dict[str, np.ndarray], src: str, dst: str
     yield from _linear(v, f"{src}/linear_2", f"{dst}.out")
 
 
-def _block(v: dict[str, np.ndarray], src: str, dst: str, cross: bool
-           ) -> Iterator[tuple[str, np.ndarray]]:
+def _block(
+    v: dict[str, np.ndarray], src: str, dst: str, cross: bool
+) -> Iterator[tuple[str, np.ndarray]]:
     yield from _self_attention(v, f"{src}/self_attention", f"{dst}.attn")
     yield from _layer_norm(v, f"{src}/self_attention/layer_norm", f"{dst}.attn_ln")
     if cross:
@@ -192,8 +195,9 @@ def convert_ct2_to_openai(model_bin: Path, out: Path) -> dict[str, int]:
 
 
 @preparer("ct2-to-openai-whisper", "{name}-openai.pt")
-def ct2_to_openai_whisper(store: ModelStore, entry: ModelEntry, out: Path,
-                          progress: Progress) -> dict[str, Any]:
+def ct2_to_openai_whisper(
+    store: ModelStore, entry: ModelEntry, out: Path, progress: Progress
+) -> dict[str, Any]:
     progress(f"{entry.name}: convert to openai-whisper", 0.1)
     dims = convert_ct2_to_openai(ct2_folder(store, entry) / "model.bin", out)
     progress(f"{entry.name}: converted", 1.0)
@@ -202,8 +206,10 @@ def ct2_to_openai_whisper(store: ModelStore, entry: ModelEntry, out: Path,
 
 @preparer("concat-ct2", "{name}-ct2")
 def concat_ct2(store: ModelStore, entry: ModelEntry, out: Path, progress: Progress) -> None:
-    parts = sorted((f for f in entry.files if ".bin.part" in f.path),
-                   key=lambda f: int(f.path.rsplit("part", 1)[1]))
+    parts = sorted(
+        (f for f in entry.files if ".bin.part" in f.path),
+        key=lambda f: int(f.path.rsplit("part", 1)[1]),
+    )
     if not parts:
         raise ModelError(f"{entry.name} has no model.bin.partN files to join.")
     out.mkdir(parents=True)
@@ -214,8 +220,14 @@ def concat_ct2(store: ModelStore, entry: ModelEntry, out: Path, progress: Progre
                 shutil.copyfileobj(fh, joined, 1 << 22)
     first = store.file(entry, parts[0].path).parent
     for name in _SIDE_FILES:
-        source = next((store.file(entry, f.path) for f in entry.files
-                       if f.path.endswith("/" + name) or f.path == name), first / name)
+        source = next(
+            (
+                store.file(entry, f.path)
+                for f in entry.files
+                if f.path.endswith("/" + name) or f.path == name
+            ),
+            first / name,
+        )
         if not source.exists():
             raise ModelError(f"{entry.name}: {name} is missing beside {parts[0].path}.")
         shutil.copy2(source, out / name)

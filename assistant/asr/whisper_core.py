@@ -62,12 +62,31 @@ class WhisperEngine(Protocol):
 
 
 # Whisper's training subtitles leak into its output on noise and silence.
-STOCK_PHRASES = frozenset({
-    "you", "thank you", "thank you very much", "thanks", "thanks for watching",
-    "thank you for watching", "thanks for watching and see you next time",
-    "please subscribe", "subscribe", "bye", "bye bye", "so", "uh", "um",
-    "blank audio", "silence", "music", "applause", "laughter", "sigh", "no audio",
-})
+STOCK_PHRASES = frozenset(
+    {
+        "you",
+        "thank you",
+        "thank you very much",
+        "thanks",
+        "thanks for watching",
+        "thank you for watching",
+        "thanks for watching and see you next time",
+        "please subscribe",
+        "subscribe",
+        "bye",
+        "bye bye",
+        "so",
+        "uh",
+        "um",
+        "blank audio",
+        "silence",
+        "music",
+        "applause",
+        "laughter",
+        "sigh",
+        "no audio",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +98,6 @@ class GateOptions:
     logprob_threshold: float = -1.0  # … and the average log-probability is below this
     stock_phrase_logprob: float = -0.5  # stock phrases must be at least this sure
     hallucinations: frozenset[str] = field(default_factory=lambda: STOCK_PHRASES)
-
 
 
 def normalise_phrase(text: str) -> str:
@@ -104,9 +122,13 @@ def speech_spans(audio: np.ndarray, options: GateOptions) -> list[tuple[int, int
     """(start, end) sample indices of speech, padded, in chunks of at most 29 s."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    vad = VadOptions(threshold=options.vad_threshold, min_speech_duration_ms=options.min_speech_ms,
-                     max_speech_duration_s=MAX_CHUNK_SECONDS, min_silence_duration_ms=300,
-                     speech_pad_ms=200)
+    vad = VadOptions(
+        threshold=options.vad_threshold,
+        min_speech_duration_ms=options.min_speech_ms,
+        max_speech_duration_s=MAX_CHUNK_SECONDS,
+        min_silence_duration_ms=300,
+        speech_pad_ms=200,
+    )
     with _vad_lock:  # one shared ONNX session with a recurrent state
         spans = get_speech_timestamps(audio, vad)
     return _merge([(int(s["start"]), int(s["end"])) for s in spans])
@@ -127,8 +149,9 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 class WhisperRecognizer:
     """A ``SpeechRecognizer`` on top of a Whisper engine (thread-safe: one decode at a time)."""
 
-    def __init__(self, engine: WhisperEngine, language: str | None = "en",
-                 gate: GateOptions | None = None) -> None:
+    def __init__(
+        self, engine: WhisperEngine, language: str | None = "en", gate: GateOptions | None = None
+    ) -> None:
         self.engine = engine
         self.language = None if language in (None, "", "auto") else language
         self.gate = gate or GateOptions()
@@ -162,13 +185,20 @@ class WhisperRecognizer:
                         language = detected = decoded.language
                     offset = start / SAMPLE_RATE
                     segments.extend(
-                        Segment(round(offset + s.start, 2), round(offset + s.end, 2),
-                                s.text.strip())
-                        for s in decoded.segments if self._keep(s)
+                        Segment(
+                            round(offset + s.start, 2), round(offset + s.end, 2), s.text.strip()
+                        )
+                        for s in decoded.segments
+                        if self._keep(s)
                     )
         text = " ".join(s.text for s in segments if s.text).strip()
-        return Transcript(text, detected or (language or "en"), tuple(segments), seconds,
-                          time.perf_counter() - started)
+        return Transcript(
+            text,
+            detected or (language or "en"),
+            tuple(segments),
+            seconds,
+            time.perf_counter() - started,
+        )
 
     def _keep(self, s: RawSegment) -> bool:
         g = self.gate
@@ -190,9 +220,12 @@ def _cut_point(window: np.ndarray, search_seconds: float = 10.0) -> int:
     return len(window) - search + int(np.argmin(levels)) * _FRAME + _FRAME // 2
 
 
-def transcribe_blocks(recognizer: SpeechRecognizer, blocks: Iterable[np.ndarray],
-                      language: str | None = None, window_seconds: float = 300.0
-                      ) -> Iterator[Transcript]:
+def transcribe_blocks(
+    recognizer: SpeechRecognizer,
+    blocks: Iterable[np.ndarray],
+    language: str | None = None,
+    window_seconds: float = 300.0,
+) -> Iterator[Transcript]:
     """Transcripts of consecutive windows of a long stream (times are from the stream start)."""
     limit = int(window_seconds * SAMPLE_RATE)
     buffer = np.zeros(0, dtype=np.float32)
@@ -212,8 +245,12 @@ def _shift(t: Transcript, offset_samples: int) -> Transcript:
     if not offset_samples:
         return t
     dt = offset_samples / SAMPLE_RATE
-    return replace(t, segments=tuple(
-        Segment(round(s.start + dt, 2), round(s.end + dt, 2), s.text) for s in t.segments))
+    return replace(
+        t,
+        segments=tuple(
+            Segment(round(s.start + dt, 2), round(s.end + dt, 2), s.text) for s in t.segments
+        ),
+    )
 
 
 def join(transcripts: Iterable[Transcript]) -> Transcript:

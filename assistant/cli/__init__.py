@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "assistant.cli.understanding",
     "assistant.cli.voice",
     "assistant.cli.speech",
+    "assistant.cli.privacy",
 ]
 
 # Without a command: the window, or the terminal chat (with a one-line note) when PySide6 or a

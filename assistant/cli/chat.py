@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import queue
 import sys
 import threading
@@ -158,7 +159,8 @@ def _line_reader(app: Assistant) -> Callable[[str], str]:
 
         from assistant import paths
 
-        history = paths.data_dir() / "chat_history"
+        history = paths.ensure_private_dir(paths.data_dir()) / "chat_history"
+        os.close(os.open(history, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))  # private
         session: PromptSession[str] = PromptSession(history=FileHistory(str(history)))
         return lambda prompt: session.prompt(prompt)
 

@@ -22,8 +22,10 @@ def register(subparsers: Any) -> None:
     show = sub.add_parser("show", help="show a conversation with sentiment and emotion labels")
     show.add_argument("id", type=int)
     show.set_defaults(func=run_show)
-    export = sub.add_parser("export", help="export a conversation to Markdown or JSON")
-    export.add_argument("id", type=int)
+    export = sub.add_parser("export", help="export a conversation (or --all) to Markdown or JSON")
+    export.add_argument("id", type=int, nargs="?")
+    export.add_argument("--all", action="store_true",
+                        help="every conversation, plus the facts and the timers")
     export.add_argument("--format", choices=("md", "json"), default="md")
     export.add_argument("-o", "--output", type=Path, help="write to this file (default stdout)")
     export.set_defaults(func=run_export)
@@ -95,10 +97,16 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from assistant.memory.export import to_json, to_markdown
+    from assistant.privacy import export_everything
 
+    if args.all == (args.id is not None):
+        raise AssistantError("history export: give a conversation ID or --all (not both).")
     store = _store()
     try:
-        text = to_markdown(store, args.id) if args.format == "md" else to_json(store, args.id)
+        if args.all:
+            text = export_everything(store, args.format)
+        else:
+            text = to_markdown(store, args.id) if args.format == "md" else to_json(store, args.id)
     finally:
         store.close()
     if args.output:
@@ -106,7 +114,8 @@ def run_export(args: argparse.Namespace) -> int:
             args.output.write_text(text + "\n", encoding="utf-8")
         except OSError as err:
             raise AssistantError(f"cannot write {args.output}: {err.strerror}.") from None
-        print(f"exported conversation {args.id} to {args.output}")
+        what = "every conversation" if args.all else f"conversation {args.id}"
+        print(f"exported {what} to {args.output}")
     else:
         sys.stdout.write(text + "\n")
     return 0

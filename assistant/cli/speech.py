@@ -12,24 +12,34 @@ from assistant.errors import AssistantError, ConfigError, DeviceError
 
 
 def register(subparsers: Any) -> None:
-    tr = subparsers.add_parser("transcribe", help="speech to text from audio files (wav, flac, "
-                               "ogg, mp3, m4a …)")
+    tr = subparsers.add_parser(
+        "transcribe", help="speech to text from audio files (wav, flac, ogg, mp3, m4a …)"
+    )
     tr.add_argument("files", nargs="+", metavar="FILE")
-    tr.add_argument("--json", action="store_true", help="one JSON object per file: text, "
-                    "language, segments, audio_seconds, compute_seconds, rtf")
-    tr.add_argument("--backend", choices=("auto", "openai-whisper", "faster-whisper"),
-                    help="override asr.backend")
+    tr.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per file: text, "
+        "language, segments, audio_seconds, compute_seconds, rtf",
+    )
+    tr.add_argument(
+        "--backend",
+        choices=("auto", "openai-whisper", "faster-whisper"),
+        help="override asr.backend",
+    )
     tr.add_argument("--model", help="override asr.model (e.g. whisper-base for other languages)")
-    tr.add_argument("--language", help="spoken language (ISO 639-1) or auto (override "
-                    "asr.language)")
+    tr.add_argument(
+        "--language", help="spoken language (ISO 639-1) or auto (override asr.language)"
+    )
     tr.set_defaults(func=run_transcribe)
 
     say = subparsers.add_parser("say", help="speak a text (or write it to a WAV file)")
     say.add_argument("text", nargs="?", help="what to say")
     say.add_argument("-o", "--output", type=Path, help="write a WAV file instead of playing")
     say.add_argument("--voice", help="voice id (see --list-voices); for Piper a .onnx path")
-    say.add_argument("--backend", choices=("auto", "piper", "espeak", "pyttsx3"),
-                     help="override tts.backend")
+    say.add_argument(
+        "--backend", choices=("auto", "piper", "espeak", "pyttsx3"), help="override tts.backend"
+    )
     say.add_argument("--rate", type=float, help="speaking rate, 0.5 to 2 (1 = normal)")
     say.add_argument("--list-voices", action="store_true", help="list the voices and exit")
     say.set_defaults(func=run_say)
@@ -58,15 +68,20 @@ def run_transcribe(args: argparse.Namespace) -> int:
             print(f"assistant: {err}", file=sys.stderr)
             continue
         if args.json:
-            print_json({
-                "file": name, "backend": recognizer.name, "text": result.text,
-                "language": result.language,
-                "segments": [{"start": s.start, "end": s.end, "text": s.text}
-                             for s in result.segments],
-                "audio_seconds": round(result.audio_seconds, 3),
-                "compute_seconds": round(result.compute_seconds, 3),
-                "rtf": round(result.compute_seconds / max(result.audio_seconds, 1e-9), 3),
-            })
+            print_json(
+                {
+                    "file": name,
+                    "backend": recognizer.name,
+                    "text": result.text,
+                    "language": result.language,
+                    "segments": [
+                        {"start": s.start, "end": s.end, "text": s.text} for s in result.segments
+                    ],
+                    "audio_seconds": round(result.audio_seconds, 3),
+                    "compute_seconds": round(result.compute_seconds, 3),
+                    "rtf": round(result.compute_seconds / max(result.audio_seconds, 1e-9), 3),
+                }
+            )
         elif len(args.files) > 1:
             print(f"{name}: {result.text}", flush=True)
         else:
@@ -101,8 +116,10 @@ def run_say(args: argparse.Namespace) -> int:
 
         args.output.parent.mkdir(parents=True, exist_ok=True)
         sf.write(str(args.output), audio, synthesizer.sample_rate, subtype="PCM_16")
-        print(f"wrote {args.output} ({len(audio) / synthesizer.sample_rate:.1f} s, "
-              f"{synthesizer.name})")
+        print(
+            f"wrote {args.output} ({len(audio) / synthesizer.sample_rate:.1f} s, "
+            f"{synthesizer.name})"
+        )
         return 0
     play(audio, synthesizer.sample_rate)
     return 0
@@ -131,10 +148,12 @@ def run_bench_asr(args: argparse.Namespace) -> int:
     from assistant.bench_asr import DEFAULT_SETUPS, AsrSetup, bench_asr
 
     config = config_module.load()
-    setups = ([AsrSetup(args.backend, args.model, args.beam_size, args.compute_type)]
-              if args.backend else list(DEFAULT_SETUPS))
-    progress = None if args.json else (lambda label: print(f"measuring {label} …",
-                                                           file=sys.stderr))
+    setups = (
+        [AsrSetup(args.backend, args.model, args.beam_size, args.compute_type)]
+        if args.backend
+        else list(DEFAULT_SETUPS)
+    )
+    progress = None if args.json else (lambda label: print(f"measuring {label} …", file=sys.stderr))
     result = bench_asr(Path(args.directory), config, setups, progress=progress)
     if args.json:
         print_json(result)

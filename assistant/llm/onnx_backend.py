@@ -66,6 +66,13 @@ def load_genai_model(model_dir: Path, threads: int) -> tuple[Any, Any]:
         ) from None
 
 
+def encode_chat(tokenizer: Any, messages: Sequence[ChatMessage]) -> list[int]:
+    """Token ids of ``messages`` rendered with the model's chat template, reply prompt on."""
+    chat = json.dumps([{"role": m.role, "content": m.content} for m in messages])
+    text = tokenizer.apply_chat_template(chat, add_generation_prompt=True)
+    return [int(i) for i in tokenizer.encode(text)]
+
+
 @dataclass(frozen=True)
 class GenerationStats:
     """What the last ``stream`` call did (benchmarks and logs read it)."""
@@ -163,11 +170,8 @@ class OnnxLanguageModel:
                 self._on_load(self.name, self.load_seconds)
 
     def encode(self, messages: Sequence[ChatMessage]) -> list[int]:
-        """Token ids of ``messages`` rendered with the model's chat template, reply prompt on."""
         self.load()
-        chat = json.dumps([{"role": m.role, "content": m.content} for m in messages])
-        text = self._tokenizer.apply_chat_template(chat, add_generation_prompt=True)
-        return [int(i) for i in self._tokenizer.encode(text)]
+        return encode_chat(self._tokenizer, messages)
 
     def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
         return len(self.encode(messages))

@@ -24,12 +24,25 @@ class PromptParts:
     turn_context: str | None = None  # e.g. text read from an image, treated as data
 
 
+def part_of_day(hour: int) -> str:
+    if 5 <= hour < 12:
+        return "morning"
+    if 12 <= hour < 18:
+        return "afternoon"
+    return "evening" if 18 <= hour < 23 else "night"
+
+
 def system_prompt(parts: PromptParts) -> str:
+    """The system prompt, stable from turn to turn so the language model can keep the KV cache of
+    the conversation: the time only to the part of the day (the clock skill tells the exact time;
+    a minute-precise line changed the prompt's start every minute), the facts in a fixed order,
+    and what changes from turn to turn (mood, shared text) last."""
     lines = [parts.persona.strip()]
-    lines.append(f"The current date and time is {parts.now.strftime('%A %d %B %Y, %H:%M')}.")
+    lines.append(f"Today is {parts.now.strftime('%A %d %B %Y')}; it is "
+                 f"{part_of_day(parts.now.hour)}.")
     if parts.facts:
         lines.append("What you know about the user (use it when relevant):")
-        lines.extend(f"- {fact}" for fact in parts.facts)
+        lines.extend(f"- {fact}" for fact in sorted(parts.facts))
     if parts.affect is not None and parts.affect.label == "negative":
         lines.append(
             "The user seems upset or distressed"

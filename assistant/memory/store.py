@@ -533,6 +533,22 @@ class MemoryStore:
             (key, value),
         )
 
+    def erase_everything(self) -> None:
+        """Delete every row (conversations, messages, facts, attachments, alarms, state) and
+        overwrite the freed pages: secure_delete, VACUUM, then truncate the WAL."""
+        with self._lock:
+            try:
+                self._conn.execute("PRAGMA secure_delete = ON")
+                with self.transaction() as conn:
+                    for table in ("attachments", "messages", "conversations", "facts",
+                                  "alarms", "state"):
+                        conn.execute(f"DELETE FROM {table}")
+                self._conn.execute("VACUUM")
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.OperationalError as err:
+                raise _storage_error(self.path, err) from None
+        shutil.rmtree(self.files_dir, ignore_errors=True)
+
     def integrity_ok(self) -> bool:
         return self._execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 

@@ -82,6 +82,7 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?(?:\s+(?:app|application|program|for me|please))?$"
     ),
 }
+_WH_CLAUSE = re.compile(r"\bremind me (?:what|who|where|why|how|which|whether|if)\b")
 _QUESTION = re.compile(r"^(?:when|what|what's|where|who|whose|which|how|do you|did i|tell me)\b")
 _FORGET_VERB = re.compile(
     r"^(?:(?:please|can you|could you)\s+)?(?:forget|erase|delete|wipe|"
@@ -161,7 +162,8 @@ class EmbeddingIntentDetector:
         if strong:
             best = max(strong, key=lambda name: scores[name])
             score = scores[best]
-            accepted = score >= STRONG_MIN and score >= chat - STRONG_SLACK
+            slack = STRONG_SLACK * 2 if best == "memory.recall" else STRONG_SLACK
+            accepted = score >= STRONG_MIN and score >= chat - slack
         else:
             best, score = max(
                 ((k, v) for k, v in scores.items() if k != CHAT), key=lambda kv: kv[1]
@@ -200,8 +202,9 @@ class EmbeddingIntentDetector:
             return {"label": label} if label else {}
         if intent == "reminder.set":
             when, spans = slot_parsers.parse_when(normalized, now)
-            if when is None and not _REMIND.search(normalized):
-                return None
+            if when is None and (not _REMIND.search(normalized)
+                                 or _WH_CLAUSE.search(normalized)):
+                return None  # "remind me what we talked about" is a question
             found = {"text": slot_parsers.reminder_text(text, normalized, spans)}
             if when is not None:
                 found["when"] = when.isoformat(timespec="seconds")

@@ -21,17 +21,23 @@ _TIMEOUT = 30.0
 def espeak_program() -> str:
     program = shutil.which("espeak-ng") or shutil.which("espeak")
     if program is None:
-        raise ModelError("espeak-ng is not installed; install it with `sudo apt-get install "
-                         "espeak-ng` (or choose tts.backend = none).")
+        raise ModelError(
+            "espeak-ng is not installed; install it with `sudo apt-get install "
+            "espeak-ng` (or choose tts.backend = none)."
+        )
     return program
 
 
 def run_espeak(args: list[str], text: str) -> bytes:
     """espeak-ng with ``args``, ``text`` on stdin (never parsed as options); its stdout."""
     try:
-        done = subprocess.run([espeak_program(), *args],
-                              input=text.encode("utf-8"), capture_output=True, timeout=_TIMEOUT,
-                              check=False)
+        done = subprocess.run(
+            [espeak_program(), *args],
+            input=text.encode("utf-8"),
+            capture_output=True,
+            timeout=_TIMEOUT,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         raise ModelError("espeak-ng did not answer within 30 s.") from None
     if done.returncode != 0:
@@ -42,8 +48,13 @@ def run_espeak(args: list[str], text: str) -> bytes:
 
 def espeak_voices() -> list[Voice]:
     """Installed espeak-ng voices (one per language; mbrola voices need extra programs)."""
-    listing = subprocess.run([espeak_program(), "--voices"], capture_output=True, text=True,
-                             timeout=_TIMEOUT, check=False).stdout
+    listing = subprocess.run(
+        [espeak_program(), "--voices"],
+        capture_output=True,
+        text=True,
+        timeout=_TIMEOUT,
+        check=False,
+    ).stdout
     voices: dict[str, Voice] = {}
     for line in listing.splitlines()[1:]:
         parts = line.split()
@@ -81,8 +92,18 @@ class EspeakSynthesizer:
             return np.zeros(0, dtype=np.float32)
         import soundfile as sf
 
-        wav = run_espeak(["--stdout", "-v", self.voice, "-s", str(round(DEFAULT_WPM * self.rate)),
-                          "-a", str(round(100 * self.volume))], text)
+        wav = run_espeak(
+            [
+                "--stdout",
+                "-v",
+                self.voice,
+                "-s",
+                str(round(DEFAULT_WPM * self.rate)),
+                "-a",
+                str(round(100 * self.volume)),
+            ],
+            text,
+        )
         # espeak-ng streams the WAV with placeholder sizes; read the PCM after the header.
         audio, rate = sf.read(io.BytesIO(_fix_wav_sizes(wav)), dtype="float32")
         self.sample_rate_hz = int(rate)
@@ -97,5 +118,10 @@ def _fix_wav_sizes(wav: bytes) -> bytes:
     if data < 0:
         raise ModelError("espeak-ng produced a WAV without data.")
     body = len(wav) - data - 8
-    return (wav[:4] + (len(wav) - 8).to_bytes(4, "little") + wav[8 : data + 4]
-            + body.to_bytes(4, "little") + wav[data + 8 :])
+    return (
+        wav[:4]
+        + (len(wav) - 8).to_bytes(4, "little")
+        + wav[8 : data + 4]
+        + body.to_bytes(4, "little")
+        + wav[data + 8 :]
+    )

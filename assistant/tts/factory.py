@@ -35,12 +35,15 @@ def choose_backend(requested: str, store: ModelStore) -> str:
         return "piper"
     if has_espeak:
         return "espeak"
-    raise ModelError("no voice is available: install espeak-ng (`sudo apt-get install "
-                     "espeak-ng`; the neural voice needs it too) or set tts.backend = none.")
+    raise ModelError(
+        "no voice is available: install espeak-ng (`sudo apt-get install "
+        "espeak-ng`; the neural voice needs it too) or set tts.backend = none."
+    )
 
 
-def build_synthesizer(config: Config, store: ModelStore | None = None,
-                      backend: str | None = None) -> SpeechSynthesizer | None:
+def build_synthesizer(
+    config: Config, store: ModelStore | None = None, backend: str | None = None
+) -> SpeechSynthesizer | None:
     """The configured voice (``backend`` overrides ``tts.backend``); None for ``none``."""
     tts = config.tts
     requested = backend or tts.backend
@@ -60,5 +63,6 @@ def build_synthesizer(config: Config, store: ModelStore | None = None,
         from assistant.tts.pyttsx3_voice import Pyttsx3Synthesizer
 
         return Pyttsx3Synthesizer(tts.voice, rate=tts.rate, volume=tts.volume)
-    raise ModelError(f"unknown TTS backend {requested!r}; choose auto, {', '.join(BACKENDS)} "
-                     "or none.")
+    raise ModelError(
+        f"unknown TTS backend {requested!r}; choose auto, {', '.join(BACKENDS)} or none."
+    )

@@ -42,8 +42,14 @@ def clauses(text: str) -> list[tuple[str, str]]:
 
 
 class PiperSynthesizer:
-    def __init__(self, model: Path, config: Path | None = None, rate: float = 1.0,
-                 volume: float = 1.0, threads: int = 1) -> None:
+    def __init__(
+        self,
+        model: Path,
+        config: Path | None = None,
+        rate: float = 1.0,
+        volume: float = 1.0,
+        threads: int = 1,
+    ) -> None:
         self.model_path = model
         self.config_path = config or model.with_name(model.name + ".json")
         self.rate = rate
@@ -76,20 +82,23 @@ class PiperSynthesizer:
             try:
                 import onnxruntime as ort
             except ImportError:
-                raise ModelError("onnxruntime is not installed: `pip install onnxruntime`."
-                                 ) from None
+                raise ModelError(
+                    "onnxruntime is not installed: `pip install onnxruntime`."
+                ) from None
             try:
                 self._config = json.loads(self.config_path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as err:
-                raise ModelError(f"cannot read the Piper voice config {self.config_path}: "
-                                 f"{err}.") from None
+                raise ModelError(
+                    f"cannot read the Piper voice config {self.config_path}: {err}."
+                ) from None
             options = ort.SessionOptions()
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
             try:
-                self._session = ort.InferenceSession(str(self.model_path), sess_options=options,
-                                                     providers=["CPUExecutionProvider"])
+                self._session = ort.InferenceSession(
+                    str(self.model_path), sess_options=options, providers=["CPUExecutionProvider"]
+                )
             except Exception as err:  # onnxruntime raises its own untyped errors
                 raise ModelError(f"cannot load the Piper voice {self.model_path}: {err}.") from None
             self.load_seconds = time.perf_counter() - started
@@ -101,9 +110,13 @@ class PiperSynthesizer:
         if not found:
             return []
         voice = self._config.get("espeak", {}).get("voice", "en-us")
-        lines = [line.strip() for line in run_espeak(
-            ["-q", "--ipa", "-v", voice], "\n".join(w + p for w, p in found)
-        ).decode("utf-8").splitlines() if line.strip()]
+        lines = [
+            line.strip()
+            for line in run_espeak(["-q", "--ipa", "-v", voice], "\n".join(w + p for w, p in found))
+            .decode("utf-8")
+            .splitlines()
+            if line.strip()
+        ]
         if len(lines) != len(found):  # espeak split differently: keep only the final stop
             end = found[-1][1] or "."
             return [" ".join(lines) + end]
@@ -129,18 +142,27 @@ class PiperSynthesizer:
     def synthesize(self, text: str) -> np.ndarray:
         sentences = self.phonemes(text)
         inference = self._config.get("inference", {})
-        scales = np.asarray([inference.get("noise_scale", 0.667),
-                             inference.get("length_scale", 1.0) / self.rate,
-                             inference.get("noise_w", 0.8)], dtype=np.float32)
+        scales = np.asarray(
+            [
+                inference.get("noise_scale", 0.667),
+                inference.get("length_scale", 1.0) / self.rate,
+                inference.get("noise_w", 0.8),
+            ],
+            dtype=np.float32,
+        )
         gap = np.zeros(int(_GAP * self.sample_rate), dtype=np.float32)
         pieces: list[np.ndarray] = []
         for ipa in sentences:
             ids = self.phoneme_ids(ipa)
             with self._lock:
-                audio = self._session.run(None, {
-                    "input": ids, "input_lengths": np.asarray([ids.shape[1]], dtype=np.int64),
-                    "scales": scales,
-                })[0]
+                audio = self._session.run(
+                    None,
+                    {
+                        "input": ids,
+                        "input_lengths": np.asarray([ids.shape[1]], dtype=np.int64),
+                        "scales": scales,
+                    },
+                )[0]
             if pieces:
                 pieces.append(gap)
             pieces.append(np.asarray(audio, dtype=np.float32).reshape(-1))

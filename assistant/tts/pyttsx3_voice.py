@@ -28,14 +28,21 @@ DEFAULT_WPM = 200  # pyttsx3's default rate
 
 def _child(args: list[str]) -> str:
     try:
-        done = subprocess.run([sys.executable, "-m", "assistant.tts.pyttsx3_voice", *args],
-                              capture_output=True, text=True, timeout=_TIMEOUT, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant.tts.pyttsx3_voice", *args],
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         raise ModelError("pyttsx3 did not finish within 60 s.") from None
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
-        raise ModelError(f"pyttsx3 failed: {lines[-1] if lines else done.returncode} "
-                         "(is pyttsx3 installed, with espeak-ng on Linux?).")
+        raise ModelError(
+            f"pyttsx3 failed: {lines[-1] if lines else done.returncode} "
+            "(is pyttsx3 installed, with espeak-ng on Linux?)."
+        )
     return done.stdout
 
 
@@ -58,8 +65,10 @@ class Pyttsx3Synthesizer:
         import importlib.util
 
         if importlib.util.find_spec("pyttsx3") is None:
-            raise ModelError("pyttsx3 is not installed; `pip install pyttsx3` (and on Linux "
-                             "`sudo apt-get install espeak-ng`).")
+            raise ModelError(
+                "pyttsx3 is not installed; `pip install pyttsx3` (and on Linux "
+                "`sudo apt-get install espeak-ng`)."
+            )
 
     def voices(self) -> list[Voice]:
         self.load()
@@ -74,8 +83,20 @@ class Pyttsx3Synthesizer:
 
         with tempfile.TemporaryDirectory(prefix="assistant-tts-") as tmp:
             out = Path(tmp) / "speech.wav"
-            _child(["--out", str(out), "--rate", str(round(DEFAULT_WPM * self.rate)),
-                    "--volume", str(self.volume), "--voice", self.voice, "--", text])
+            _child(
+                [
+                    "--out",
+                    str(out),
+                    "--rate",
+                    str(round(DEFAULT_WPM * self.rate)),
+                    "--volume",
+                    str(self.volume),
+                    "--voice",
+                    self.voice,
+                    "--",
+                    text,
+                ]
+            )
             try:
                 audio, rate = sf.read(str(out), dtype="float32", always_2d=True)
             except (sf.LibsndfileError, OSError):
@@ -111,9 +132,10 @@ def main(argv: list[str] | None = None) -> int:
 
     engine = pyttsx3.init()
     if args.list_voices:
-        voices = [{"id": v.id, "name": v.name,
-                   "language": str((v.languages or ["en"])[0]).lstrip("\x05")}
-                  for v in engine.getProperty("voices")]
+        voices = [
+            {"id": v.id, "name": v.name, "language": str((v.languages or ["en"])[0]).lstrip("\x05")}
+            for v in engine.getProperty("voices")
+        ]
         print(json.dumps(voices))
         return 0
     if args.voice:

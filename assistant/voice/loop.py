@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import math
 import queue
 import threading
 import time
@@ -117,7 +118,7 @@ class BargeInDetector:
     """Speech over the reply: ≥ ``min_ms`` of speech frames within a window of 1.5 × that."""
 
     def __init__(self, min_ms: int, threshold: float = 0.5) -> None:
-        self._need = max(1, round(min_ms / FRAME_MS))
+        self._need = max(1, math.ceil(min_ms / FRAME_MS))
         self._frames: collections.deque[bool] = collections.deque(
             maxlen=max(self._need, int(self._need * 1.5))
         )
