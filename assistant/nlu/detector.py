@@ -202,8 +202,7 @@ class EmbeddingIntentDetector:
             return {"label": label} if label else {}
         if intent == "reminder.set":
             when, spans = slot_parsers.parse_when(normalized, now)
-            if when is None and (not _REMIND.search(normalized)
-                                 or _WH_CLAUSE.search(normalized)):
+            if when is None and (not _REMIND.search(normalized) or _WH_CLAUSE.search(normalized)):
                 return None  # "remind me what we talked about" is a question
             found = {"text": slot_parsers.reminder_text(text, normalized, spans)}
             if when is not None:

@@ -28,6 +28,7 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "what time do we have",
         "clock",
         "what o'clock is it",
+        "check the clock for me",
     ),
     "date": (
         "what's the date today",
@@ -292,6 +293,8 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "clear our conversation",
         "open a new chat",
         "let's talk about something else from scratch",
+        "reset",
+        "reset everything and start again",
     ),
     "help": (
         "what can you do",
@@ -309,6 +312,8 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "what can i say",
         "what are your capabilities",
         "help please",
+        "what can you help me with",
+        "how can you help me",
     ),
     "chat": (
         # ordinary chat
