@@ -17,7 +17,6 @@ from urllib.parse import unquote, urlparse
 from PySide6.QtCore import QObject, QPoint, QRect, Qt, Signal, Slot
 from PySide6.QtDBus import (
     QDBusConnection,
-    QDBusInterface,
     QDBusMessage,
     QDBusPendingCall,
     QDBusPendingCallWatcher,
@@ -32,7 +31,6 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
-    QPixmap,
     QScreen,
 )
 from PySide6.QtWidgets import QWidget
@@ -65,7 +63,7 @@ def capture_method(platform: str | None = None, env: dict[str, str] | None = Non
     return "none"
 
 
-def grab_screen(screen: QScreen | None = None) -> QPixmap:
+def grab_screen(screen: QScreen | None = None) -> QImage:
     """The whole screen (the one under the mouse by default) as a pixmap."""
     screen = screen or QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
     if screen is None:
@@ -73,7 +71,7 @@ def grab_screen(screen: QScreen | None = None) -> QPixmap:
     pixmap = screen.grabWindow(0)
     if pixmap.isNull() or pixmap.width() == 0:
         raise CaptureError(NO_CAPTURE)
-    return pixmap
+    return pixmap.toImage()
 
 
 class RegionSelector(QWidget):
@@ -86,15 +84,15 @@ class RegionSelector(QWidget):
     selected = Signal(QImage)
     cancelled = Signal()
 
-    def __init__(self, screenshot: QPixmap, parent: QWidget | None = None) -> None:
+    def __init__(self, screenshot: QImage, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # a QImage, not a QPixmap: it may outlive the widget without needing the application
         self.screenshot = screenshot
         self.setWindowFlags(
             Qt.WindowType.FramelessWindowHint
             | Qt.WindowType.WindowStaysOnTopHint
             | Qt.WindowType.Tool
         )
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setMouseTracking(True)
         self.setAccessibleName("Select a region of the screen")
@@ -125,15 +123,15 @@ class RegionSelector(QWidget):
             int(area.width() * ratio),
             int(area.height() * ratio),
         )
-        return self.screenshot.copy(pixels).toImage()
+        return self.screenshot.copy(pixels)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.drawPixmap(self.rect(), self.screenshot)
+        painter.drawImage(self.rect(), self.screenshot)
         painter.fillRect(self.rect(), QColor(0, 0, 0, 110))
         area = self.selection
         if not area.isEmpty():
-            painter.drawPixmap(area, self.screenshot, self._source(area))
+            painter.drawImage(area, self.screenshot, self._source(area))
             painter.setPen(QPen(QColor(80, 160, 255), 2))
             painter.drawRect(area.adjusted(0, 0, -1, -1))
         painter.setPen(QColor(255, 255, 255))
@@ -210,10 +208,12 @@ class PortalScreenshot(QObject):
         sender = self.bus.baseService().lstrip(":").replace(".", "_")
         # subscribe before asking, as the portal documentation advises (no lost response)
         self._listen(f"{PORTAL_PATH}/request/{sender}/{token}")
-        portal = QDBusInterface(PORTAL_SERVICE, PORTAL_PATH, PORTAL_SCREENSHOT, self.bus)
-        call: QDBusPendingCall = portal.asyncCallWithArgumentList(
-            "Screenshot", ["", {"handle_token": token, "interactive": interactive}]
+        # a plain message, not QDBusInterface: that would introspect the portal synchronously
+        message = QDBusMessage.createMethodCall(
+            PORTAL_SERVICE, PORTAL_PATH, PORTAL_SCREENSHOT, "Screenshot"
         )
+        message.setArguments(["", {"handle_token": token, "interactive": interactive}])
+        call: QDBusPendingCall = self.bus.asyncCall(message)
         self._watcher = QDBusPendingCallWatcher(call, self)
         self._watcher.finished.connect(self._on_called)
 
@@ -320,9 +320,16 @@ class ScreenCapture(QObject):
             self.failed.emit(str(err))
             return
         if not region:
-            self.captured.emit(screenshot.toImage())
+            self.captured.emit(screenshot)
             return
         self.selector = RegionSelector(screenshot)
         self.selector.selected.connect(self.captured)
         self.selector.cancelled.connect(self.cancelled)
+        self.selector.selected.connect(self._drop_selector)
+        self.selector.cancelled.connect(self._drop_selector)
         self.selector.open()
+
+    def _drop_selector(self) -> None:
+        if self.selector is not None:
+            self.selector.deleteLater()
+            self.selector = None

@@ -40,12 +40,20 @@ class InstanceServer(QObject):
 
     def close(self) -> None:
         self._server.close()
+        for socket in self._server.findChildren(QLocalSocket):
+            socket.readyRead.disconnect(self._on_ready_read)
+            socket.abort()
 
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
-            socket.readyRead.connect(lambda s=socket: self._read(s))
+            socket.readyRead.connect(self._on_ready_read)
             socket.disconnected.connect(socket.deleteLater)
+
+    def _on_ready_read(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._read(socket)
 
     def _read(self, socket: QLocalSocket) -> None:
         if not socket.canReadLine():
