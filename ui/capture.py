@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from PySide6.QtCore import QObject, QPoint, QRect, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QPoint, QRect, Qt, QTimer, Signal, Slot
 from PySide6.QtDBus import (
     QDBusConnection,
     QDBusMessage,
@@ -168,18 +168,21 @@ class RegionSelector(QWidget):
         area = self.selection
         if area.width() < MIN_REGION or area.height() < MIN_REGION:
             area = self.rect()
-        image = self.crop(area)
-        self.close()
-        self.selected.emit(image)
+        self._finish(self.crop(area))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
-            self.close()
-            self.cancelled.emit()
+            self._finish(None)
         elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            area = self.selection if not self.selection.isEmpty() else self.rect()
-            image = self.crop(area)
-            self.close()
+            self._finish(self.crop(self.selection if not self.selection.isEmpty() else self.rect()))
+
+    def _finish(self, image: QImage | None) -> None:
+        """Hide (after the event that ended the selection), then report."""
+        self._origin = self._current = None
+        QTimer.singleShot(0, self.hide)
+        if image is None:
+            self.cancelled.emit()
+        else:
             self.selected.emit(image)
 
 
