@@ -72,8 +72,11 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"when |everything|all |the fact)"
     ),
     "memory.recall": re.compile(
-        _LEAD + r"(?:(?:when|what|where|who|which|how old)(?:'s| is| are| was| were| do| did)? "
-        r"(?:my|i)\b|do you (?:know|remember) (?:my|what i|where i|when i|who i|what my)\b|"
+        _LEAD
+        + r"(?:(?:when|what|where|who|which|how old|how do i take)(?:'s| is| are| was| were| do"
+        r"| does| did)? (?:my|i)\b(?! (?:do|need|should|can|could|make|get|say|cook|fix|stop"
+        r"|learn|start|open|calculate)\b)"
+        r"|do you (?:know|remember) (?:my|what i|where i|when i|who i|what my)\b|"
         r"what do you (?:know|remember) about me\b)"
     ),
     "app.open": re.compile(
@@ -82,6 +85,7 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?(?:\s+(?:app|application|program|for me|please))?$"
     ),
 }
+_NOT_NOW = re.compile(r"\b(?:was|were|did|will|does)\b|\bwhen is\b")
 _WH_CLAUSE = re.compile(r"\bremind me (?:what|who|where|why|how|which|whether|if)\b")
 _QUESTION = re.compile(r"^(?:when|what|what's|where|who|whose|which|how|do you|did i|tell me)\b")
 _FORGET_VERB = re.compile(
@@ -157,8 +161,13 @@ class EmbeddingIntentDetector:
         scores = self.scores(normalized)
         chat = scores[CHAT]
         strong = [name for name, pattern in _STRONG.items() if pattern.search(normalized)]
-        top_command = max(v for k, v in scores.items() if k != CHAT)
-        strong = [name for name in strong if scores[name] >= top_command - STRONG_SLACK * 1.5]
+        top_name, top_command = max(
+            ((k, v) for k, v in scores.items() if k != CHAT), key=lambda kv: kv[1]
+        )
+        top_cue = _CUES.get(top_name)
+        if top_cue is not None and top_cue.search(normalized):
+            # a clearly closer command with its own cue words wins over the phrasing rule
+            strong = [n for n in strong if scores[n] >= top_command - STRONG_SLACK * 1.5]
         if strong:
             best = max(strong, key=lambda name: scores[name])
             score = scores[best]
@@ -184,6 +193,8 @@ class EmbeddingIntentDetector:
         self, intent: str, text: str, normalized: str, now: datetime
     ) -> dict[str, Any] | None:
         """The slots of ``intent``, or None when the message cannot be that intent."""
+        if intent in ("time", "date") and _NOT_NOW.search(normalized):
+            return None  # "what day was the moon landing": about another moment
         if intent == "timer.set":
             duration = slot_parsers.parse_duration(normalized)
             if duration is None and not _TIMER.search(normalized):
