@@ -60,8 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     if args.command is None:
         args = parser.parse_args(args_list + DEFAULT_COMMAND)
+    from assistant.llm.torch_backend import offline_env
     from assistant.logging_setup import setup_logging
 
+    offline_env()  # before any command can import a hub client (faster-whisper, transformers)
     setup_logging(debug=args.debug)
     try:
         return int(args.func(args) or 0)
