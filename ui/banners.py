@@ -17,12 +17,14 @@ STAGE_TITLES = {
     "asr": "Speech recognition",
     "tts": "Voice output",
     "voice": "Microphone",
-    "audio": "Sound",
-    "mic": "Microphone",
     "hotkey": "Hotkey",
     "startup": "Start-up",
     "intent": "Understanding",
 }
+
+
+# Stages that are one topic for the user (a missing microphone is reported by several).
+TOPICS = {"mic": "voice", "audio": "voice", "capture": "voice"}
 
 
 class Banner(QFrame):
@@ -80,14 +82,18 @@ class BannerArea(QWidget):
         return banner
 
     def show_error(self, stage: str, message: str) -> Banner:
-        title = STAGE_TITLES.get(stage, stage.capitalize())
+        """One banner per topic: a newer message about the microphone replaces the older."""
+        key = TOPICS.get(stage, stage)
+        title = STAGE_TITLES.get(key, key.capitalize())
         tail = {
             "startup": "",
             "hotkey": "",
             "turn": "",
             "llm": " Commands (timers, time, sums …) still work.",
-        }.get(stage, " Text chat still works.")
-        return self.show_banner(stage, f"<b>{title}:</b> {message}{tail}", "error")
+        }.get(key, " Text chat still works.")
+        if "still work" in message.lower():
+            tail = ""
+        return self.show_banner(key, f"<b>{title}:</b> {message}{tail}", "error")
 
     def dismiss(self, key: str) -> None:
         banner = self.banners.pop(key, None)

@@ -45,7 +45,7 @@ from assistant.events import (
 
 if TYPE_CHECKING:
     from assistant.app import Assistant
-    from assistant.memory.store import Conversation, Message
+    from assistant.memory.store import Attachment, Conversation, Message
     from assistant.voice.base import VoiceControl
 
 log = logging.getLogger(__name__)
@@ -304,12 +304,27 @@ class Bridge(QObject):
         self._engine.submit(lambda: self._run_turn(text, source))
         return True
 
-    def _run_turn(self, text: str, source: str) -> None:
+    def send_image(self, text: str, data: bytes, name: str, source: str = "image") -> bool:
+        """Queue a message about an image (pasted, dropped, attached or captured)."""
+        if self._engine is None:
+            return False
+        self._pending += 1
+        self._set_busy(True)
+        self._engine.submit(lambda: self._run_turn(text, source, (data, name)))
+        return True
+
+    def _run_turn(self, text: str, source: str, image: tuple[bytes, str] | None = None) -> None:
         try:
             if self.assistant is None:
                 self.error.emit("startup", "the assistant did not start; see the banner.", False)
                 return
-            self.assistant.engine.handle(text, source)  # type: ignore[arg-type]
+            if image is None:
+                self.assistant.engine.handle(text, source)  # type: ignore[arg-type]
+            else:  # read the image (OCR) here, off the GUI thread, then run the turn
+                from assistant.vision.turn import ask_about_image
+
+                read = self.assistant.vision.read(*image)
+                ask_about_image(self.assistant.engine, self.assistant.store, read, text, source)  # type: ignore[arg-type]
         except AssistantError as err:
             self.error.emit("turn", str(err), False)
         except Exception as err:
@@ -382,6 +397,10 @@ class Bridge(QObject):
     @property
     def conversation_id(self) -> int | None:
         return self.assistant.engine.conversation_id if self.assistant else None
+
+    def attachments(self, conversation_id: int) -> dict[int, list[Attachment]]:
+        """Images stored with the messages of a conversation, by message id."""
+        return {} if self.assistant is None else self.assistant.store.attachments(conversation_id)
 
     def conversations(self) -> list[Conversation]:
         return self.assistant.store.list_conversations() if self.assistant else []

@@ -145,6 +145,7 @@ class GlobalHotkey(QObject):
             listener = keyboard.GlobalHotKeys({combo: lambda: self.handle(generation)})
             listener.daemon = True
             listener.start()
+            listener.wait()  # until it receives key events
         except Exception as err:  # no X connection, no RECORD extension …
             log.warning("global hotkey unavailable: %s", err)
             self.failed.emit(

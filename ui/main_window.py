@@ -6,7 +6,7 @@ import logging
 from collections import deque
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,10 +23,13 @@ from PySide6.QtWidgets import (
 
 from assistant.config import Config
 from assistant.events import AssistantState, ReplyDone, UserText
+from assistant.vision.turn import DEFAULT_QUESTION
 from ui.banners import BannerArea
 from ui.bridge import Bridge
+from ui.capture import ScreenCapture
 from ui.chat_view import ChatView
 from ui.history_view import HistoryView
+from ui.image_input import ImageInput, PendingImage, png_bytes, thumbnail
 from ui.insights_view import InsightsView
 from ui.mic_button import MicButton, VoiceStatus
 from ui.popup import QueryPopup
@@ -137,6 +140,9 @@ class MainWindow(QMainWindow):
         self.input_tools.setSpacing(4)
         row.addLayout(self.input_tools)
         self.input = MessageInput(bottom)
+        # images: paste (Ctrl+V) or drop into the box, or the attach button in the tools
+        self.image_input = ImageInput(self.input, bottom)
+        self.input_tools.addWidget(self.image_input.bar)
         row.addWidget(self.input, 1)
         self.mic = MicButton(self.config.ui.mic_mode, bottom)
         row.addWidget(self.mic, 0, Qt.AlignmentFlag.AlignBottom)
@@ -211,6 +217,9 @@ class MainWindow(QMainWindow):
         self.listen_action = action("Listen", "Ctrl+M", self.mic.toggle_listening, add=False)
         self.stop_action = action("Stop", "Esc", self.stop, add=False)
         self.focus_input_action = action("Type", "Ctrl+L", self.input.setFocus, add=False)
+        self.capture_action = action(
+            "Capture screen", "Ctrl+Shift+S", self.capture_screen, add=False
+        )
         self.search_action = action(
             "Search", QKeySequence.StandardKey.Find, self.focus_search, add=False
         )
@@ -254,7 +263,7 @@ class MainWindow(QMainWindow):
         self.history.openRequested.connect(b.open_conversation)
         self.history.newRequested.connect(b.new_conversation)
         self.tabs.currentChanged.connect(self._on_tab)
-        self.popup.submitted.connect(lambda text: self.send(text, "hotkey"))
+        self.popup.submitted.connect(self.send)
         self.popup.openWindowRequested.connect(self.show_window)
         self._history_refresh = QTimer(self)
         self._history_refresh.setSingleShot(True)
@@ -319,7 +328,11 @@ class MainWindow(QMainWindow):
 
     def _send_from_box(self) -> None:
         text = self.input.toPlainText().strip()
-        if text:
+        image = self.image_input.take()
+        if image is not None:
+            self.input.clear()
+            self.send_image(text, image)
+        elif text:
             self.input.last_sent = text
             self.input.clear()
             self.send(text)
@@ -333,6 +346,26 @@ class MainWindow(QMainWindow):
             return
         self._pending_typed.append(text)
         self.chat.add_user(text, source)
+
+    def send_image(self, text: str, image: PendingImage, source: str = "image") -> None:
+        """Ask about an image; its thumbnail shows in the user's bubble at once."""
+        question = text.strip() or DEFAULT_QUESTION
+        if not self.bridge.send_image(question, image.data, image.name, source):
+            self.banners.show_error("startup", "the assistant is not running.")
+            return
+        self._pending_typed.append(question)
+        self.chat.add_user(question, source, image=thumbnail(image.data))
+
+    def capture_screen(self) -> None:
+        """Capture the screen or a dragged region; the capture is attached to the message box."""
+        self.capture = ScreenCapture(self)
+        self.capture.captured.connect(self._on_captured)
+        self.capture.failed.connect(lambda message: self.show_notice(message, "warning"))
+        self.capture.start(region=True)
+
+    def _on_captured(self, image: QImage) -> None:
+        self.image_input.set_image(PendingImage(png_bytes(image), "screen capture"))
+        self.show_window()
 
     def stop(self) -> None:
         if self.popup.isVisible() and not self.bridge.busy:
@@ -386,9 +419,16 @@ class MainWindow(QMainWindow):
         conversation_id = self.bridge.conversation_id
         if conversation_id is None:
             return
+        images = self.bridge.attachments(conversation_id)
         for message in self.bridge.messages(conversation_id):
             if message.role == "user":
-                self.chat.add_user(message.text, message.source, message.created_at, message.id)
+                stored = images.get(message.id)
+                image = None
+                if stored and stored[0].path.is_file():
+                    image = thumbnail(stored[0].path.read_bytes())
+                self.chat.add_user(
+                    message.text, message.source, message.created_at, message.id, image
+                )
             elif message.role == "assistant":
                 self.chat.add_assistant(
                     message.text, message.created_at, message.id, message.interrupted
@@ -424,7 +464,7 @@ class MainWindow(QMainWindow):
     def open_popup_and_listen(self) -> None:
         """The hotkey / `assistant trigger`: the quick popup, listening when voice works."""
         self.popup.open()
-        if self.bridge.voice is not None and not self.bridge.listening:
+        if self.mic.isEnabled() and not self.bridge.listening:
             if self.config.ui.mic_mode == "hold":
                 self.bridge.push_to_talk(True)
             else:
@@ -445,6 +485,7 @@ class MainWindow(QMainWindow):
         self.banners.show_error(stage, message)
         if stage in ("voice", "mic", "audio", "asr") and fatal:
             self.mic.set_available(False, message)
+            self.bridge.stop_listening()
 
     # --- window ---------------------------------------------------------------------------
 

@@ -86,3 +86,34 @@ def window(qtbot, make_bridge):  # type: ignore[no-untyped-def]
         return win
 
     return make
+
+
+@pytest.fixture
+def xvfb() -> Iterator[str]:
+    """A private X server (Xvfb) for the tests that need a real display; yields DISPLAY."""
+    import shutil
+    import subprocess
+
+    if shutil.which("Xvfb") is None or shutil.which("xdotool") is None:
+        pytest.skip("needs Xvfb and xdotool (apt-get install xvfb xdotool)")
+    read, write = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    try:
+        with os.fdopen(read) as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            pytest.skip("Xvfb did not start")
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
