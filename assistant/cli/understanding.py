@@ -102,7 +102,10 @@ def run_timers(args: argparse.Namespace) -> int:
     for a in alarms:
         due = spoken_moment(datetime.fromtimestamp(a.due_at), datetime.fromtimestamp(now))
         what = a.label or (describe_duration(a.duration_s) if a.duration_s else "")
-        print(f"{a.kind:8}  {due:>28}  in {describe_duration(a.remaining_s(now)):<20}  {what}")
+        left = a.remaining_s(now)
+        when = f"in {describe_duration(left)}" if left >= 1 else "due (fires when the app runs)"
+        print(f"{a.kind:8}  {due:>28}  {when:<30}  {what}")
+
     return 0
 
 

