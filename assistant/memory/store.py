@@ -276,11 +276,15 @@ class MemoryStore:
                 yield self._conn
                 self._conn.execute("COMMIT")
             except sqlite3.OperationalError as err:
-                self._conn.execute("ROLLBACK")
+                self._rollback()  # SQLite already rolled back after SQLITE_FULL and the like
                 raise _storage_error(self.path, err) from None
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         with self._lock:
