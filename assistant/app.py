@@ -51,8 +51,9 @@ class Assistant:
         except Exception as err:
             self.bus.emit(Error("nlu", f"{err}; every message goes to the language model."))
         else:
-            self.bus.emit(ModelLoaded("nlu", self.understanding.embedder.name,
-                                      time.perf_counter() - started))
+            self.bus.emit(
+                ModelLoaded("nlu", self.understanding.embedder.name, time.perf_counter() - started)
+            )
         self.bus.emit(ModelLoading("llm", self.llm.name))
         started = time.perf_counter()
         try:
@@ -77,8 +78,14 @@ def build(config: Config | None = None, bus: EventBus | None = None) -> Assistan
     llm = build_llm(config, models)
     understanding = build_understanding_stage(config, store, bus)
     engine = ConversationEngine(
-        store=store, llm=llm, config=config, bus=bus, detector=understanding.detector,
-        affect=understanding.affect, skills=understanding.skills, facts=understanding.facts,
+        store=store,
+        llm=llm,
+        config=config,
+        bus=bus,
+        detector=understanding.detector,
+        affect=understanding.affect,
+        skills=understanding.skills,
+        facts=understanding.facts,
     )
     vision = attach_vision(engine, config)
     return Assistant(config, bus, store, models, llm, engine, vision, understanding)
