@@ -104,9 +104,9 @@ class AudioSection:
     barge_in_ms: int = opt(400, "Speech over a reply needed to interrupt it, in ms (longer "
                            "ignores backchannels such as 'mm-hmm').", lo=100, hi=3000)
     echo_cancellation: str = opt("auto", "Removes the assistant's own voice from the "
-                                 "microphone: auto = WebRTC AEC3 if installed, else Speex, "
-                                 "else off (no voice barge-in while it speaks).",
-                                 choices=("auto", "webrtc", "speex", "off"))
+                                 "microphone: auto = WebRTC AEC3 if installed, else off "
+                                 "(then no barge-in by voice while it speaks).",
+                                 choices=("auto", "webrtc", "off"))
     min_speech_ms: int = opt(250, "Shorter sounds (coughs, clicks) are not a turn, in ms.",
                              lo=0, hi=3000)
     pre_roll_ms: int = opt(300, "Audio kept before detected speech, in ms.", lo=0, hi=2000)

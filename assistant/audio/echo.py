@@ -5,8 +5,10 @@ in 10 ms frames. Its output only *decides* barge-in (is the user talking over th
 recogniser gets the raw microphone audio of the user's turn, because the suppressor of a strong
 canceller damages words during double talk (measured: see shared TESTING.md).
 
-Backends, best first: WebRTC AEC3 (``aec-audio-processing``), Speex (``pyaec``). Without either
-the voice loop falls back to half-duplex: the microphone is ignored while the assistant speaks.
+Backend: WebRTC AEC3 (``aec-audio-processing``). Speex (``pyaec``) was measured too and dropped:
+on the simulated room it passed the first ~2 s of every reply as speech (a false barge-in) while
+it adapted, and then hid most of the user's speech. Without AEC3 the voice loop falls back to
+half-duplex: the microphone is ignored while the assistant speaks.
 """
 
 from __future__ import annotations
@@ -68,29 +70,7 @@ class WebRtcAec3:
         return out.astype(np.float32) / 32768.0
 
 
-class SpeexAec:
-    """Speex linear echo canceller with its residual-echo preprocessor (``pyaec``)."""
-
-    name = "speex"
-
-    def __init__(self, filter_ms: int = 200) -> None:
-        from pyaec import Aec
-
-        self._aec: Any = Aec(FRAME_10MS, SAMPLE_RATE * filter_ms // 1000, SAMPLE_RATE, True)
-
-    def process(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
-        mic_pcm, ref_pcm = _to_pcm(mic), _to_pcm(reference)
-        out = np.empty(len(mic_pcm), dtype=np.int16)
-        for i in range(0, len(mic_pcm) - FRAME_10MS + 1, FRAME_10MS):
-            cleaned = self._aec.cancel_echo(
-                mic_pcm[i : i + FRAME_10MS], ref_pcm[i : i + FRAME_10MS]
-            )
-            out[i : i + FRAME_10MS] = np.asarray(cleaned, dtype=np.int16)
-        return out.astype(np.float32) / 32768.0
-
-
-ECHO_BACKENDS = ("auto", "webrtc", "speex", "off")
-_MODULES = {"webrtc": "aec_audio_processing", "speex": "pyaec"}
+ECHO_BACKENDS = ("auto", "webrtc", "off")
 
 
 def build_echo_canceller(kind: str = "auto") -> tuple[EchoCanceller | None, str | None]:
@@ -101,18 +81,15 @@ def build_echo_canceller(kind: str = "auto") -> tuple[EchoCanceller | None, str 
         )
     if kind == "off":
         return None, None
-    wanted = ["webrtc", "speex"] if kind == "auto" else [kind]
-    for name in wanted:
-        if importlib.util.find_spec(_MODULES[name]) is None:
-            continue
+    problem = "it is not installed"
+    if importlib.util.find_spec("aec_audio_processing") is not None:
         try:
-            canceller: EchoCanceller = WebRtcAec3() if name == "webrtc" else SpeexAec()
-        except Exception as err:  # a broken build of the binding: try the next one
-            log.warning("echo canceller %s failed to start: %s", name, err)
-            continue
-        return canceller, None
+            return WebRtcAec3(), None
+        except Exception as err:  # a broken build of the binding
+            log.warning("the echo canceller failed to start: %s", err)
+            problem = f"it failed to start ({err})"
     return None, (
-        "echo cancellation is not available, so the assistant does not listen while "
-        f"it speaks (no voice barge-in; press Enter or say nothing). To enable it: "
-        f"{INSTALL_HINT}."
+        f"echo cancellation is off because {problem}, so the assistant does not listen while "
+        "it speaks (no barge-in by voice; the Stop button, Enter or Ctrl-C still stop it). "
+        f"To enable it: {INSTALL_HINT}."
     )

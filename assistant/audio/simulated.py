@@ -22,20 +22,22 @@ BLOCK = SAMPLE_RATE // 50  # 20 ms
 
 @dataclass(frozen=True)
 class Room:
-    """Speaker → microphone path: ``delay_ms``, ``gain``, and an exponential tail."""
+    """Speaker → microphone path: ``delay_ms``, ``gain``, and a reverberant tail decaying over
+    ``decay_ms`` whose energy is ``drr_db`` below the direct sound (a desk: +3 … +10 dB)."""
 
     delay_ms: float = 40.0
     gain: float = 0.5
     decay_ms: float = 150.0
+    drr_db: float = 6.0
 
     def impulse(self) -> np.ndarray:
-        n = int(SAMPLE_RATE * self.decay_ms / 1000)
-        rng = np.random.default_rng(7)
-        tail = rng.standard_normal(n) * np.exp(-np.arange(n) / max(1, n / 5)) * 0.3
-        ir = np.zeros(int(SAMPLE_RATE * self.delay_ms / 1000) + n, dtype=np.float32)
         start = int(SAMPLE_RATE * self.delay_ms / 1000)
+        n = int(SAMPLE_RATE * self.decay_ms / 1000)
+        tail = np.random.default_rng(7).standard_normal(n) * np.exp(-np.arange(n) / (n / 5))
+        tail *= np.sqrt(10 ** (-self.drr_db / 10) / np.sum(tail**2))
+        ir = np.zeros(start + n, dtype=np.float32)
         ir[start] = 1.0
-        ir[start:] += tail.astype(np.float32)
+        ir[start + 1 :] += tail[1:].astype(np.float32)
         return ir * self.gain
 
 

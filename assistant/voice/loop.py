@@ -81,6 +81,7 @@ TAIL_MS = 250  # audio kept after the last speech frame for Whisper
 SPECULATE_AFTER_MS = TAIL_MS  # a pause this long starts the speculative final transcript
 ECHO_TAIL_S = 0.5  # after playback the room still rings: keep the echo path this long
 LEVEL_EVERY = SAMPLE_RATE // 20  # InputLevel at ~20 Hz
+REFERENCE_MAX = SAMPLE_RATE * 2  # reference ahead of the microphone by more than this: resync
 
 
 def spoken_text(sentences: dict[int, str], played: dict[int, float]) -> str:
@@ -387,8 +388,8 @@ class VoiceLoop:
                     self._ref_rate = rate
                 raw = self._ref_resampler.resample_chunk(raw)  # type: ignore[attr-defined]
             self._ref_fifo = np.concatenate([self._ref_fifo, raw])
-        if len(self._ref_fifo) > n * 8:  # the clocks drifted apart: drop the excess
-            self._ref_fifo = self._ref_fifo[-n * 2 :]
+        if len(self._ref_fifo) > REFERENCE_MAX:  # the clocks drifted far apart: resync
+            self._ref_fifo = self._ref_fifo[-n:]
         out = self._ref_fifo[:n]
         self._ref_fifo = self._ref_fifo[n:]
         if len(out) < n:
@@ -438,13 +439,9 @@ class VoiceLoop:
             self._start_turn(self._detector.open(pos))
         elif not self._ptt:
             self._ptt_turn = False
-            end = self._detector.close(pos)
-            self._end_turn(
-                TurnEnd(
-                    end.start, pos, pos, end.speech_ms, dropped=pos - end.start < SAMPLE_RATE // 5
-                ),
-                pos,
-            )
+            start = self._detector.close(pos).start
+            held_ms = (pos - start) * 1000 / SAMPLE_RATE - self.settings.pre_roll_ms
+            self._end_turn(TurnEnd(start, pos, pos, held_ms, dropped=held_ms < 200), pos)
         else:
             self._maybe_partial(pos)
 

@@ -1,0 +1,75 @@
+"""Echo cancellation: AEC3 removes the assistant's voice from the microphone, keeps the user's."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from assistant.audio import SAMPLE_RATE
+from assistant.audio.echo import build_echo_canceller
+from assistant.audio.playback import resample
+from assistant.audio.simulated import Room
+from assistant.audio.vad import FRAME, SileroVad
+from assistant.errors import ConfigError
+from assistant.tts.espeak_voice import EspeakSynthesizer
+from tests.audio.clips import clip
+from tests.voice.conftest import REPLY
+
+needs_aec3 = pytest.mark.skipif(
+    importlib.util.find_spec("aec_audio_processing") is None,
+    reason="aec-audio-processing (WebRTC AEC3) is not installed",
+)
+
+
+def test_settings_off_and_unknown() -> None:
+    assert build_echo_canceller("off") == (None, None)
+    with pytest.raises(ConfigError, match="echo_cancellation"):
+        build_echo_canceller("magic")
+
+
+def test_without_the_package_the_loop_is_half_duplex_and_says_how_to_fix_it(monkeypatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "aec_audio_processing" else real(name, *a),
+    )
+    canceller, notice = build_echo_canceller("auto")
+    assert canceller is None
+    assert notice is not None and "pip install aec-audio-processing" in notice
+
+
+def _speech_frames(vad: SileroVad, audio: np.ndarray) -> int:
+    vad.reset()
+    return sum(vad(audio[i : i + FRAME]) >= 0.5 for i in range(0, len(audio) - FRAME + 1, FRAME))
+
+
+@needs_aec3
+@pytest.mark.parametrize(
+    "room", [Room(20, 0.3, 150), Room(40, 0.6, 250, drr_db=3), Room(60, 0.9, 300)]
+)
+def test_aec3_silences_the_echo_but_not_the_user(room: Room) -> None:
+    tts = EspeakSynthesizer()
+    reference = resample(tts.synthesize(REPLY), tts.sample_rate, SAMPLE_RATE)
+    echo = np.convolve(reference, room.impulse())[: len(reference)].astype(np.float32)
+    user = clip("0920").audio
+    at = 4 * SAMPLE_RATE
+    mic = echo.copy()
+    mic[at : at + len(user)] += user[: len(mic) - at]
+    canceller, _ = build_echo_canceller("webrtc")
+    assert canceller is not None
+    n = len(mic) // FRAME * FRAME
+    cleaned = np.concatenate(
+        [
+            canceller.process(mic[i : i + FRAME], reference[i : i + FRAME])
+            for i in range(0, n, FRAME)
+        ]
+    )
+    vad = SileroVad()
+    assert _speech_frames(vad, echo[:at]) > 40  # without cancellation the echo is "speech"
+    assert _speech_frames(vad, cleaned[:at]) == 0  # with it: nothing
+    cut = np.mean(cleaned[SAMPLE_RATE:at] ** 2) / np.mean(echo[SAMPLE_RATE:at] ** 2)
+    assert 10 * np.log10(cut) < -10
+    assert _speech_frames(vad, cleaned[at:]) > 20  # the user is still heard over the reply
