@@ -1,8 +1,10 @@
 """Language-model figures for `assistant bench llm` / `bench all` (the CLI lives elsewhere).
 
 - ``bench_backend(llm)``: load time, resident memory, time to first token on a fixed ~300-token
-  chat prompt and on a ~500-token context (cold, and on the next turn of that conversation, where
-  the ONNX backend reuses the KV cache of the unchanged prefix), decode tokens/s.
+  chat prompt and on a ~500-token context (cold; on the next turn of that conversation, where
+  the ONNX backend reuses the KV cache of the unchanged prefix; and after the context was
+  prefilled ahead, as while the user is still speaking), decode tokens/s.
+- ``bench_conversation(llm)``: six typed turns through the real engine: TTFT and reused tokens.
 - ``compare_onnx_torch(hf_dir, onnx_dir)``: both runtimes in one process on the same prompt ids:
   decode tokens/s of each, their ratio, and whether the first 64 greedy tokens are identical.
 
@@ -175,6 +177,12 @@ def bench_backend(llm: LanguageModel, tokens: int = 64) -> dict[str, Any]:
         ChatMessage("user", FOLLOW_UP),
     ]
     ttft_500_next, _ = first_token_s(llm, next_turn, short)
+    prefill = getattr(llm, "prefill", None)
+    ttft_500_prefilled: float | None = None
+    if callable(prefill):  # the context run ahead (while the user speaks), then the question
+        _forget(llm)
+        prefill(context_500[:-1], short)
+        ttft_500_prefilled, _ = first_token_s(llm, context_500, short)
 
     _forget(llm)
     started = time.perf_counter()
@@ -210,6 +218,9 @@ def bench_backend(llm: LanguageModel, tokens: int = 64) -> dict[str, Any]:
         "ttft_500_cold_ms": round(ttft_500_cold * 1000, 1),
         "prompt_tokens_500_next_turn": llm.count_tokens(next_turn),
         "ttft_500_next_turn_ms": round(ttft_500_next * 1000, 1),
+        "ttft_500_prefilled_ms": (
+            round(ttft_500_prefilled * 1000, 1) if ttft_500_prefilled is not None else None
+        ),
         "decode_tokens_per_s": round(decode, 1),
         "generated_tokens": generated,
         "load_average_before": load_before,

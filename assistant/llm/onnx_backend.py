@@ -66,10 +66,11 @@ def load_genai_model(model_dir: Path, threads: int) -> tuple[Any, Any]:
         ) from None
 
 
-def encode_chat(tokenizer: Any, messages: Sequence[ChatMessage]) -> list[int]:
-    """Token ids of ``messages`` rendered with the model's chat template, reply prompt on."""
+def encode_chat(tokenizer: Any, messages: Sequence[ChatMessage], reply: bool = True) -> list[int]:
+    """Token ids of ``messages`` rendered with the model's chat template (and the start of the
+    assistant's reply when ``reply``)."""
     chat = json.dumps([{"role": m.role, "content": m.content} for m in messages])
-    text = tokenizer.apply_chat_template(chat, add_generation_prompt=True)
+    text = tokenizer.apply_chat_template(chat, add_generation_prompt=reply)
     return [int(i) for i in tokenizer.encode(text)]
 
 
@@ -181,6 +182,31 @@ class OnnxLanguageModel:
         with self._cache_lock:
             self._generator, self._generator_key, self._cached_ids = None, None, []
 
+    def prefill(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        cancel: CancelToken | None = None,
+    ) -> int:
+        """Run ``messages`` (no reply prompt) into the kept KV cache before the next turn needs
+        them: warm-up at start with the conversation so far, or while the user is still
+        speaking. The next ``stream`` with the same options then only runs the new message.
+        Returns the tokens cached (0 when a turn is streaming: it owns the cache)."""
+        self.load()
+        ids = encode_chat(self._tokenizer, messages, reply=False)
+        if len(ids) >= self._max_length or not self._cache_lock.acquire(blocking=False):
+            return 0
+        try:
+            generator, reused = self._generator_for(ids, options, keep=True, need_logits=False)
+            self._cached_ids = ids[:reused]
+            self._append(generator, ids, self._cached_ids, cancel or CancelToken())
+            return len(self._cached_ids)
+        except RuntimeError as err:
+            self._generator, self._cached_ids = None, []
+            raise ModelError(f"prefill failed: {err}") from None
+        finally:
+            self._cache_lock.release()
+
     def stream(
         self,
         messages: Sequence[ChatMessage],
@@ -203,7 +229,7 @@ class OnnxLanguageModel:
                 self._cache_lock.release()
 
     def _generator_for(
-        self, ids: list[int], options: GenerationOptions, keep: bool
+        self, ids: list[int], options: GenerationOptions, keep: bool, need_logits: bool = True
     ) -> tuple[Any, int]:
         """A generator whose KV cache holds a prefix of ``ids``, and that prefix's length."""
         import onnxruntime_genai as og
@@ -216,8 +242,9 @@ class OnnxLanguageModel:
             options.repetition_penalty,
         )
         if keep and self._generator is not None and self._generator_key == key:
-            # at least one token must run to get the next token's logits
-            reuse = min(common_prefix(self._cached_ids, ids), len(ids) - 1)
+            reuse = common_prefix(self._cached_ids, ids)
+            if need_logits:  # at least one token must run to get the next token's logits
+                reuse = min(reuse, len(ids) - 1)
             if reuse > 0:
                 if reuse < len(self._cached_ids):
                     self._generator.rewind_to(reuse)
@@ -243,12 +270,8 @@ class OnnxLanguageModel:
         produced = 0
         first_token_s = 0.0
         try:
-            for start in range(reused, len(ids), PREFILL_CHUNK):
-                if cancel.cancelled:
-                    return
-                chunk = ids[start : start + PREFILL_CHUNK]
-                generator.append_tokens(chunk)
-                cached.extend(chunk)
+            if not self._append(generator, ids, cached, cancel):
+                return
             decoder = self._tokenizer.create_stream()
             while produced < limit and not cancel.cancelled:
                 generator.generate_next_token()
@@ -272,3 +295,15 @@ class OnnxLanguageModel:
             self.last_stats = GenerationStats(
                 len(ids), reused, produced, first_token_s, time.perf_counter() - started
             )
+
+    @staticmethod
+    def _append(generator: Any, ids: list[int], cached: list[int], cancel: CancelToken) -> bool:
+        """Run ``ids`` after the ``cached`` prefix in chunks; False if cancelled on the way.
+        ``cached`` grows with every chunk, so it always says what the KV cache holds."""
+        for start in range(len(cached), len(ids), PREFILL_CHUNK):
+            if cancel.cancelled:
+                return False
+            chunk = ids[start : start + PREFILL_CHUNK]
+            generator.append_tokens(chunk)
+            cached.extend(chunk)
+        return True

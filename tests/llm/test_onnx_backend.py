@@ -93,6 +93,18 @@ def test_next_turn_reuses_the_kv_cache_of_the_unchanged_prefix(onnx_lm) -> None:
     assert onnx_lm.last_stats.reused_tokens < 5
 
 
+def test_prefill_warms_the_cache_for_the_next_turn(onnx_lm) -> None:  # type: ignore[no-untyped-def]
+    onnx_lm.forget()
+    cached = onnx_lm.prefill(STORY[:1], GREEDY)
+    assert 10 < cached < len(onnx_lm.encode(STORY[:1]))  # without the reply prompt
+    list(onnx_lm.stream(STORY, GREEDY))
+    assert onnx_lm.last_stats.reused_tokens == cached
+    cancelled = CancelToken()
+    cancelled.cancel()
+    onnx_lm.forget()
+    assert onnx_lm.prefill(STORY, GREEDY, cancelled) == 0
+
+
 def test_cancel_stops_within_one_token_step(onnx_lm) -> None:  # type: ignore[no-untyped-def]
     token = CancelToken()
     stamps: list[float] = []
