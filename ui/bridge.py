@@ -8,6 +8,7 @@ through queued connections, so widgets only ever run on the GUI thread and never
 
 from __future__ import annotations
 
+import copy
 import logging
 import queue
 import threading
@@ -146,6 +147,7 @@ class Bridge(QObject):
     error = Signal(str, str, bool)
     # results of background requests
     devicesListed = Signal(list, str)  # [Device], error message ('' when fine)
+    voicesListed = Signal(list, str)  # [(id, name)], error message
     deviceTestDone = Signal(str)
 
     def __init__(
@@ -485,7 +487,53 @@ class Bridge(QObject):
                 message = _test_microphone(spec) if direction == "input" else _test_speaker(spec)
             except AssistantError as err:
                 message = str(err)
+            except Exception as err:  # PortAudio errors: the device is busy or gone
+                log.exception("device test failed")
+                message = f"The device test failed: {err}"
             self.deviceTestDone.emit(message)
+
+        self._background(job)
+
+    def _voice_settings(self, backend: str, voice: str = "", rate: float = 1.0) -> Config:
+        config = copy.deepcopy(self.config)
+        config.tts.backend, config.tts.voice, config.tts.rate = backend, voice, rate
+        return config
+
+    def request_voices(self, backend: str) -> None:
+        """The voices of a TTS backend, in the background; answers with ``voicesListed``."""
+
+        def job() -> None:
+            from assistant.tts.factory import build_synthesizer
+
+            try:
+                synthesizer = build_synthesizer(self._voice_settings(backend))
+                voices = synthesizer.voices() if synthesizer is not None else []
+                self.voicesListed.emit([(v.id, v.name) for v in voices], "")
+            except AssistantError as err:
+                self.voicesListed.emit([], str(err))
+
+        self._background(job)
+
+    def preview_voice(self, backend: str, voice: str, rate: float, output: str) -> None:
+        """Say a sentence with these voice settings on ``output``; reports in ``deviceTestDone``."""
+
+        def job() -> None:
+            from assistant.tts.factory import build_synthesizer
+
+            try:
+                synthesizer = build_synthesizer(self._voice_settings(backend, voice, rate))
+                if synthesizer is None:
+                    self.deviceTestDone.emit("Voice output is off (engine: none).")
+                    return
+                synthesizer.load()
+                audio = synthesizer.synthesize("Hello! This is how I sound at this rate.")
+                name = _play(audio, synthesizer.sample_rate, output)
+                self.deviceTestDone.emit(f"Spoke with {synthesizer.name} on {name!r}.")
+            except AssistantError as err:
+                self.deviceTestDone.emit(str(err))
+            except Exception as err:  # PortAudio errors: the device is busy or gone
+                log.exception("voice preview failed")
+                self.deviceTestDone.emit(f"The preview failed: {err}")
 
         self._background(job)
 
@@ -537,23 +585,29 @@ def _test_microphone(spec: str, seconds: float = 1.0) -> str:
     return f"The microphone {device.name!r} {verdict}: peak {dbfs:.0f} dBFS over {seconds:.0f} s."
 
 
-def _test_speaker(spec: str, seconds: float = 0.6) -> str:
+def _play(audio: Any, rate: int, spec: str) -> str:
+    """Play ``audio`` on the speaker ``spec`` to the end; returns the device's name."""
     import time
-
-    import numpy as np
 
     from assistant.audio.playback import Speaker
 
     speaker = Speaker(spec)
     device = speaker.open()
     try:
-        rate = 16_000
-        t = np.arange(int(rate * seconds), dtype=np.float32) / rate
-        tone = 0.2 * np.sin(2 * np.pi * 440.0 * t) * np.minimum(1.0, (seconds - t) * 20)
-        speaker.play(tone.astype(np.float32), rate, "test")
-        deadline = time.monotonic() + seconds + 2.0
+        speaker.play(audio, rate, "test")
+        deadline = time.monotonic() + len(audio) / rate + 2.0
         while speaker.busy and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         speaker.close()
-    return f"Played a tone on {device.name!r}; if you heard nothing, check the volume."
+    return device.name
+
+
+def _test_speaker(spec: str, seconds: float = 0.6) -> str:
+    import numpy as np
+
+    rate = 16_000
+    t = np.arange(int(rate * seconds), dtype=np.float32) / rate
+    tone = 0.2 * np.sin(2 * np.pi * 440.0 * t) * np.minimum(1.0, (seconds - t) * 20)
+    name = _play(tone.astype(np.float32), rate, spec)
+    return f"Played a tone on {name!r}; if you heard nothing, check the volume."

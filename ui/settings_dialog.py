@@ -73,7 +73,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         bridge.devicesListed.connect(self._fill_devices)
         bridge.deviceTestDone.connect(self._show_test_result)
+        bridge.voicesListed.connect(self._fill_voices)
         bridge.request_devices()
+        bridge.request_voices(self.tts_backend.currentText())
 
     # --- tabs -----------------------------------------------------------------------------
 
@@ -155,9 +157,15 @@ class SettingsDialog(QDialog):
             "Voice engine",
             _meta("tts", "backend")["help"],
         )
-        self.voice = QLineEdit(tts.voice, page)
-        self.voice.setPlaceholderText("default voice")
-        self._row(form, "V&oice:", self.voice, "Voice", _meta("tts", "voice")["help"])
+        self.voice = QComboBox(page)
+        self.voice.setEditable(True)
+        self.voice.lineEdit().setPlaceholderText("default voice")
+        self.voice.setCurrentText(tts.voice)
+        self.preview = QPushButton("Preview", page)
+        self.preview.setAccessibleName("Preview voice")
+        self.preview.clicked.connect(self._preview)
+        self._row(form, "V&oice:", self.voice, "Voice", _meta("tts", "voice")["help"], self.preview)
+        self.tts_backend.currentTextChanged.connect(self.bridge.request_voices)
         self.rate = QDoubleSpinBox(page)
         self.rate.setRange(0.5, 2.0)
         self.rate.setSingleStep(0.1)
@@ -313,6 +321,34 @@ class SettingsDialog(QDialog):
     def _show_test_result(self, message: str) -> None:
         self.test_result.setText(message)
 
+    def _fill_voices(self, voices: list[tuple[str, str]], error: str) -> None:
+        current = self._voice_id()
+        self.voice.clear()
+        for voice_id, name in voices:
+            self.voice.addItem(name if name == voice_id else f"{name} ({voice_id})", voice_id)
+        index = self.voice.findData(current)
+        if index >= 0:
+            self.voice.setCurrentIndex(index)
+        else:
+            self.voice.setCurrentText(current)
+        if error:
+            self.test_result.setText(error)
+
+    def _voice_id(self) -> str:
+        """The id of the chosen voice (the typed text when it is not in the list)."""
+        text = self.voice.currentText().strip()
+        index = self.voice.findText(text)
+        return str(self.voice.itemData(index)) if index >= 0 else text
+
+    def _preview(self) -> None:
+        self.test_result.setText("Speaking…")
+        self.bridge.preview_voice(
+            self.tts_backend.currentText(),
+            self._voice_id(),
+            round(self.rate.value(), 2),
+            self._device_spec(self.output_device),
+        )
+
     # --- saving ---------------------------------------------------------------------------
 
     def collect(self) -> Config:
@@ -323,7 +359,7 @@ class SettingsDialog(QDialog):
         c.audio.end_of_turn_silence_ms = self.silence.value()
         c.audio.barge_in = self.barge_in.isChecked()
         c.tts.backend = self.tts_backend.currentText()
-        c.tts.voice = self.voice.text().strip()
+        c.tts.voice = self._voice_id()
         c.tts.rate = round(self.rate.value(), 2)
         c.tts.muted = self.muted.isChecked()
         c.llm.model = self.model.currentText().strip()

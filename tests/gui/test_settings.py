@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
+
 from assistant import config as config_module
 from ui.settings_dialog import SettingsDialog
 
@@ -17,7 +19,7 @@ def test_settings_round_trip_to_toml(qtbot, window, monkeypatch):
     dialog.silence.setValue(950)
     dialog.barge_in.setChecked(False)
     dialog.rate.setValue(1.3)
-    dialog.voice.setText("en-us")
+    dialog.voice.setCurrentText("en-us")
     dialog.muted.setChecked(True)
     dialog.model.setCurrentText("/models/my-model")
     dialog.theme.setCurrentText("dark")
@@ -74,3 +76,23 @@ def test_the_dialog_explains_the_wayland_shortcut(qtbot, window):
     assert dialog.trigger_command.endswith("assistant trigger")
     labels = [w.text() for w in dialog.findChildren(type(dialog.test_result))]
     assert any("Wayland" in t and dialog.trigger_command in t for t in labels)
+
+
+def test_voices_are_listed_and_preview_reports_back(qtbot, window):
+    import shutil
+
+    win = window()
+    dialog = SettingsDialog(win.bridge, win)
+    qtbot.addWidget(dialog)
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    dialog.tts_backend.setCurrentText("espeak")
+    qtbot.waitUntil(lambda: dialog.voice.findData("en-gb") >= 0, timeout=20_000)
+    assert dialog.voice.count() > 50  # espeak-ng's languages
+    dialog.voice.setCurrentIndex(dialog.voice.findData("en-gb"))
+    assert "Great Britain" in dialog.voice.currentText()
+    assert dialog.collect().tts.voice == "en-gb"
+    # no sound card here: the preview says what went wrong instead of failing silently
+    with qtbot.waitSignal(win.bridge.deviceTestDone, timeout=30_000) as done:
+        dialog.preview.click()
+    assert done.args[0] and done.args[0] == dialog.test_result.text()
