@@ -91,6 +91,7 @@ class ImageInput(QObject):
     """Paste, drop and attach for one text box; ``bar`` goes next to it in the layout."""
 
     imageChanged = Signal(object)  # PendingImage | None
+    sendRequested = Signal()  # Enter in an empty box with an image attached
 
     def __init__(self, text_box: QPlainTextEdit | QTextEdit, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,6 +173,11 @@ class ImageInput(QObject):
         if kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if event.matches(QKeySequence.StandardKey.Paste):
                 return self.paste()
+            enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            plain = not event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            if enter and plain and self.pending is not None and not self.text_box.toPlainText():
+                self.sendRequested.emit()
+                return True
         elif kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
             if has_image(event.mimeData()):  # type: ignore[attr-defined]
                 event.acceptProposedAction()  # type: ignore[attr-defined]

@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         # images: paste (Ctrl+V) or drop into the box, or the attach button in the tools
         self.image_input = ImageInput(self.input, bottom)
         self.input_tools.addWidget(self.image_input.bar)
+        self.image_input.sendRequested.connect(self._send_from_box)
         row.addWidget(self.input, 1)
         self.mic = MicButton(self.config.ui.mic_mode, bottom)
         row.addWidget(self.mic, 0, Qt.AlignmentFlag.AlignBottom)
@@ -339,6 +340,9 @@ class MainWindow(QMainWindow):
 
     def send(self, text: str, source: str = "typed") -> None:
         text = text.strip()
+        if source == "typed" and self.image_input.pending is not None:
+            self.send_image(text, self.image_input.take())  # the message is about the image
+            return
         if not text:
             return
         if not self.bridge.send(text, source):

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,58 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage
 
+from assistant.conversation import ConversationEngine
+from assistant.events import EventBus
+from assistant.llm.fake import FakeLanguageModel
+from assistant.memory.store import MemoryStore
+from assistant.model_store import ModelStore
 from assistant.vision.bench import cer
+from assistant.vision.setup import attach_vision
+from assistant.vision.turn import ImageReader
+from tests.gui.conftest import REPLY
+from tests.gui.fakes import LightAssistant
 from tests.vision.samples import INVOICE_TOTAL, available_fonts, render_invoice
 
 pytestmark = pytest.mark.slow
+
+
+@dataclass
+class VisionAssistant(LightAssistant):
+    """The light assistant of the GUI tests plus the image features of ``app.build``."""
+
+    vision: ImageReader | None = None
+
+
+@pytest.fixture
+def window(qtbot, config):  # type: ignore[no-untyped-def]
+    """The main window on a started bridge whose engine has the image features (real OCR)."""
+    from assistant import paths
+    from ui.bridge import Bridge
+    from ui.main_window import MainWindow
+
+    def builder(bus: EventBus) -> VisionAssistant:
+        store = MemoryStore(paths.database_file())
+        llm = FakeLanguageModel(REPLY)
+        engine = ConversationEngine(store=store, llm=llm, config=config, bus=bus)
+        vision = attach_vision(engine, config)
+        return VisionAssistant(config, bus, store, ModelStore(), llm, engine, vision)
+
+    bridges: list[Bridge] = []
+
+    def make() -> MainWindow:
+        bridge = Bridge(config, builder, lambda _assistant: None)
+        bridges.append(bridge)
+        with qtbot.waitSignal(bridge.ready, timeout=10_000):
+            bridge.start()
+        win = MainWindow(bridge, config)
+        qtbot.addWidget(win)
+        win._on_ready()
+        win.show()
+        return win
+
+    yield make
+    for bridge in bridges:
+        bridge.shutdown()
 
 
 def _invoice_qimage() -> QImage:
@@ -53,7 +102,8 @@ def test_paste_an_invoice_and_ask_for_the_total(qtbot, window, tmp_path: Path) -
 
 def test_a_screenshot_of_the_app_is_read_back(qtbot, window, tmp_path: Path) -> None:
     """The app's own window (offscreen grab) as an OCR test image: the typed message in the
-    user's bubble is read back with a character error rate of at most 5 %."""
+    user's bubble is read back with a character error rate of at most 5 % (best-aligned
+    stretch of the recognised text; the sidebar shares its line, as it does on screen)."""
     from assistant.vision.ocr import RapidOcrReader
 
     win = window()
@@ -63,9 +113,19 @@ def test_a_screenshot_of_the_app_is_read_back(qtbot, window, tmp_path: Path) -> 
         win.send(message)
     shot = tmp_path / "app.png"
     win.grab().save(str(shot))
-    text = RapidOcrReader().read(Image.open(shot)).text
-    best = min(cer(message, line) for line in text.splitlines() if line.strip())
-    assert best <= 0.05, text
+    text = " ".join(RapidOcrReader().read(Image.open(shot)).text.split())
+    windows = (text[i : i + len(message)] for i in range(max(1, len(text) - len(message) + 1)))
+    assert min(cer(message, w) for w in windows) <= 0.05, text
+
+
+def test_enter_with_only_an_image_reads_it(qtbot, window) -> None:
+    win = window()
+    QGuiApplication.clipboard().setImage(_invoice_qimage())
+    qtbot.keyClick(win.input, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(win.bridge.replyDone, timeout=60_000) as done:
+        qtbot.keyClick(win.input, Qt.Key.Key_Return)
+    assert done.args[0].text.startswith("ACME Office Supplies\nInvoice 2024-117")
+    assert win.chat.bubbles[0].text == "What does this say?"
 
 
 def test_real_screen_grab_under_xvfb(xvfb: str, tmp_path: Path) -> None:
