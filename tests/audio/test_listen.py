@@ -1,0 +1,117 @@
+"""`assistant listen` end to end on the virtual devices: a human speaks into the microphone, the
+real Whisper model transcribes, the reply is spoken, recorded from the speaker and transcribed
+back."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.asr.factory import build_recognizer
+from assistant.bench_asr import word_error_rate
+from assistant.config import Config
+from tests.audio.clips import clip
+from tests.audio.virtual_audio import VirtualAudio
+
+pytestmark = pytest.mark.timeout(300)
+
+
+class Listen:
+    """`assistant listen` in a subprocess; its output lines arrive on queues."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "listen", *args],
+            env=env,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=1,
+        )
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self.lines: queue.Queue[str] = queue.Queue()
+        for stream, store in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
+            threading.Thread(target=self._pump, args=(stream, store), daemon=True).start()
+
+    def _pump(self, stream, store: list[str]) -> None:
+        for line in stream:
+            store.append(line.rstrip("\n"))
+            self.lines.put(line)
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if text in self.lines.get(timeout=0.5):
+                    return
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+        raise AssertionError(f"no {text!r}; stdout={self.out} stderr={self.err[-20:]}")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+
+
+@pytest.fixture
+def listen_env(pulse: VirtualAudio, tmp_path: Path) -> dict[str, str]:
+    config = tmp_path / "config" / "assistant"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text('[llm]\nbackend = "fake"\n')
+    return {**os.environ, **pulse.env, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+
+
+def test_a_spoken_turn_is_heard_answered_and_spoken_back(
+    pulse: VirtualAudio, listen_env: dict[str, str]
+) -> None:
+    app = Listen(["--once"], listen_env)
+    try:
+        app.wait_for("Listening", timeout=180)
+        with pulse.record() as recording:
+            pulse.feed(clip("0930").audio)
+            app.proc.wait(timeout=120)
+    finally:
+        app.close()
+    assert app.proc.returncode == 0, app.err
+    said = next(line for line in app.out if line.startswith("you: "))[5:]
+    assert word_error_rate([clip("0930").text], [said]) <= 0.15, said
+    reply = next(line for line in app.out if line.startswith("assistant: "))[11:]
+    assert reply == "This is a fake reply."
+    assert "bye." in app.err[-1]
+    # what the speaker played, transcribed back, is the printed reply
+    heard = recording[0]
+    assert np.max(np.abs(heard)) > 0.05
+    recognizer = build_recognizer(Config())
+    back = recognizer.transcribe(heard).text
+    assert word_error_rate([reply], [back]) <= 0.2, back
+
+
+def test_typed_lines_join_the_conversation_and_ctrl_c_closes_cleanly(
+    pulse: VirtualAudio, listen_env: dict[str, str]
+) -> None:
+    app = Listen(["--mute"], listen_env)
+    try:
+        app.wait_for("Listening", timeout=180)
+        assert app.proc.stdin is not None
+        app.proc.stdin.write("hello from the keyboard\n")
+        app.proc.stdin.flush()
+        app.wait_for("assistant: This is a fake reply.", timeout=30)
+        app.proc.send_signal(2)  # Ctrl-C
+        app.proc.wait(timeout=20)
+    finally:
+        app.close()
+    assert app.proc.returncode == 0
+    assert "bye." in app.err[-1]
+    assert not any("Traceback" in line for line in app.err)
