@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.bridge import Bridge
 from ui.theme import is_dark
@@ -117,6 +124,7 @@ class InsightsView(QWidget):
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Insights summary")
+        self.summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout.addWidget(self.summary)
         self._charts = QVBoxLayout()
         layout.addLayout(self._charts, 1)
@@ -230,11 +238,16 @@ class InsightsView(QWidget):
         xs = [bar.turn for bar in self.latency]
         bottoms = [0.0] * len(xs)
         reply_starts = list(bottoms)
-        for i, stage in enumerate(stage_order(self.latency)):
+        unknown = 0
+        for stage in stage_order(self.latency):
             if stage == "reply":
                 reply_starts = list(bottoms)
             heights = [bar.stages.get(stage, 0.0) for bar in self.latency]
-            colour = STAGE_COLOURS[i % len(STAGE_COLOURS)]
+            if stage in STAGE_ORDER:  # the same colour for a stage in every chart
+                colour = STAGE_COLOURS[STAGE_ORDER.index(stage)]
+            else:
+                colour = STAGE_COLOURS[(len(STAGE_ORDER) + unknown) % len(STAGE_COLOURS)]
+                unknown += 1
             item = pg.BarGraphItem(
                 x=xs,
                 height=heights,
