@@ -39,17 +39,19 @@ STAGE_ORDER = (
     "store_reply",
 )
 NOT_STAGES = {"total", "first_token"}
+# one colour per stage, in STAGE_ORDER (the reply, the longest, in calm blue), then spares
 STAGE_COLOURS = (
-    "#4e79a7",
-    "#f28e2b",
-    "#e15759",
-    "#76b7b2",
-    "#59a14f",
-    "#edc948",
-    "#b07aa1",
+    "#59a14f",  # asr
+    "#bab0ac",  # store_user
+    "#f28e2b",  # intent
+    "#edc948",  # affect
+    "#76b7b2",  # context
+    "#b07aa1",  # skill
+    "#4e79a7",  # reply
+    "#e15759",  # tts
+    "#9c755f",  # store_reply
     "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
+    "#8cd17d",
 )
 SENTIMENT_COLOURS = {"positive": "#1e8e3e", "negative": "#d93025", "neutral": "#80868b"}
 
