@@ -36,6 +36,7 @@ class Example:
     intent: str
     slots: dict[str, Any]
     sentiment: str | None
+    emotion: str | None
     split: str
     now: datetime
 
@@ -57,6 +58,7 @@ def load_examples(path: Path) -> list[Example]:
                     intent=str(row["intent"]),
                     slots=dict(row.get("slots", {})),
                     sentiment=row.get("sentiment"),
+                    emotion=row.get("emotion"),
                     split=str(row.get("split", "all")),
                     now=datetime.fromisoformat(row["now"]) if row.get("now") else REFERENCE_NOW,
                 )
@@ -121,6 +123,8 @@ def score(examples: list[Example], predictions: list[tuple[Intent, Affect]]) -> 
     slot_when_right = [(e, p) for e, p in slot_cases if p.name == e.intent]
     labelled = [(e, a) for e, (_, a) in zip(examples, predictions, strict=True) if e.sentiment]
     sentiment_agree = sum(a.label == e.sentiment for e, a in labelled)
+    with_emotion = [(e, a) for e, (_, a) in zip(examples, predictions, strict=True) if e.emotion]
+    emotion_agree = sum(a.emotion == e.emotion for e, a in with_emotion)
     errors = [
         {
             "text": e.text,
@@ -146,6 +150,8 @@ def score(examples: list[Example], predictions: list[tuple[Intent, Affect]]) -> 
             len(slot_when_right),
         ),
         "sentiment_agreement": _ratio(sentiment_agree, len(labelled)),
+        "emotion_agreement": _ratio(emotion_agree, len(with_emotion)),
+        "emotion_labelled": len(with_emotion),
         "errors": errors,
     }
 
@@ -199,12 +205,16 @@ def run(path: Path, warmup: int = 5) -> dict[str, Any]:
 def summary(report: dict[str, Any]) -> str:
     """A few readable lines of the report (the JSON has everything)."""
 
+    def pct(value: float | None) -> str:
+        return "–" if value is None else f"{value:.1%}"
+
     def line(name: str, r: dict[str, Any]) -> str:
         return (
-            f"{name}: {r['messages']} messages, intent accuracy {r['intent_accuracy']:.1%}, "
-            f"chat kept {r['chat_kept_from_commands']:.1%}, command precision "
-            f"{r['command_precision']:.1%} recall {r['command_recall']:.1%}, slots exact "
-            f"{r['slot_exact']:.1%}, sentiment agreement {r['sentiment_agreement']:.1%}"
+            f"{name}: {r['messages']} messages, intent accuracy {pct(r['intent_accuracy'])}, "
+            f"chat kept {pct(r['chat_kept_from_commands'])}, command precision "
+            f"{pct(r['command_precision'])} recall {pct(r['command_recall'])}, slots exact "
+            f"{pct(r['slot_exact'])}, sentiment agreement {pct(r['sentiment_agreement'])}, "
+            f"emotion agreement {pct(r['emotion_agreement'])}"
         )
 
     lines = [line("all", report)]

@@ -1,9 +1,11 @@
 """Sentiment (VADER) and emotion (nearest MiniLM exemplars, gated by VADER) of a user message.
 
 VADER gives the label and the score in [-1, 1] (compound; ±0.05 are its authors' cut-offs).
-Emotion: the message is compared with short example sentences of each emotion; an emotion is
-kept only when it is close enough and agrees with the polarity (joy needs a non-negative
-message, sadness/anger/fear a non-positive one), else the message is ``neutral``.
+Emotion: the message is compared with short example sentences of each emotion. The closest
+emotion is kept when it is close enough and agrees with the polarity (joy positive;
+sadness, anger, fear negative; surprise any; a neutral polarity needs a closer example); a
+clearly positive or negative message without a close example gets the closest emotion of its
+polarity; else ``neutral``. Thresholds chosen on the labelled set (its emotion field).
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ COMMAND_WORDS = (
     "pardon",
     "clear",
     "fresh",
-    "miss",
     "missed",
     "problem",
     "leak",
@@ -49,10 +50,18 @@ COMMAND_WORDS = (
     "okay",
     "sorry",
 )
-EMOTION_THRESHOLD = 0.45
+EMOTION_THRESHOLD = 0.45  # similarity to an example of a feeling, polarity agreeing
+NEUTRAL_THRESHOLD = 0.55  # … when VADER found no polarity
+STRONG_SENTIMENT = 0.5  # |compound| from which a message surely carries a feeling
 
 EMOTION_EXEMPLARS: dict[str, tuple[str, ...]] = {
     "joy": (
+        "we had so much fun at the beach",
+        "i passed my exam",
+        "my baby smiled at me",
+        "finally some good news",
+        "i'm proud of myself",
+        "this is the best day ever",
         "i'm so happy",
         "this is wonderful news",
         "i had a great day",
@@ -67,6 +76,12 @@ EMOTION_EXEMPLARS: dict[str, tuple[str, ...]] = {
         "life is good",
     ),
     "sadness": (
+        "i miss her so much",
+        "my best friend moved away",
+        "i feel so alone",
+        "nobody cares about me",
+        "i'm grieving",
+        "i didn't get into the school",
         "i feel sad",
         "i'm so lonely",
         "i miss my dad",
@@ -81,6 +96,12 @@ EMOTION_EXEMPLARS: dict[str, tuple[str, ...]] = {
         "i feel hopeless",
     ),
     "anger": (
+        "i'm so mad at them",
+        "this is ridiculous",
+        "they lied to me again",
+        "i'm sick of this",
+        "why does nothing ever work",
+        "that was rude",
         "i'm so angry",
         "this is infuriating",
         "i hate this",
@@ -95,6 +116,12 @@ EMOTION_EXEMPLARS: dict[str, tuple[str, ...]] = {
         "that's outrageous",
     ),
     "fear": (
+        "i'm worried i'll fail",
+        "what if they fire me",
+        "i heard a noise downstairs",
+        "i'm frightened",
+        "i can't sleep because i'm scared",
+        "i dread the dentist",
         "i'm scared",
         "i'm afraid of the exam",
         "i'm worried about my mother's health",
@@ -109,6 +136,12 @@ EMOTION_EXEMPLARS: dict[str, tuple[str, ...]] = {
         "i fear the worst",
     ),
     "surprise": (
+        "wow i had no idea",
+        "that's so surprising",
+        "i never expected that",
+        "wait what really",
+        "no way that's crazy",
+        "unbelievable",
         "wow i didn't expect that",
         "no way really",
         "that's unbelievable",
@@ -124,10 +157,10 @@ EMOTION_EXEMPLARS: dict[str, tuple[str, ...]] = {
     ),
 }
 _POLARITY: dict[str, tuple[SentimentLabel, ...]] = {
-    "joy": ("positive", "neutral"),
-    "sadness": ("negative", "neutral"),
-    "anger": ("negative", "neutral"),
-    "fear": ("negative", "neutral"),
+    "joy": ("positive",),
+    "sadness": ("negative",),
+    "anger": ("negative",),
+    "fear": ("negative",),
     "surprise": ("positive", "neutral", "negative"),
 }
 
@@ -170,7 +203,7 @@ class VaderAffect:
             return "negative", round(score, 4)
         return "neutral", round(score, 4)
 
-    def emotion(self, text: str, label: SentimentLabel) -> Emotion:
+    def emotion(self, text: str, label: SentimentLabel, score_of_text: float = 0.0) -> Emotion:
         if self._embedder is None:
             return "neutral"
         self.load()
@@ -179,13 +212,19 @@ class VaderAffect:
         best: dict[str, float] = {}
         for name, sim in zip(self._labels, sims.tolist(), strict=True):
             best[name] = max(best.get(name, -1.0), sim)
+        # a close example of a feeling agreeing with the polarity (VADER misses many
+        # feelings, so a neutral polarity agrees with all of them, but needs a closer example)
         for name, score in sorted(best.items(), key=lambda kv: kv[1], reverse=True):
-            if score < self.threshold:
+            if score < (NEUTRAL_THRESHOLD if label == "neutral" else self.threshold):
                 break
-            if label in _POLARITY[name]:
+            if label == "neutral" or label in _POLARITY[name]:
                 return name  # type: ignore[return-value]
+        # clearly positive or negative words: the closest feeling of that polarity
+        if abs(score_of_text) >= STRONG_SENTIMENT:
+            allowed = [n for n in best if label in _POLARITY[n] and n != "surprise"]
+            return max(allowed, key=lambda n: best[n])  # type: ignore[return-value]
         return "neutral"
 
     def analyze(self, text: str) -> Affect:
         label, score = self.sentiment(text)
-        return Affect(label, score, self.emotion(text, label))
+        return Affect(label, score, self.emotion(text, label, score))
