@@ -11,7 +11,7 @@ polarity; else ``neutral``. Thresholds chosen on the labelled set (its emotion f
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -218,11 +218,11 @@ class VaderAffect:
             if score < (NEUTRAL_THRESHOLD if label == "neutral" else self.threshold):
                 break
             if label == "neutral" or label in _POLARITY[name]:
-                return name  # type: ignore[return-value]
+                return cast(Emotion, name)
         # clearly positive or negative words: the closest feeling of that polarity
         if abs(score_of_text) >= STRONG_SENTIMENT:
             allowed = [n for n in best if label in _POLARITY[n] and n != "surprise"]
-            return max(allowed, key=lambda n: best[n])  # type: ignore[return-value]
+            return cast(Emotion, max(allowed, key=lambda n: best[n]))
         return "neutral"
 
     def analyze(self, text: str) -> Affect:
