@@ -21,10 +21,13 @@ class StopSkill:
 
 
 class RepeatSkill:
+    """Says the last real answer again (not the "Okay." that acknowledged a stop)."""
+
     def run(self, intent: Intent, ctx: SkillContext) -> SkillReply:
-        if not ctx.last_reply:
-            return SkillReply("I haven't said anything yet.")
-        return SkillReply(ctx.last_reply)
+        for message in reversed(ctx.store.messages(ctx.conversation_id, limit=40)):
+            if message.role == "assistant" and message.text and message.intent != "stop":
+                return SkillReply(message.text)
+        return SkillReply("I haven't said anything yet.")
 
 
 class NewConversationSkill:

@@ -58,9 +58,11 @@ def test_calculator(ctx: SkillContext) -> None:
 
 def test_control_skills(ctx: SkillContext) -> None:
     assert StopSkill().run(Intent("stop"), ctx).actions == ("stop",)
-    assert RepeatSkill().run(Intent("repeat"), ctx).text == "Hi there."
-    ctx.last_reply = None
-    assert RepeatSkill().run(Intent("repeat"), ctx).text == "I haven't said anything yet."
+    repeat = RepeatSkill()
+    assert repeat.run(Intent("repeat"), ctx).text == "I haven't said anything yet."
+    ctx.store.add_message(ctx.conversation_id, "assistant", "The answer is 42.", intent="chat")
+    ctx.store.add_message(ctx.conversation_id, "assistant", "Okay.", intent="stop")
+    assert repeat.run(Intent("repeat"), ctx).text == "The answer is 42."
     assert NewConversationSkill().run(Intent("conversation.new"), ctx).actions == (
         "new_conversation",
     )
