@@ -60,8 +60,10 @@ def load_genai_model(model_dir: Path, threads: int) -> tuple[Any, Any]:
         model = og.Model(config)
         return model, og.Tokenizer(model)
     except RuntimeError as err:
+        lines = str(err).strip().splitlines() or [type(err).__name__]
+        reason = lines[0].rsplit(" : ", 1)[-1]  # ONNX Runtime's cause, without its C++ frames
         raise ModelError(
-            f"cannot load the ONNX model from {model_dir}: {err}; run "
+            f"cannot load the ONNX model from {model_dir}: {reason}; run "
             "`assistant export-onnx` again."
         ) from None
 

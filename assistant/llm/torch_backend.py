@@ -103,7 +103,7 @@ class TorchLanguageModel:
             try:
                 self._tokenizer = AutoTokenizer.from_pretrained(self._dir, **kwargs)
                 model = AutoModelForCausalLM.from_pretrained(self._dir, dtype=dtype, **kwargs)
-            except (OSError, ValueError, RuntimeError) as err:
+            except Exception as err:  # OSError, ValueError, SafetensorError (damaged file) …
                 raise ModelError(
                     f"cannot load the language model from {self._dir}: {_first_line(err)}; "
                     "run `assistant models verify` and `assistant models prepare`."
