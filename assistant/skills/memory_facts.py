@@ -31,6 +31,29 @@ _YES = re.compile(
 _NO = re.compile(r"^(?:no|nope|nah|cancel|don't|do not|stop|never mind|keep)\b")
 
 
+_THIRD_PERSON = (
+    (r"\bthe user's\b", "my"),
+    (r"\bthe user is\b", "I am"),
+    (r"\bthe user has\b", "I have"),
+    (r"\bthe user (\w+?)s\b", r"I \1"),
+    (r"\bthe user\b", "I"),
+)
+
+
+def first_person(fact: str) -> str:
+    """Facts noted from chat are in the third person ("The user lives in Lyon."); questions are
+    in the first person ("where do I live"): compare them in the first person."""
+    text = fact.strip().rstrip(".")
+    for pattern, replacement in _THIRD_PERSON:
+        text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
+    return text
+
+
+def about_you(fact: str) -> str:
+    """A stored fact said back to the user: "The user lives in Lyon." → "you live in Lyon"."""
+    return second_person(first_person(fact))
+
+
 class FactIndex:
     """The stored facts with their vectors (embeds any fact stored without one)."""
 
@@ -39,7 +62,7 @@ class FactIndex:
         self.embedder = embedder
 
     def add(self, text: str, source_message_id: int | None = None) -> int:
-        vector = self.embedder.encode([text])[0]
+        vector = self.embedder.encode([first_person(text)])[0]
         return self.store.add_fact(text, to_blob(vector), source_message_id)
 
     def ranked(self, query: str) -> list[tuple[float, Fact]]:
@@ -51,7 +74,7 @@ class FactIndex:
             if fact.embedding:
                 vectors.append(from_blob(fact.embedding))
             else:
-                vectors.append(self.embedder.encode([fact.text])[0])
+                vectors.append(self.embedder.encode([first_person(fact.text)])[0])
         sims = np.stack(vectors) @ self.embedder.encode([query])[0]
         order = np.argsort(-sims, kind="stable")
         return [(float(sims[i]), facts[i]) for i in order]
@@ -95,12 +118,12 @@ class RecallSkill:
                 "that …\" and I'll keep it."
             )
         if _ABOUT_ME.match(query):
-            facts = [second_person(f.text) for _, f in ranked[:5]]
+            facts = [about_you(f.text) for _, f in ranked[:5]]
             return SkillReply("Here's what I know: " + "; ".join(facts) + ".")
         similarity, best = ranked[0]
         if similarity < RECALL_MIN_SIMILARITY:
             return SkillReply('I don\'t know that yet. You can tell me with "remember that …".')
-        return SkillReply(f"You told me that {second_person(best.text)}.")
+        return SkillReply(f"You told me that {about_you(best.text)}.")
 
 
 class ForgetSkill:
@@ -144,7 +167,7 @@ class ForgetSkill:
             return SkillReply("I don't have anything like that stored.")
         fact = ranked[0][1]
         self.index.store.delete_fact(fact.id)
-        return SkillReply(f"Okay, I've forgotten that {second_person(fact.text)}.")
+        return SkillReply(f"Okay, I've forgotten that {about_you(fact.text)}.")
 
 
 class ConfirmationDetector:

@@ -19,13 +19,15 @@ _PRONOUNS = {
     "myself": "yourself",
     "i've": "you've",
     "i'll": "you'll",
+    "i am": "you are",
+    "i was": "you were",
 }
 
 
 def second_person(text: str) -> str:
     """'call my mom' → 'call your mom' (for saying the user's words back)."""
     return re.sub(
-        r"\b(?:i'm|i've|i'll|myself|mine|my|me|i)\b",
+        r"\b(?:i'm|i've|i'll|i am|i was|myself|mine|my|me|i)\b",
         lambda m: _PRONOUNS[m.group(0).lower()],
         text,
         flags=re.IGNORECASE,

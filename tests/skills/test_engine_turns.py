@@ -163,3 +163,12 @@ def test_build_wires_the_understanding_stage(monkeypatch: pytest.MonkeyPatch) ->
     finally:
         assistant.close()
     assert not assistant.understanding.scheduler.running
+
+
+def test_facts_noted_in_chat_are_recalled(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, llm, _, _ = setup
+    assert engine.handle("I live in Lyon and I love it here").intent.name == "chat"
+    result = engine.handle("where do I live?")
+    assert result.intent.name == "memory.recall"
+    assert result.reply == "You told me that you live in Lyon."
+    assert len(llm.calls) == 1

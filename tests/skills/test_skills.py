@@ -24,6 +24,7 @@ from assistant.skills.memory_facts import (
     ForgetSkill,
     RecallSkill,
     RememberSkill,
+    about_you,
 )
 from assistant.skills.reminders import second_person
 
@@ -71,6 +72,10 @@ def test_control_skills(ctx: SkillContext) -> None:
 
 def test_second_person() -> None:
     assert second_person("my name is Sam and I'm 30") == "your name is Sam and you're 30"
+    assert about_you("The user lives in Lyon.") == "you live in Lyon"
+    assert about_you("The user's name is Sam.") == "your name is Sam"
+    assert about_you("The user is allergic to peanuts.") == "you are allergic to peanuts"
+    assert about_you("my car is blue") == "your car is blue"
 
 
 def test_remember_recall_forget(ctx: SkillContext, embedder: MiniLMEmbedder) -> None:
