@@ -170,17 +170,17 @@ class WhisperRecognizer:
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         seconds = len(audio) / SAMPLE_RATE
         language = language if language not in (None, "", "auto") else self.language
-        if not self.engine.multilingual:
-            language = "en"
         if not np.isfinite(audio).all():
             raise ValueError("audio contains NaN or infinite samples")
         segments: list[Segment] = []
-        detected = language or ""
+        detected = ""
         if audio.size and float(frame_dbfs(audio).max()) >= self.gate.silence_dbfs:
             with self._lock:
                 self.engine.load()
+                if not self.engine.multilingual:
+                    language = "en"
                 for start, end in speech_spans(audio, self.gate):
-                    decoded = self.engine.decode(audio[start:end], language or None)
+                    decoded = self.engine.decode(audio[start:end], language)
                     if not language:  # detect once, on the first speech, then keep it
                         language = detected = decoded.language
                     offset = start / SAMPLE_RATE
@@ -194,7 +194,7 @@ class WhisperRecognizer:
         text = " ".join(s.text for s in segments if s.text).strip()
         return Transcript(
             text,
-            detected or (language or "en"),
+            detected or language or "en",
             tuple(segments),
             seconds,
             time.perf_counter() - started,

@@ -52,6 +52,7 @@ def register(subparsers: Any) -> None:
     asr.add_argument("--model", default="whisper-tiny-en", help="model of --backend")
     asr.add_argument("--beam-size", type=int, default=1, help="beam width of --backend")
     asr.add_argument("--compute-type", default="int8", help="faster-whisper weights")
+    asr.add_argument("--repeat", type=int, default=1, help="runs per clip; the fastest counts")
     asr.set_defaults(func=_run_asr)
 
 

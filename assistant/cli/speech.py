@@ -154,7 +154,7 @@ def run_bench_asr(args: argparse.Namespace) -> int:
         else list(DEFAULT_SETUPS)
     )
     progress = None if args.json else (lambda label: print(f"measuring {label} …", file=sys.stderr))
-    result = bench_asr(Path(args.directory), config, setups, progress=progress)
+    result = bench_asr(Path(args.directory), config, setups, progress=progress, repeats=args.repeat)
     if args.json:
         print_json(result)
     else:
