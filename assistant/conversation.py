@@ -124,6 +124,8 @@ class ConversationEngine:
         self.facts: FactSelector = facts or AllFacts(store)
         # (shared text, question) → the part of the text that fits the prompt budget
         self.fit_turn_context = fit_turn_context
+        # context waiting for the next turn (an image captured before a spoken question)
+        self.take_turn_context: Callable[[], str | None] | None = None
         self.clock = clock
         self._turn_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -191,6 +193,8 @@ class ConversationEngine:
         if len(text) > MAX_MESSAGE_CHARS:
             text = text[:MAX_MESSAGE_CHARS]
         with self._turn_lock:
+            if turn_context is None and self.take_turn_context is not None:
+                turn_context = self.take_turn_context()
             token = cancel or CancelToken()
             with self._state_lock:
                 self._turn_counter += 1

@@ -315,6 +315,23 @@ class Bridge(QObject):
         self._engine.submit(lambda: self._run_turn(text, source, (data, name)))
         return True
 
+    def attach_image(self, data: bytes, name: str) -> bool:
+        """Read an image now and keep it for the next turn (a spoken question about a capture)."""
+        if self._engine is None:
+            return False
+
+        def job() -> None:
+            vision = getattr(self.assistant, "vision", None)
+            if vision is None or vision.inbox is None:
+                return
+            try:
+                vision.inbox.put(vision.read(data, name))
+            except AssistantError as err:
+                self.error.emit("image", str(err), False)
+
+        self._engine.submit(job)
+        return True
+
     def _run_turn(self, text: str, source: str, image: tuple[bytes, str] | None = None) -> None:
         try:
             if self.assistant is None:
@@ -326,6 +343,8 @@ class Bridge(QObject):
                 from assistant.vision.turn import ask_about_image
 
                 read = self.assistant.vision.read(*image)
+                if self.assistant.vision.inbox is not None:
+                    self.assistant.vision.inbox.clear()  # this message carries the image
                 ask_about_image(self.assistant.engine, self.assistant.store, read, text, source)  # type: ignore[arg-type]
         except AssistantError as err:
             self.error.emit("turn", str(err), False)

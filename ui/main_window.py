@@ -368,8 +368,12 @@ class MainWindow(QMainWindow):
         self.capture.start(region=True)
 
     def _on_captured(self, image: QImage) -> None:
-        self.image_input.set_image(PendingImage(png_bytes(image), "screen capture"))
-        self.show_window()
+        """The capture waits in the message box (typed questions) and in the core (spoken
+        ones); the quick popup opens and listens."""
+        capture = PendingImage(png_bytes(image), "screen capture")
+        self.image_input.set_image(capture)
+        self.bridge.attach_image(capture.data, capture.name)
+        self.open_popup_and_listen()
 
     def stop(self) -> None:
         if self.popup.isVisible() and not self.bridge.busy:
@@ -391,7 +395,10 @@ class MainWindow(QMainWindow):
                         bubble.meta.message_id = event.message_id
                         break
             return
-        self.chat.add_user(event.text, event.source, message_id=event.message_id)
+        image = None
+        if event.source == "voice" and self.image_input.pending is not None:
+            image = thumbnail(self.image_input.take().data)  # the spoken question took it
+        self.chat.add_user(event.text, event.source, message_id=event.message_id, image=image)
         if self.popup.isVisible():
             self.popup.set_transcript(event.text)
 

@@ -9,7 +9,7 @@ from assistant.nlu.embeddings import Embedder, MiniLMEmbedder
 from assistant.vision.ocr import RapidOcrReader
 from assistant.vision.select import ContextFitter
 from assistant.vision.skill import ImageIntentDetector, register
-from assistant.vision.turn import ImageReader
+from assistant.vision.turn import ImageInbox, ImageReader
 
 if TYPE_CHECKING:
     from assistant.config import Config
@@ -20,7 +20,8 @@ def attach_vision(
     engine: ConversationEngine, config: Config, embedder: Embedder | None = None
 ) -> ImageReader:
     """Image commands in front of the engine's detector, the image skill, fitting of long image
-    text to the prompt budget (by relevance, with a notice); returns the image reader."""
+    text to the prompt budget (by relevance, with a notice), an inbox for an image that waits
+    for the next (spoken) question; returns the image reader."""
     engine.detector = ImageIntentDetector(engine.detector)
     register(engine.skills)
     fitter = ContextFitter(
@@ -29,4 +30,6 @@ def attach_vision(
         notify=lambda text: engine.bus.emit(Notice(text, kind="image")),
     )
     engine.fit_turn_context = fitter.fit
-    return ImageReader(RapidOcrReader(config.vision.ocr_threads), config.vision.max_side)
+    inbox = ImageInbox(engine.store, engine.bus)
+    engine.take_turn_context = inbox.take
+    return ImageReader(RapidOcrReader(config.vision.ocr_threads), config.vision.max_side, inbox)

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from assistant.vision.bench import cer
 from assistant.vision.setup import attach_vision
 from assistant.vision.turn import ImageReader
 from tests.gui.conftest import REPLY
-from tests.gui.fakes import LightAssistant
+from tests.gui.fakes import FakeVoice, LightAssistant
 from tests.vision.samples import INVOICE_TOTAL, available_fonts, render_invoice
 
 pytestmark = pytest.mark.slow
@@ -57,14 +58,18 @@ def window(qtbot, config):  # type: ignore[no-untyped-def]
 
     bridges: list[Bridge] = []
 
-    def make() -> MainWindow:
-        bridge = Bridge(config, builder, lambda _assistant: None)
+    def make(voice: bool = False) -> MainWindow:
+        def voice_factory(assistant):  # type: ignore[no-untyped-def]
+            return FakeVoice(assistant.bus, assistant.engine) if voice else None
+
+        bridge = Bridge(config, builder, voice_factory)
         bridges.append(bridge)
         with qtbot.waitSignal(bridge.ready, timeout=10_000):
             bridge.start()
         win = MainWindow(bridge, config)
         qtbot.addWidget(win)
         win._on_ready()
+        win._on_voice_available(voice)
         win.show()
         return win
 
@@ -126,6 +131,31 @@ def test_enter_with_only_an_image_reads_it(qtbot, window) -> None:
         qtbot.keyClick(win.input, Qt.Key.Key_Return)
     assert done.args[0].text.startswith("ACME Office Supplies\nInvoice 2024-117")
     assert win.chat.bubbles[0].text == "What does this say?"
+
+
+def test_capture_then_ask_by_voice(qtbot, window) -> None:
+    """A capture waits for the spoken question: the popup listens, the voice turn gets the
+    image's text and stores the image with the spoken message."""
+    win = window(voice=True)
+    voice = win.bridge.voice
+    win._on_captured(_invoice_qimage())  # what ScreenCapture.captured delivers
+    assert win.popup.isVisible()
+    qtbot.waitUntil(lambda: "start" in voice.calls, timeout=5000)  # listening for the question
+    inbox = win.bridge.assistant.vision.inbox
+    qtbot.waitUntil(lambda: inbox.waiting, timeout=60_000)
+    speaker = threading.Thread(target=voice.hear, args=("how much is the total",))
+    with qtbot.waitSignal(win.bridge.replyDone, timeout=30_000) as done:
+        speaker.start()
+    speaker.join(10)
+    assert done.args[0].text == f"The total is {INVOICE_TOTAL} EUR."
+    qtbot.waitUntil(lambda: len(win.chat.bubbles) == 2, timeout=5000)
+    spoken = win.chat.bubbles[0]
+    assert spoken.meta.source == "voice" and spoken.thumbnail.isVisibleTo(spoken)
+    assert win.image_input.pending is None
+    store = win.bridge.assistant.store
+    stored = store.attachments(done.args[0].conversation_id)
+    assert [m for m in stored] == [spoken.meta.message_id]
+    assert not inbox.waiting
 
 
 def test_real_screen_grab_under_xvfb(xvfb: str, tmp_path: Path) -> None:
