@@ -56,10 +56,18 @@ VoiceFactory = Callable[["Assistant"], "VoiceControl | None"]
 
 
 def default_builder(config: Config) -> Builder:
+    """``assistant.app.build``, with the language model moved to a child process: its native
+    code holds the GIL for seconds while loading and prefilling, which would freeze the window."""
+
     def build(bus: EventBus) -> Assistant:
         from assistant.app import build as build_assistant
 
-        return build_assistant(config, bus)
+        assistant = build_assistant(config, bus)
+        if config.llm.backend != "fake":
+            from assistant.llm.isolated import IsolatedLanguageModel
+
+            assistant.llm = assistant.engine.llm = IsolatedLanguageModel(config)
+        return assistant
 
     return build
 
@@ -169,6 +177,7 @@ class Bridge(QObject):
         self._warm_up: threading.Thread | None = None
         self._busy = False
         self._pending = 0
+        self._pending_lock = threading.Lock()
         self._unsubscribe = self.bus.subscribe(self._on_event)
         self._dispatch: dict[type, Callable[[Any], None]] = {
             UserText: self._on_user_text,
@@ -265,6 +274,9 @@ class Bridge(QObject):
         assistant, self.assistant = self.assistant, None  # late GUI calls now see no data
         if assistant is not None:
             assistant.close()
+            close_llm = getattr(assistant.llm, "close", None)  # the child process, if any
+            if close_llm is not None:
+                close_llm()
 
     @property
     def is_ready(self) -> bool:
@@ -290,6 +302,12 @@ class Bridge(QObject):
         if self._pending == 0:
             self._set_busy(False)
 
+    def _count_pending(self, delta: int) -> int:
+        """Turns queued or running; changed by the GUI thread and the engine thread."""
+        with self._pending_lock:
+            self._pending += delta
+            return self._pending
+
     def _set_busy(self, busy: bool) -> None:
         if busy != self._busy:
             self._busy = busy
@@ -301,7 +319,7 @@ class Bridge(QObject):
         """Queue a typed message; False (with an error signal) when it cannot be sent now."""
         if self._engine is None:
             return False
-        self._pending += 1
+        self._count_pending(+1)
         self._set_busy(True)
         self._engine.submit(lambda: self._run_turn(text, source))
         return True
@@ -310,7 +328,7 @@ class Bridge(QObject):
         """Queue a message about an image (pasted, dropped, attached or captured)."""
         if self._engine is None:
             return False
-        self._pending += 1
+        self._count_pending(+1)
         self._set_busy(True)
         self._engine.submit(lambda: self._run_turn(text, source, (data, name)))
         return True
@@ -352,8 +370,8 @@ class Bridge(QObject):
             log.exception("turn failed")
             self.error.emit("turn", f"the turn failed: {err}", False)
         finally:
-            self._pending -= 1
-            if self._pending == 0 and not (self.assistant and self.assistant.engine.busy):
+            left = self._count_pending(-1)
+            if left == 0 and not (self.assistant and self.assistant.engine.busy):
                 self._set_busy(False)
 
     def stop(self) -> None:
