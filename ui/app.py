@@ -45,6 +45,7 @@ class DesktopApp(QObject):
         self.window = MainWindow(bridge, config)
         self.tray = Tray(self)
         self.hotkey = GlobalHotkey(self)
+        self.capture_hotkey = GlobalHotkey(self)  # screen / region capture, then ask
         self.server = InstanceServer(socket_path, self) if socket_path else None
         self.monitor = StallMonitor(parent=self)
         self.shown_after: float | None = None
@@ -68,6 +69,9 @@ class DesktopApp(QObject):
         self.tray.set_muted(config.tts.muted)
         self.hotkey.activated.connect(w.open_popup_and_listen)
         self.hotkey.failed.connect(lambda problem: w.banners.show_error("hotkey", problem))
+        self.capture_hotkey.activated.connect(w.capture_screen)
+        self.capture_hotkey.failed.connect(lambda problem: w.banners.show_error("hotkey", problem))
+        self.tray.captureRequested.connect(w.capture_screen)
         if self.server is not None:
             self.server.commandReceived.connect(self.handle_command)
 
@@ -89,6 +93,10 @@ class DesktopApp(QObject):
         problem = self.hotkey.start(self.config.ui.hotkey)
         if problem:
             log.info("%s", problem)
+        if self.config.ui.capture_hotkey:
+            problem = self.capture_hotkey.start(self.config.ui.capture_hotkey)
+            if problem:
+                log.info("capture hotkey: %s", problem)
         QTimer.singleShot(0, self.bridge.start)
         if listen:
             QTimer.singleShot(0, self.window.open_popup_and_listen)
@@ -102,6 +110,8 @@ class DesktopApp(QObject):
         """From a second `assistant gui` (show) or `assistant trigger` (listen / toggle)."""
         if command == "show":
             self.window.show_window()
+        elif command == "capture":
+            self.window.capture_screen()
         elif command == "toggle" and self.window.popup.isVisible():
             self.window.popup.hide()
         else:
@@ -122,6 +132,10 @@ class DesktopApp(QObject):
             problem = self.hotkey.start(config.ui.hotkey)
             if problem:
                 log.info("%s", problem)
+        if config.ui.capture_hotkey != old.ui.capture_hotkey:
+            self.capture_hotkey.stop()
+            if config.ui.capture_hotkey:
+                self.capture_hotkey.start(config.ui.capture_hotkey)
         self.window.apply_config(config)
         self.tray.set_muted(config.tts.muted)
 
@@ -136,6 +150,7 @@ class DesktopApp(QObject):
         self.window.hide()
         self.tray.hide()
         self.hotkey.stop()
+        self.capture_hotkey.stop()
         if self.server is not None:
             self.server.close()
         self.bridge.shutdown()

@@ -15,7 +15,7 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("show", "listen", "toggle")
+COMMANDS = ("show", "listen", "toggle", "capture")
 
 
 class InstanceServer(QObject):

@@ -14,6 +14,7 @@ NOTICE_MS = 8000
 class Tray(QObject):
     showHideRequested = Signal()
     listenRequested = Signal()
+    captureRequested = Signal()
     muteToggled = Signal(bool)
     quitRequested = Signal()
 
@@ -26,12 +27,14 @@ class Tray(QObject):
         self.show_action.triggered.connect(self.showHideRequested)
         self.listen_action = QAction("Listen", menu)
         self.listen_action.triggered.connect(self.listenRequested)
+        self.capture_action = QAction("Capture screen and ask…", menu)
+        self.capture_action.triggered.connect(self.captureRequested)
         self.mute_action = QAction("Mute voice replies", menu)
         self.mute_action.setCheckable(True)
         self.mute_action.toggled.connect(self.muteToggled)
         self.quit_action = QAction("Quit", menu)
         self.quit_action.triggered.connect(self.quitRequested)
-        for action in (self.show_action, self.listen_action, self.mute_action):
+        for action in (self.show_action, self.listen_action, self.capture_action, self.mute_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.quit_action)

@@ -19,7 +19,7 @@ from typing import Any
 from assistant import paths
 from assistant.errors import AssistantError
 
-TRIGGER_ACTIONS = ("listen", "show", "toggle")
+TRIGGER_ACTIONS = ("listen", "show", "toggle", "capture")
 
 
 def register(subparsers: Any) -> None:
@@ -46,7 +46,8 @@ def register(subparsers: Any) -> None:
         nargs="?",
         default="listen",
         choices=TRIGGER_ACTIONS,
-        help="listen (default): popup and listen; show: raise the window; toggle: popup on/off",
+        help="listen (default): popup and listen; show: raise the window; toggle: popup on/off; "
+        "capture: capture the screen or a region, then ask about it",
     )
     trigger.add_argument(
         "--no-start",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QImage
 
 from assistant.conversation import ConversationEngine
@@ -156,6 +156,23 @@ def test_capture_then_ask_by_voice(qtbot, window) -> None:
     stored = store.attachments(done.args[0].conversation_id)
     assert [m for m in stored] == [spoken.meta.message_id]
     assert not inbox.waiting
+
+
+def test_capture_shortcut_opens_the_region_overlay(qtbot, window) -> None:
+    """Ctrl+Shift+S (also the tray entry, the capture hotkey and `assistant trigger capture`):
+    the overlay opens over the grabbed screen; a drag attaches that region to the message."""
+    win = window()
+    win.capture_action.trigger()
+    selector = win.capture.selector
+    assert selector is not None and selector.isVisible()
+    qtbot.mousePress(selector, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    qtbot.mouseMove(selector, QPoint(200, 120))
+    qtbot.mouseRelease(selector, Qt.MouseButton.LeftButton, pos=QPoint(210, 130))
+    qtbot.waitUntil(lambda: win.image_input.pending is not None, timeout=3000)
+    assert win.image_input.pending.name == "screen capture"
+    captured = Image.open(io.BytesIO(win.image_input.pending.data))
+    assert captured.size == (200, 120)
+    assert win.popup.isVisible()
 
 
 def test_real_screen_grab_under_xvfb(xvfb: str, tmp_path: Path) -> None:
