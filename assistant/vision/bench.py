@@ -23,24 +23,14 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions)."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
 def cer(expected: str, recognised: str) -> float:
+    """Character error rate (jiwer: edit distance / length of the expected text)."""
+    import jiwer
+
     ref, hyp = normalise(expected), normalise(recognised)
     if not ref:
         return 0.0 if not hyp else 1.0
-    return edit_distance(ref, hyp) / len(ref)
+    return float(jiwer.cer(ref, hyp))
 
 
 def bench_ocr(directory: Path, reader: TextReader | None = None) -> dict[str, Any]:
