@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 
 from assistant.config import Config
 from assistant.events import AssistantState, ReplyDone, UserText
-from assistant.vision.turn import DEFAULT_QUESTION
 from ui.banners import BannerArea
 from ui.bridge import Bridge
 from ui.capture import ScreenCapture
@@ -353,6 +352,8 @@ class MainWindow(QMainWindow):
 
     def send_image(self, text: str, image: PendingImage, source: str = "image") -> None:
         """Ask about an image; its thumbnail shows in the user's bubble at once."""
+        from assistant.vision.turn import DEFAULT_QUESTION  # numpy: not before the window shows
+
         question = text.strip() or DEFAULT_QUESTION
         if not self.bridge.send_image(question, image.data, image.name, source):
             self.banners.show_error("startup", "the assistant is not running.")
