@@ -47,7 +47,9 @@ def run_intent(args: argparse.Namespace) -> int:
             'give a message, e.g. assistant intent "set a timer for 5 minutes"'
             ", or --stdin to read one message a line."
         )
-    detector, affect = build_understanding()
+    from assistant import config as config_module
+
+    detector, affect = build_understanding(name=config_module.load().assistant.name)
     if args.stdin:
         for line in sys.stdin:
             text = line.strip()

@@ -85,7 +85,14 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?(?:\s+(?:app|application|program|for me|please))?$"
     ),
 }
-_NOT_NOW = re.compile(r"\b(?:was|were|did|will|does)\b|\bwhen is\b")
+_NOT_NOW = re.compile(
+    r"\b(?:was|were|did|will|does)\b|\bwhen is\b|\b(?:time|date) (?:in|of|for|zone)\b(?! the\b)"
+    r"|\b(?:time|date) (?:in|of) the (?!day\b)|\bmore time\b|\btime has\b|\btime to\b"
+)
+_ABOUT_WORDS = re.compile(
+    r"\b(?:mean|meaning|means|definition|define|synonym|spell|spelled|pronounce|translate)\b"
+    r"|\bthe word\b|\bin (?:spanish|french|german|italian|japanese|chinese)\b"
+)
 _WH_CLAUSE = re.compile(r"\bremind me (?:what|who|where|why|how|which|whether|if)\b")
 _QUESTION = re.compile(r"^(?:when|what|what's|where|who|whose|which|how|do you|did i|tell me)\b")
 _FORGET_VERB = re.compile(
@@ -115,6 +122,7 @@ class EmbeddingIntentDetector:
         margin: float = MARGIN,
         exemplars: dict[str, tuple[str, ...]] | None = None,
         clock: Callable[[], datetime] = datetime.now,
+        names: tuple[str, ...] = ("assistant", "computer"),
     ) -> None:
         self._embedder = embedder
         self.threshold = threshold
@@ -122,6 +130,11 @@ class EmbeddingIntentDetector:
         self.margin = margin
         self._exemplars = exemplars or EXEMPLARS
         self._clock = clock
+        # "hey Aria, stop": the name the user calls the assistant by is not part of the request
+        called = "|".join(re.escape(n.lower()) for n in names if n.strip())
+        self._address = re.compile(
+            rf"^(?:(?:hey|hi|ok|okay|yo)\s+)*(?:{called})\b\s*" if called else r"^(?!)"
+        )
         self._lock = threading.Lock()
         self._matrix: np.ndarray | None = None
         self._labels: list[str] = []
@@ -150,9 +163,11 @@ class EmbeddingIntentDetector:
         return {name: float(np.mean(sorted(v, reverse=True)[:TOP_K])) for name, v in per.items()}
 
     def detect(self, text: str, now: datetime | None = None) -> Intent:
-        normalized = normalize(text)
+        normalized = self._address.sub("", normalize(text)).strip()
         if not normalized:
             return Intent(CHAT, 1.0)
+        if _ABOUT_WORDS.search(normalized):
+            return Intent(CHAT, 0.9)  # "what does the word repeat mean" talks about words
         expression = to_expression(normalized)
         if expression is not None:
             return Intent("calculate", 0.99, _calculation(expression))

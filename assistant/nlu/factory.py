@@ -8,8 +8,9 @@ from assistant.nlu.embeddings import MiniLMEmbedder
 
 
 def build_understanding(
-    embedder: MiniLMEmbedder | None = None,
+    embedder: MiniLMEmbedder | None = None, name: str = "Aria"
 ) -> tuple[EmbeddingIntentDetector, VaderAffect]:
     """Nothing loads here; ``load()`` (or the first message) does."""
     embedder = embedder or MiniLMEmbedder()
-    return EmbeddingIntentDetector(embedder), VaderAffect(embedder)
+    names = (name, "assistant", "computer")
+    return EmbeddingIntentDetector(embedder, names=names), VaderAffect(embedder)

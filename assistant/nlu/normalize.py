@@ -122,10 +122,42 @@ def words_to_digits(text: str) -> str:
     return alpha2digit(text, "en")
 
 
+# Chat shorthand and contractions typed without an apostrophe.
+SHORTHAND = {
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "whats": "what's",
+    "wheres": "where's",
+    "whos": "who's",
+    "hows": "how's",
+    "thats": "that's",
+    "dont": "don't",
+    "cant": "can't",
+    "wont": "won't",
+    "didnt": "didn't",
+    "doesnt": "doesn't",
+    "isnt": "isn't",
+    "im": "i'm",
+    "ive": "i've",
+    "youre": "you're",
+    "lets": "let's",
+    "todays": "today's",
+    "moms": "mom's",
+    "dads": "dad's",
+}
+_SHORTHAND = re.compile(r"(?<!['\w])(" + "|".join(SHORTHAND) + r")(?!['\w])")
+_FILLERS = re.compile(r"^(?:(?:um+|uh+|erm|er|hmm+|so|well|like|okay so|ok so)\s+)+")
+
+
 def normalize(text: str) -> str:
     """Lower case, no noise punctuation, numbers as digits, command words spelt right."""
     text = text.translate(_APOSTROPHES).lower()
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = _DROP.sub(" ", text)
     text = _SPACES.sub(" ", text).strip()
+    text = _SHORTHAND.sub(lambda m: SHORTHAND[m.group(1)], text)
+    text = _FILLERS.sub("", text)
     return words_to_digits(correct_typos(text))

@@ -274,7 +274,7 @@ def _clock_time(m: re.Match[str], hint_pm: bool) -> tuple[int, int, bool]:
         return hour, minute, True
     if hour > 12 or hour == 0:
         return hour, minute, True
-    if hint_pm and hour < 12:
+    if (hint_pm and hour < 12) or 1 <= hour <= 6:  # "at 2" means 2 pm, not 2 am
         return hour + 12, minute, True
     return hour, minute, False
 
@@ -341,6 +341,11 @@ _REMINDER_LEAD = re.compile(
 def reminder_text(original: str, normalized: str, spans: list[tuple[int, int]]) -> str:
     """What to remind about: the message without the command words and the time phrase."""
     body = remove_spans(normalized, spans)
+    # whatever came before "remind me" is politeness or filler ("uh can you like remind me …")
+    cut = re.search(r"\b(?:remind me|reminder|don't let me forget|do not let me forget)\b", body)
+    if cut:
+        body = body[cut.start() :]
+    body = re.sub(r"^(?:don't|do not) let me forget (?:to |that |about )?", "", body)
     body = _REMINDER_LEAD.sub("", body)
     body = re.sub(r"(?:^|\s)(?:remind me|please)(?:\s+(?:to|that|about))?(?=\s|$)", " ", body)
     body = re.sub(r"^(?:to|that|about|for|at|on|by)\s+", "", body.strip())
@@ -351,7 +356,8 @@ def reminder_text(original: str, normalized: str, spans: list[tuple[int, int]]) 
 # --- memory and apps ------------------------------------------------------------------------
 
 _FACT_LEAD = re.compile(
-    r"^(?:(?:hey|ok|okay|please|can you|could you|would you|i want you to|i'd like you to)\s+)*"
+    r"^(?:(?:hey|ok|okay|please|pls|can you|could you|would you|can u|could u|"
+    r"i want you to|i'd like you to)\s+)*"
     r"(?:remember|memori[sz]e|note|make a note|keep in mind|don't forget|do not forget|"
     r"store|save|for the record|just so you know|fyi)\s*(?:this\s*)?(?:that|:)?\s*",
     re.IGNORECASE,

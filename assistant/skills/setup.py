@@ -85,8 +85,12 @@ def build_understanding_stage(
     for name, skill in table.items():
         skills.register(name, skill)
     detector = EmbeddingIntentDetector(
-        embedder, threshold=config.skills.intent_threshold, clock=clock
+        embedder,
+        threshold=config.skills.intent_threshold,
+        clock=clock,
+        names=(config.assistant.name, "assistant", "computer"),
     )
+
     return Understanding(
         embedder=embedder,
         detector=ConfirmationDetector(detector, forget),

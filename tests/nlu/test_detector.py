@@ -55,6 +55,25 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("let's start over", "conversation.new", {}),
     ("new conversation", "conversation.new", {}),
     ("what can you do", "help", {}),
+    # spoken and typed habits: the assistant's name, fillers, chat shorthand
+    ("hey assistant, what time is it", "time", {}),
+    ("computer stop", "stop", {}),
+    ("um set a timer for five minutes", "timer.set", {"duration_s": 300}),
+    (
+        "uh can you like remind me to call john at 4",
+        "reminder.set",
+        {"when": "2026-03-02T16:00:00", "text": "call john"},
+    ),
+    (
+        "dont let me forget to water the plants tonight",
+        "reminder.set",
+        {"when": "2026-03-02T20:00:00", "text": "water the plants"},
+    ),
+    (
+        "can u remember my moms birthday is april 2",
+        "memory.remember",
+        {"fact": "my moms birthday is april 2"},
+    ),
 ]
 
 LOOKALIKE_CHAT = [
@@ -70,6 +89,12 @@ LOOKALIKE_CHAT = [
     "my meeting lasted two hours and it was boring",
     "what is the capital of australia",
     "hello there",
+    "what does the word repeat mean",
+    "i need more time to think",
+    "tell me the time in new york",
+    "what's the date of mothers day",
+    "what day was the moon landing",
+    "remind me why we are here",
 ]
 
 

@@ -21,6 +21,7 @@ NOW = datetime(2026, 3, 2, 10, 0, 0)  # Monday 10:00
         ("ninety second timer", "90 seconds timer"),
         ("it costs 1,250 dollars", "it costs 1250 dollars"),
         ("reboot now", "reboot now"),  # not "corrected" into a command word
+        ("um whats ur name pls", "what's your name please"),
     ],
 )
 def test_normalize(text: str, expected: str) -> None:
@@ -76,6 +77,7 @@ def test_durations(text: str, seconds: int | None) -> None:
         ("remind me on march 5th to send the card", "2026-03-05T09:00:00", "send the card"),
         ("remind me at 8 am to stretch", "2026-03-03T08:00:00", "stretch"),  # 8 am passed: tomorrow
         ("remind me to stretch in half an hour", "2026-03-02T10:30:00", "stretch"),
+        ("remind me about the dentist tomorrow at 2", "2026-03-03T14:00:00", "the dentist"),
     ],
 )
 def test_reminder_time_and_text(text: str, when: str, what: str) -> None:
