@@ -249,6 +249,15 @@ class SettingsDialog(QDialog):
             "Global hotkey",
             _meta("ui", "hotkey")["help"] + " Format: <ctrl>+<alt>+<space>, <cmd>+j …",
         )
+        self.capture_hotkey = QLineEdit(ui.capture_hotkey, page)
+        self._row(
+            form,
+            "Capture ho&tkey:",
+            self.capture_hotkey,
+            "Screen capture hotkey",
+            _meta("ui", "capture_hotkey")["help"] + " Empty = none; on Wayland bind "
+            "`assistant trigger capture` instead.",
+        )
         supported, why = session_has_global_keys()
         explain = QLabel(page)
         explain.setWordWrap(True)
@@ -368,6 +377,7 @@ class SettingsDialog(QDialog):
         c.ui.theme = self.theme.currentText()
         c.ui.mic_mode = self.mic_mode.currentData()
         c.ui.hotkey = self.hotkey.text().strip()
+        c.ui.capture_hotkey = self.capture_hotkey.text().strip()
         c.ui.close_to_tray = self.close_to_tray.isChecked()
         c.ui.start_minimised = self.start_minimised.isChecked()
         c.memory.retention_days = self.retention.value()
@@ -380,6 +390,12 @@ class SettingsDialog(QDialog):
             QMessageBox.warning(self, "Settings", problem)
             self.tabs.setCurrentIndex(2)
             self.hotkey.setFocus()
+            return
+        problem = config.ui.capture_hotkey and hotkey_problem(config.ui.capture_hotkey)
+        if problem:
+            QMessageBox.warning(self, "Settings", problem)
+            self.tabs.setCurrentIndex(2)
+            self.capture_hotkey.setFocus()
             return
         try:
             self.bridge.save_config(config)

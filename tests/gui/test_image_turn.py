@@ -175,6 +175,28 @@ def test_capture_shortcut_opens_the_region_overlay(qtbot, window) -> None:
     assert win.popup.isVisible()
 
 
+def test_capture_hotkey_in_settings(qtbot, window, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.settings_dialog import SettingsDialog
+
+    win = window()
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    dialog = SettingsDialog(win.bridge, win)
+    qtbot.addWidget(dialog)
+    applied: list = []
+    dialog.applied.connect(applied.append)
+    dialog.capture_hotkey.setText("p")
+    dialog.accept()
+    assert warnings and "needs a modifier" in warnings[0] and not applied
+    dialog.capture_hotkey.setText("<ctrl>+<alt>+p")
+    dialog.accept()
+    assert applied[0].ui.capture_hotkey == "<ctrl>+<alt>+p"
+    saved = win.bridge.config.source.read_text(encoding="utf-8")
+    assert 'capture_hotkey = "<ctrl>+<alt>+p"' in saved
+
+
 def test_real_screen_grab_under_xvfb(xvfb: str, tmp_path: Path) -> None:
     """On a real X server, grab_screen() returns what is on the screen (read by OCR)."""
     from assistant.vision.ocr import RapidOcrReader
