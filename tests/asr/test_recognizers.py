@@ -3,9 +3,14 @@ rules (with a scripted engine), long input in windows."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import soundfile as sf
+import soxr
 
+from assistant.asr.audio_file import load_audio
 from assistant.asr.base import SAMPLE_RATE, Segment, Transcript
 from assistant.asr.whisper_core import (
     Decoded,
@@ -180,3 +185,17 @@ def test_speech_in_a_quiet_noisy_room_is_still_heard(
     quiet = clip.audio * 0.1 + (rng.standard_normal(len(clip.audio)) * 0.002).astype(np.float32)
     text = recognizer("faster-whisper").transcribe(quiet.astype(np.float32)).text
     assert word_error_rate([clip.text], [text]) <= 0.15, text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rate", [8_000, 48_000])
+def test_telephone_and_studio_rates_in_stereo_files(
+    rate: int, clips_dir: Path, tmp_path: Path, recognizer: RecognizerFactory
+) -> None:
+    clip = clips_dir / "librivox-0930.wav"
+    audio, _ = sf.read(clip, dtype="float32")
+    converted = soxr.resample(audio, SAMPLE_RATE, rate)
+    path = tmp_path / f"stereo-{rate}.flac"
+    sf.write(path, np.stack([converted, converted * 0.8], axis=1), rate)
+    text = recognizer("faster-whisper").transcribe(load_audio(path)).text
+    assert word_error_rate([clip.with_suffix(".txt").read_text()], [text]) <= 0.15, text
