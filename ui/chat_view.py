@@ -81,7 +81,7 @@ class Bubble(QFrame):
         self.setObjectName("userBubble" if meta.role == "user" else "assistantBubble")
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Minimum)
-        layout = QVBoxLayout(self)
+        layout = self._box = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 6)
         layout.setSpacing(3)
         self.thumbnail = QLabel(self)
@@ -128,7 +128,7 @@ class Bubble(QFrame):
     def fit(self, max_width: int) -> None:
         """As wide as the text needs (up to ``max_width``), so short messages stay compact."""
         self._max_width = max_width
-        margins = self.layout().contentsMargins()
+        margins = self._box.contentsMargins()
         room = max_width - margins.left() - margins.right()
         doc = QTextDocument()
         doc.setDefaultFont(self.body.font())
@@ -208,8 +208,9 @@ class ChatView(QScrollArea):
     def clear(self) -> None:
         for bubble in self.bubbles:
             row = bubble.parentWidget()
-            self._layout.removeWidget(row)
-            row.deleteLater()
+            if row is not None:
+                self._layout.removeWidget(row)
+                row.deleteLater()
         self.bubbles.clear()
         self._streaming.clear()
         self._stream_text.clear()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -204,14 +204,14 @@ class HistoryView(QWidget):
         if value is not None:
             self.openRequested.emit(int(value))
 
-    def _context_menu(self, pos: object) -> None:
+    def _context_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
         menu.addAction("Open", lambda: self._activated(self.list.currentItem()))
         menu.addAction("Rename…", self.rename_selected)
         menu.addAction("Export as Markdown…", lambda: self.export_selected("md"))
         menu.addAction("Export as JSON…", lambda: self.export_selected("json"))
         menu.addAction("Delete", self.delete_selected)
-        menu.exec(self.list.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+        menu.exec(self.list.viewport().mapToGlobal(pos))
 
     # --- rename, delete with undo, export ------------------------------------------------
 

@@ -191,7 +191,7 @@ class MainWindow(QMainWindow):
 
         def action(
             text: str,
-            shortcut: QKeySequence | str,
+            shortcut: QKeySequence | QKeySequence.StandardKey | str,
             slot: object,
             name: str = "",
             checkable: bool = False,
@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
             act = QAction(text, self)
             act.setShortcut(QKeySequence(shortcut))
             act.setCheckable(checkable)
-            act.triggered.connect(slot)  # type: ignore[arg-type]
+            act.triggered.connect(slot)
             act.setToolTip(f"{text.replace('&', '')} ({act.shortcut().toString()})")
             if name:
                 act.setIcon(icon(name))

@@ -65,7 +65,7 @@ class QueryPopup(QFrame):
         layout.addWidget(self.answer)
         self._answer_text = ""
         self._turn: int | None = None
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.hide)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.hide)
         self.set_state(AssistantState.IDLE)
 
     def open(self) -> None:

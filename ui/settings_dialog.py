@@ -159,7 +159,9 @@ class SettingsDialog(QDialog):
         )
         self.voice = QComboBox(page)
         self.voice.setEditable(True)
-        self.voice.lineEdit().setPlaceholderText("default voice")
+        line = self.voice.lineEdit()
+        if line is not None:
+            line.setPlaceholderText("default voice")
         self.voice.setCurrentText(tts.voice)
         self.preview = QPushButton("Preview", page)
         self.preview.setAccessibleName("Preview voice")
