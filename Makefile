@@ -19,7 +19,7 @@ TEST_PACKAGES := pulseaudio pulseaudio-utils alsa-utils sox xvfb xdotool x11-uti
 	imagemagick
 
 .PHONY: run test test-fast setup setup-test system-packages test-system-packages lint bench \
-	models clean speech-clips
+	models clean package install-desktop uninstall-desktop speech-clips
 
 run: setup
 	$(VENV)/bin/assistant
@@ -74,6 +74,20 @@ models: $(STAMPS)/deps
 # Human speech with transcripts for the ASR tests (pocketsphinx sdist → the user cache, once).
 speech-clips: $(STAMPS)/deps
 	$(PY) -m tests.speech_clips fetch
+
+# The one-folder app in dist/assistant/ (packaging/assistant.spec). PyInstaller (the `package`
+# extra in pyproject.toml) is installed by this target only.
+package: setup
+	$(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['package'])" | xargs $(PIP) install
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/assistant.spec
+	@du -sh dist/assistant
+
+# Desktop entry, icon and AppStream metainfo for the current user (the bundle if built, else .venv).
+install-desktop:
+	./packaging/desktop-entry.sh install
+
+uninstall-desktop:
+	./packaging/desktop-entry.sh uninstall
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache test-output
