@@ -237,7 +237,11 @@ class Bridge(QObject):
         assistant, voice = self.assistant, self.voice
         if assistant is None:
             return
-        assistant.warm_up()
+        try:
+            assistant.warm_up()  # reports its own failures as Error events
+        except Exception as err:
+            log.exception("loading the models failed")
+            self.error.emit("llm", f"the models could not load: {err}", False)
         if voice is None:
             return
         warm_up = getattr(voice, "warm_up", None)

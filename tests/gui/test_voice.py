@@ -102,3 +102,51 @@ def test_errors_show_a_banner_and_notices_reach_the_user(qtbot, window):
     assert any("Timer done" in b.text for b in win.banners.banners.values())
     qtbot.mouseClick(win.banners.banners["voice"].close_button, Qt.MouseButton.LeftButton)
     assert "voice" not in win.banners.banners
+
+
+def test_start_up_failures_show_banners_and_the_window_stays_usable(qtbot, config):
+    from assistant.errors import StorageError
+    from ui.bridge import Bridge
+    from ui.main_window import MainWindow
+
+    def broken(_bus):  # type: ignore[no-untyped-def]
+        raise StorageError("the database /x/assistant.db is read-only; make it writable.")
+
+    bridge = Bridge(config, broken, lambda _a: None)
+    win = MainWindow(bridge, config)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(bridge.startupFailed, timeout=5000):
+        bridge.start()
+    assert "read-only" in win.banners.banners["startup"].text
+    assert win.input.isEnabled()
+    bridge.shutdown()
+
+
+def test_a_model_that_fails_to_load_shows_a_banner(qtbot, config):
+    from assistant import paths
+    from assistant.conversation import ConversationEngine
+    from assistant.errors import ModelError
+    from assistant.llm.fake import FakeLanguageModel
+    from assistant.memory.store import MemoryStore
+    from assistant.model_store import ModelStore
+    from tests.gui.fakes import LightAssistant
+    from ui.bridge import Bridge
+    from ui.main_window import MainWindow
+
+    class MissingModel(FakeLanguageModel):
+        def load(self) -> None:
+            raise ModelError("llm.model: /models/x.gguf does not exist.")
+
+    def builder(bus):  # type: ignore[no-untyped-def]
+        store, llm = MemoryStore(paths.database_file()), MissingModel()
+        engine = ConversationEngine(store=store, llm=llm, config=config, bus=bus)
+        return LightAssistant(config, bus, store, ModelStore(), llm, engine)
+
+    bridge = Bridge(config, builder, lambda _a: None)
+    win = MainWindow(bridge, config)
+    qtbot.addWidget(win)
+    bridge.start()
+    qtbot.waitUntil(lambda: "llm" in win.banners.banners, timeout=5000)
+    text = win.banners.banners["llm"].text
+    assert "does not exist" in text and "Commands" in text
+    bridge.shutdown()
