@@ -87,5 +87,6 @@ def build(config: Config | None = None, bus: EventBus | None = None) -> Assistan
         skills=understanding.skills,
         facts=understanding.facts,
     )
+    understanding.scheduler.announce = engine.announce  # timers speak like a reply
     vision = attach_vision(engine, config)
     return Assistant(config, bus, store, models, llm, engine, vision, understanding)

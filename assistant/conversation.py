@@ -176,6 +176,30 @@ class ConversationEngine:
         """After speech was interrupted, keep only the words that were actually spoken."""
         self.store.update_message(message_id, text=spoken_text.strip(), interrupted=1)
 
+    def announce(self, text: str) -> int:
+        """Say something unprompted (a timer going off) as a reply of its own.
+
+        It is stored as an assistant message of the current conversation and streamed with the
+        usual reply events, so the window shows it and the voice loop speaks it. Waits for a
+        turn in progress to finish. Returns the turn id.
+        """
+        with self._turn_lock:
+            with self._state_lock:
+                self._turn_counter += 1
+                turn_id = self._turn_counter
+            conversation_id = self._conversation_id
+            message_id = self.store.add_message(
+                conversation_id, "assistant", text, "typed", intent="alarm"
+            )
+            self.bus.emit(ReplyStarted(turn_id, "skill"))
+            self.bus.emit(ReplyToken(turn_id, text))
+            splitter = SentenceSplitter()
+            sentences = [*splitter.feed(text), *splitter.flush()]
+            for index, sentence in enumerate(sentences):
+                self.bus.emit(ReplySentence(turn_id, index, sentence))
+            self.bus.emit(ReplyDone(turn_id, conversation_id, message_id, text, False))
+        return turn_id
+
     # --- a turn ---------------------------------------------------------------------------
 
     def handle(

@@ -172,15 +172,10 @@ class ModelLoaded(Event):
 
 @dataclass(frozen=True)
 class Notice(Event):
-    """Something the user should know (a timer fired, a device came back …).
-
-    ``speak``: say it aloud too (a timer or reminder going off); the window also shows it as a
-    desktop notification.
-    """
+    """Something the user should know (a timer fired, a device came back …)."""
 
     text: str
     kind: str = "info"
-    speak: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Timers and reminders: rows in SQLite (survive a restart) and the thread that fires them.
 
 ``AlarmBook`` reads and writes the ``alarms`` table. ``AlarmScheduler`` is a daemon thread that
-sleeps until the next alarm is due (or until a new one is added), marks it fired and emits a
-``Notice`` with ``speak=True`` (the voice loop says it, the window shows a desktop notification).
-Alarms that fell due while the app was closed fire as soon as it starts.
+sleeps until the next alarm is due (or until a new one is added), marks it fired, emits a
+``Notice`` (the window shows a desktop notification) and has the engine ``announce`` it (a
+reply of its own: shown in the chat, spoken by the voice loop). Alarms that fell due while the
+app was closed fire as soon as it starts.
 """
 
 from __future__ import annotations
@@ -146,9 +147,12 @@ def duration_adjective(seconds: float) -> str:
 class AlarmScheduler:
     """Fires due alarms on a daemon thread; ``start``/``stop`` are idempotent."""
 
-    def __init__(self, book: AlarmBook, bus: EventBus) -> None:
+    def __init__(
+        self, book: AlarmBook, bus: EventBus, announce: Callable[[str], object] | None = None
+    ) -> None:
         self.book = book
         self.bus = bus
+        self.announce = announce  # the engine's, once it exists (see app.build)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -175,7 +179,10 @@ class AlarmScheduler:
         fired = self.book.take_due()
         now = self.book.clock()
         for alarm in fired:
-            self.bus.emit(Notice(alert_text(alarm, now), kind=alarm.kind, speak=True))
+            text = alert_text(alarm, now)
+            self.bus.emit(Notice(text, kind=alarm.kind))
+            if self.announce is not None:
+                self.announce(text)
         return fired
 
     def _run(self) -> None:

@@ -55,7 +55,7 @@ def test_timer_survives_a_restart_and_fires_once(tmp_path: Path) -> None:
     clock.t += 1
     assert [a.id for a in scheduler.fire_due()] == [timer.id]
     assert scheduler.fire_due() == []  # only once
-    assert events == [Notice("Time's up! Your eggs timer has finished.", "timer", speak=True)]
+    assert events == [Notice("Time's up! Your eggs timer has finished.", "timer")]
     assert book.pending() == []
     store.close()
 
@@ -83,7 +83,7 @@ def test_scheduler_thread_fires_a_real_timer(tmp_path: Path) -> None:
     finally:
         scheduler.stop()
     assert not scheduler.running
-    assert notices[0].text == "Reminder: call your mom." and notices[0].speak
+    assert notices[0].text == "Reminder: call your mom."
     store.close()
 
 

@@ -172,3 +172,22 @@ def test_facts_noted_in_chat_are_recalled(setup) -> None:  # type: ignore[no-unt
     assert result.intent.name == "memory.recall"
     assert result.reply == "You told me that you live in Lyon."
     assert len(llm.calls) == 1
+
+
+def test_a_due_timer_is_announced_like_a_reply(setup) -> None:  # type: ignore[no-untyped-def]
+    from assistant.events import Notice, ReplyDone, ReplySentence
+
+    engine, llm, understanding, events = setup
+    understanding.scheduler.announce = engine.announce
+    engine.handle("set a timer for 90 seconds")
+    understanding.alarms.clock = lambda: NOW.timestamp() + 90  # the time has come
+    assert len(understanding.scheduler.fire_due()) == 1
+    text = "Time's up! Your 1 minute 30 second timer has finished."
+    assert Notice(text, "timer") in events
+    done = [e for e in events if isinstance(e, ReplyDone)][-1]
+    assert done.text == text
+    spoken = [e.text for e in events if isinstance(e, ReplySentence) and e.turn_id == done.turn_id]
+    assert " ".join(spoken) == text
+    stored = engine.store.get_message(done.message_id)
+    assert stored is not None and (stored.role, stored.intent) == ("assistant", "alarm")
+    assert llm.calls == []
