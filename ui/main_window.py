@@ -388,6 +388,7 @@ class MainWindow(QMainWindow):
         self.new_action.setEnabled(ready and not busy)
 
     def _on_user_text(self, event: UserText) -> None:
+        self._history_refresh.start()  # a new conversation gets its title now
         if self._pending_typed and self._pending_typed[0] == event.text:
             self._pending_typed.popleft()
             if self.chat.bubbles:
