@@ -57,7 +57,7 @@ def test_history_reaches_the_model(tmp_path: Path) -> None:
     engine.handle("my name is Sam")
     engine.handle("what is my name?")
     sent = llm.calls[-1]
-    assert sent[0].role == "system" and "current date and time" in sent[0].content
+    assert sent[0].role == "system" and "Today is" in sent[0].content
     assert [m.content for m in sent[1:]] == ["my name is Sam", "ok.", "what is my name?"]
 
 
