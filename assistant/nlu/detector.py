@@ -71,8 +71,9 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"(?:\S+\s+){0,3}(?:timer|countdown)\b"
     ),
     "memory.remember": re.compile(
-        _LEAD + r"(?:remember|memori[sz]e|don't forget|keep in mind|note) (?:that |this |my |"
-        r"i |i'm |i am |me )|^my name is \w+$|^call me \w+$"
+        _LEAD + r"(?:remember|memori[sz]e|don't forget|keep in mind|note) "
+        r"(?!that time\b|when\b|the day\b)(?:that |this |my |i |i'm |i am |me )"
+        r"|^my name is \w+$|^call me \w+$"
     ),
     "memory.forget": re.compile(
         _LEAD + r"(?:forget|erase|delete|wipe|remove) (?:my |that |about |where |what |who |"
@@ -193,8 +194,12 @@ class EmbeddingIntentDetector:
         if strong:
             best = max(strong, key=lambda name: scores[name])
             score = scores[best]
-            slack = STRONG_SLACK * 2 if best == "memory.recall" else STRONG_SLACK
-            accepted = score >= STRONG_MIN and score >= chat - slack
+            # asking about or telling facts about oneself: the phrasing says it all, the
+            # embedding mostly sees the topic ("my gym is open until 10 pm")
+            memory = best in ("memory.recall", "memory.remember")
+            slack = STRONG_SLACK * 2 if memory else STRONG_SLACK
+            floor = STRONG_MIN - 0.1 if memory else STRONG_MIN
+            accepted = score >= floor and score >= chat - slack
         else:
             best, score = max(
                 ((k, v) for k, v in scores.items() if k != CHAT), key=lambda kv: kv[1]

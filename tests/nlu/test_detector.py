@@ -95,6 +95,8 @@ LOOKALIKE_CHAT = [
     "what's the date of mothers day",
     "what day was the moon landing",
     "remind me why we are here",
+    "remember that time we went to paris?",
+    "remember when we were kids",
 ]
 
 
