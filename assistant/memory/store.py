@@ -296,13 +296,25 @@ class MemoryStore:
     # --- conversations --------------------------------------------------------------------
 
     def create_conversation(self, title: str = "") -> int:
+        """A new conversation; ids are never reused, even after the newest one was deleted."""
         now = time.time()
-        cur = self._execute(
-            "INSERT INTO conversations(title, created_at, updated_at) VALUES (?, ?, ?)",
-            (title, now, now),
-        )
-        conversation_id = int(cur.lastrowid or 0)
-        self.set_state("current_conversation", str(conversation_id))
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT MAX(COALESCE((SELECT MAX(id) FROM conversations), 0), "
+                "COALESCE((SELECT CAST(value AS INTEGER) FROM state "
+                "WHERE key = 'last_conversation_id'), 0)) + 1"
+            ).fetchone()
+            conversation_id = int(row[0])
+            conn.execute(
+                "INSERT INTO conversations(id, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                (conversation_id, title, now, now),
+            )
+            for key in ("last_conversation_id", "current_conversation"):
+                conn.execute(
+                    "INSERT INTO state(key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, str(conversation_id)),
+                )
         return conversation_id
 
     def current_conversation(self) -> int:
@@ -445,11 +457,13 @@ class MemoryStore:
         """Where shared files live: data_dir/images/<conversation id>/<message id>.<ext>."""
         return self.path.parent / "images"
 
-    def add_attachment(self, message_id: int, data: bytes, suffix: str, text: str = "",
-                       kind: str = "image") -> Attachment:
+    def add_attachment(
+        self, message_id: int, data: bytes, suffix: str, text: str = "", kind: str = "image"
+    ) -> Attachment:
         """Store a shared file with its message (0600 file in a 0700 directory)."""
-        row = self._execute("SELECT conversation_id FROM messages WHERE id = ?",
-                            (message_id,)).fetchone()
+        row = self._execute(
+            "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
         if row is None:
             raise StorageError(f"there is no message {message_id} to attach the image to.")
         folder = self.files_dir / str(row["conversation_id"])
@@ -465,18 +479,25 @@ class MemoryStore:
         relative = str(target.relative_to(self.path.parent))
         cur = self._execute(
             "INSERT INTO attachments(message_id, path, kind, text, created_at) "
-            "VALUES (?, ?, ?, ?, ?)", (message_id, relative, kind, text, time.time()))
+            "VALUES (?, ?, ?, ?, ?)",
+            (message_id, relative, kind, text, time.time()),
+        )
         return Attachment(int(cur.lastrowid or 0), message_id, target, kind, text)
 
     def attachments(self, conversation_id: int) -> dict[int, list[Attachment]]:
         """The files of a conversation, by message id."""
         rows = self._execute(
             "SELECT a.* FROM attachments a JOIN messages m ON m.id = a.message_id "
-            "WHERE m.conversation_id = ? ORDER BY a.id", (conversation_id,)).fetchall()
+            "WHERE m.conversation_id = ? ORDER BY a.id",
+            (conversation_id,),
+        ).fetchall()
         found: dict[int, list[Attachment]] = {}
         for r in rows:
-            found.setdefault(r["message_id"], []).append(Attachment(
-                r["id"], r["message_id"], self.path.parent / r["path"], r["kind"], r["text"]))
+            found.setdefault(r["message_id"], []).append(
+                Attachment(
+                    r["id"], r["message_id"], self.path.parent / r["path"], r["kind"], r["text"]
+                )
+            )
         return found
 
     def _remove_files(self, conversation_id: int) -> None:
@@ -544,8 +565,14 @@ class MemoryStore:
             try:
                 self._conn.execute("PRAGMA secure_delete = ON")
                 with self.transaction() as conn:
-                    for table in ("attachments", "messages", "conversations", "facts",
-                                  "alarms", "state"):
+                    for table in (
+                        "attachments",
+                        "messages",
+                        "conversations",
+                        "facts",
+                        "alarms",
+                        "state",
+                    ):
                         conn.execute(f"DELETE FROM {table}")
                 self._conn.execute("VACUUM")
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -116,3 +116,12 @@ def test_title_is_one_line_cut_at_a_word() -> None:
     assert title_from("hello\nworld") == "hello world"
     long = "word " * 30
     assert title_from(long).endswith("…") and len(title_from(long)) <= 49
+
+
+def test_conversation_ids_are_not_reused_after_delete(tmp_path: Path) -> None:
+    store = MemoryStore(tmp_path / "a.db")
+    first = store.create_conversation()
+    second = store.create_conversation()
+    store.delete_conversation(second)
+    third = store.create_conversation()
+    assert third not in (first, second) and third > second
