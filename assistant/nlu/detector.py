@@ -210,11 +210,11 @@ class EmbeddingIntentDetector:
             needed = self.cue_threshold if has_cue else self.threshold
             accepted = score >= needed and score - chat >= self.margin
         if not accepted:
-            return Intent(CHAT, round(max(chat, 1.0 - score), 4))
+            return Intent(CHAT, _confidence(chat - score))
         intent_slots = self._slots(best, text, normalized, now or self._clock())
         if intent_slots is None:
-            return Intent(CHAT, round(max(chat, 1.0 - score), 4))
-        return Intent(best, round(min(1.0, max(0.0, score)), 4), intent_slots)
+            return Intent(CHAT, _confidence(chat - score))
+        return Intent(best, _confidence(score - chat), intent_slots)
 
     def _slots(
         self, intent: str, text: str, normalized: str, now: datetime
@@ -262,6 +262,11 @@ class EmbeddingIntentDetector:
             app = slot_parsers.app_name(" ".join(text.lower().split()).rstrip(".!?,"))
             return {"app": app} if app else None
         return {}
+
+
+def _confidence(lead: float) -> float:
+    """How clearly the choice beat the alternative (command vs chat), mapped to 0.01-0.99."""
+    return round(min(0.99, max(0.01, 0.5 + lead)), 4)
 
 
 def _disambiguate(best: str, normalized: str) -> str:
