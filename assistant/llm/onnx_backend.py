@@ -1,5 +1,8 @@
 """The ONNX language-model backend: an onnxruntime-genai export of the chat model, on the CPU.
 
+onnxruntime-genai keeps the GIL during each model call, so prefill runs in small chunks (see
+PREFILL_CHUNK) and decoding one token per call; other Python threads run between calls.
+
 The KV cache outlives a turn: the token ids of the previous prompt and reply stay in the
 generator, and the next turn only runs the tokens after the longest common prefix (the system
 prompt and the unchanged history), so time to first token depends on the new message, not on the
@@ -25,8 +28,12 @@ from assistant.llm.base import ChatMessage, GenerationOptions
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install onnxruntime-genai==0.18.0"
-# Tokens run per prefill call; the cancel token is checked between chunks (~60 ms each here).
-PREFILL_CHUNK = 64
+# Tokens run per prefill call. onnxruntime-genai holds the GIL inside each call (measured: a
+# ticking Python thread stalls for the whole call), so every other Python thread (audio, GUI
+# bridge) waits for one chunk at most, and the cancel token is checked between chunks. 32 tokens
+# is ~50 ms on an idle 2-core machine; one call for a whole 300-token prompt was ~30 % faster
+# but blocks every thread for all of it. A turn that reuses the KV cache needs one chunk or two.
+PREFILL_CHUNK = 32
 
 
 def load_genai_model(model_dir: Path, threads: int) -> tuple[Any, Any]:
