@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import queue
 import sys
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from assistant.cli.common import print_json
 from assistant.errors import AssistantError
-from assistant.events import Error, Event, ReplyDone, ReplyToken
+from assistant.events import Error, Event, Notice, ReplyDone, ReplyToken
 
 if TYPE_CHECKING:
     from assistant.app import Assistant
@@ -39,8 +40,11 @@ def register(subparsers: Any) -> None:
 
     ask = subparsers.add_parser("ask", help="ask one question (in the current conversation)")
     ask.add_argument("text", nargs="*", help="the message")
-    ask.add_argument("--image", metavar="FILE", help="an image to ask about (its text is read "
-                     "offline and stored with the message)")
+    ask.add_argument(
+        "--image",
+        metavar="FILE",
+        help="an image to ask about (its text is read offline and stored with the message)",
+    )
     ask.add_argument("--new", action="store_true", help="start a new conversation first")
     ask.add_argument(
         "--json", action="store_true", help='print {"reply", "conversation_id", "timings"} as JSON'
@@ -193,32 +197,67 @@ def run_chat(args: argparse.Namespace) -> int:
             "/new starts a fresh one)"
         )
     read = _line_reader(app)
-    try:
-        while True:
-            try:
-                line = read("you> ")
-            except KeyboardInterrupt:
-                continue
-            except EOFError:
-                print()
+    in_turn = threading.Event()
+    name = app.config.assistant.name.lower()
+
+    def between_turns(event: Event) -> None:
+        """Timers and reminders fire while the user is at the prompt: show them at once."""
+        if isinstance(event, Notice) and event.kind not in ("timer", "reminder"):
+            print(f"\n[{event.kind}] {event.text}", flush=True)  # alarms come as replies
+        elif isinstance(event, ReplyDone) and not in_turn.is_set():
+            print(f"\n{name}> {event.text}", flush=True)
+
+    unsubscribe = app.bus.subscribe(between_turns)
+    with _patched_stdout():
+        try:
+            return _chat_loop(app, read, loader, in_turn, name)
+        finally:
+            unsubscribe()
+            app.close()
+
+
+def _patched_stdout() -> Any:
+    """On a terminal, text printed by other threads appears above the prompt line."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from prompt_toolkit.patch_stdout import patch_stdout
+
+        return patch_stdout(raw=True)
+    return contextlib.nullcontext()
+
+
+def _chat_loop(
+    app: Assistant,
+    read: Callable[[str], str],
+    loader: threading.Thread,
+    in_turn: threading.Event,
+    name: str,
+) -> int:
+    while True:
+        try:
+            line = read("you> ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            print()
+            return 0
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("/") and _chat_command(app, text):
+            if text in ("/quit", "/exit", "/q"):
                 return 0
-            text = line.strip()
-            if not text:
-                continue
-            if text.startswith("/") and _chat_command(app, text):
-                if text in ("/quit", "/exit", "/q"):
-                    return 0
-                continue
-            if loader.is_alive():
-                print("(loading the language model…)", flush=True)
-                loader.join()
-            sys.stdout.write(f"{app.config.assistant.name.lower()}> ")
-            try:
-                run_turn(app, text, sys.stdout)
-            except AssistantError as err:
-                print(f"assistant: {err}", file=sys.stderr)
-    finally:
-        app.close()
+            continue
+        if loader.is_alive():
+            print("(loading the language model…)", flush=True)
+            loader.join()
+        sys.stdout.write(f"{name}> ")
+        in_turn.set()
+        try:
+            run_turn(app, text, sys.stdout)
+        except AssistantError as err:
+            print(f"assistant: {err}", file=sys.stderr)
+        finally:
+            in_turn.clear()
 
 
 def _chat_command(app: Assistant, text: str) -> bool:
