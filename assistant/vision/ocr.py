@@ -30,7 +30,15 @@ NO_TEXT = "I could not find any text in that image."
 # a blank stretch at least this wide (times the line height) between two letters is a space;
 # digits and punctuation have wide side bearings, so between them a wider gap is needed
 SPACE_GAP = 0.28
-PITCH_GAP = 0.5
+# monospaced text (character steps vary less than this) has its spaces on the grid: two
+# characters this many cells apart have a space between them (measured: 0.07-0.14 for
+# DejaVu Sans Mono, 0.17-0.27 for proportional fonts)
+MONO_SPREAD = 0.15
+MONO_SPACE_STEP = 1.6
+# steps next to wide letters over steps next to narrow ones: ~1 monospaced, ~1.5+ proportional
+MONO_WIDE_RATIO = 1.25
+WIDE = set("mwMW")
+NARROW = set("ijlftrI1!.,:;'")
 NUMERIC_SPACE_GAP = 0.65
 NUMERIC = set("0123456789.,:;-+/%$€£()")
 NO_SPACE_BEFORE = set(".,:;!?)]}%'’")
@@ -117,7 +125,8 @@ def respace(line_image: np.ndarray, text: str, char_x: Sequence[float]) -> str:
     ``line_image`` is the straightened grey crop of one text box, ``char_x`` the x position
     (in that crop) of each character of ``text``. Where a blank run of columns at least
     ``SPACE_GAP`` × height wide lies between two characters not already separated by a space,
-    a space is inserted.
+    a space is inserted. In monospaced lines the character grid decides instead (the margins
+    of i and l would look like spaces).
     """
     if len(char_x) != len(text) or len(text) < 2 or line_image.size == 0:
         return text
@@ -140,11 +149,18 @@ def respace(line_image: np.ndarray, text: str, char_x: Sequence[float]) -> str:
             if x - start >= SPACE_GAP * height:
                 gaps.append((start, x, (x - start) / height))
             start = None
-    if not gaps:
-        return text
-    # and at least half the usual distance between letters (monospaced i, l have wide margins)
-    steps = [b - a for a, b in itertools.pairwise(char_x) if b > a]
-    min_width = PITCH_GAP * statistics.median(steps) if steps else 0.0
+    cell = _cell_width(text, char_x)
+    if cell is not None:  # monospaced: drop spaces the grid has no room for ("bui ld")
+        keep = [
+            i
+            for i, ch in enumerate(text)
+            if not (
+                ch == " "
+                and 0 < i < len(text) - 1
+                and char_x[i + 1] - char_x[i - 1] < MONO_SPACE_STEP * cell
+            )
+        ]
+        text, char_x = "".join(text[i] for i in keep), [char_x[i] for i in keep]
     pieces = [text[0]]
     for i in range(1, len(text)):
         before, after = text[i - 1], text[i]
@@ -155,13 +171,37 @@ def respace(line_image: np.ndarray, text: str, char_x: Sequence[float]) -> str:
         ):
             needed = NUMERIC_SPACE_GAP if before in NUMERIC and after in NUMERIC else SPACE_GAP
             left, right = char_x[i - 1], char_x[i]
-            if any(
-                left < (a + b) / 2 < right and size >= needed and b - a >= min_width
-                for a, b, size in gaps
-            ):
+            if cell is not None:  # monospaced: a space is an empty cell on the grid
+                wide = right - left >= MONO_SPACE_STEP * cell
+            else:
+                wide = any(left < (a + b) / 2 < right and size >= needed for a, b, size in gaps)
+            if wide:
                 pieces.append(" ")
         pieces.append(after)
     return "".join(pieces)
+
+
+def _cell_width(text: str, char_x: Sequence[float]) -> float | None:
+    """The character cell when the line is monospaced, else None.
+
+    Monospaced: the steps are even, and steps next to wide letters (m, w) are as long as
+    steps next to narrow ones (i, l, t …).
+    """
+    pairs = [
+        (b - a, first + second)
+        for (a, first), (b, second) in itertools.pairwise(zip(char_x, text, strict=True))
+        if first != " " and second != " " and b > a
+    ]
+    if len(pairs) < 5:
+        return None
+    cell = statistics.median(step for step, _ in pairs)
+    wide = [step for step, two in pairs if set(two) & WIDE and not set(two) & NARROW]
+    narrow = [step for step, two in pairs if set(two) & NARROW and not set(two) & WIDE]
+    regular = [step for step, _ in pairs if step < 1.5 * cell]
+    spread = statistics.pstdev(regular) / statistics.fmean(regular)
+    if len(wide) < 2 or len(narrow) < 2 or spread >= MONO_SPREAD:
+        return None
+    return cell if statistics.fmean(wide) / statistics.fmean(narrow) < MONO_WIDE_RATIO else None
 
 
 def _straighten(grey: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -242,7 +282,9 @@ class RapidOcrReader:
         started = time.perf_counter()
         rgb = image.convert("RGB")
         with self._lock:  # the ONNX sessions are shared; one image at a time
-            raw, _ = self._engine(rgb, return_word_box=True)
+            # no 180° classifier: upside-down text is rare on screens and documents, and it
+            # flipped whole lines of light-on-dark terminal text (which then read as nothing)
+            raw, _ = self._engine(rgb, use_cls=False, return_word_box=True)
         grey = np.asarray(rgb.convert("L"))
         boxes = [self._box(grey, item) for item in raw or []]
         boxes = [b for b in boxes if b.text.strip()]

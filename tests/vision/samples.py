@@ -32,6 +32,13 @@ DOCUMENT = [
     "Check the address and try again",
     "Contact support at help@example.com",
 ]
+TERMINAL = [
+    "$ python manage.py migrate",
+    "Traceback (most recent call last):",
+    'File "app/models.py", line 42, in save',
+    "ValueError: invalid literal for int() with base 10: 'abc'",
+    "error: build failed with 2 errors",
+]
 INVOICE_LINES = [
     ("ACME Office Supplies", None),
     ("Invoice 2024-117", None),
@@ -129,6 +136,12 @@ def sample_set() -> dict[str, tuple[Image.Image, str]]:
         render_lines([DOCUMENT], sans, 20, background="#202830", ink="#e8e8e8"),
         "\n".join(DOCUMENT),
     )
+    mono = font_path("DejaVuSansMono.ttf")
+    if mono is not None:  # a terminal: light monospaced text on dark, small
+        out["terminal"] = (
+            render_lines([TERMINAL], mono, 15, background="#1e1e1e", ink="#d4d4d4"),
+            "\n".join(TERMINAL),
+        )
     invoice_text = "\n".join(" ".join(x for x in row if x) for row in INVOICE_LINES)
     out["invoice"] = (render_invoice(sans), invoice_text)
     out["photo-like"] = (photo_like(render_lines([DOCUMENT], sans, 26)), "\n".join(DOCUMENT))

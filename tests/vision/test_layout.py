@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from PIL import Image
 
-from assistant.vision.ocr import FixedReader, TextBox, arrange, respace
+from assistant.vision.ocr import FixedReader, TextBox, _cell_width, arrange, respace
 
 
 def box(x: float, y: float, w: float, h: float, text: str) -> TextBox:
@@ -69,3 +71,34 @@ def test_respace_needs_a_wider_gap_between_digits_and_before_punctuation() -> No
 def test_respace_on_light_text_on_dark() -> None:
     strip, xs = _line([(8, 2), (8, 12), (8, 0)])
     assert respace(255 - strip, "abc", xs) == "ab c"
+
+
+def _grid(cells: list[float], height: int = 20, cell: int = 10) -> tuple[np.ndarray, list]:
+    """Narrow glyphs (like i and l in a monospaced font) centred in their cells."""
+    strip = np.full((height, int(cell * (max(cells) + 2))), 255, np.uint8)
+    for c in cells:
+        left = int(c * cell) + 4
+        strip[4:16, left : left + 2] = 0
+    return strip, [c * cell + 5.0 for c in cells]
+
+
+def test_monospaced_lines_follow_the_character_grid() -> None:
+    cells = [*range(8), *range(9, 17)]  # one empty cell between the words
+    strip, xs = _grid(cells)
+    assert respace(strip, "wmilwmilwmilwmil", xs) == "wmilwmil wmilwmil"
+
+
+def test_monospaced_lines_drop_spaces_the_grid_has_no_room_for() -> None:
+    strip, xs = _grid([0, 1, 2, 3, 3.5, 4, 5, 6, 7, 8, 9, 10, 11])  # a stray space read
+    assert respace(strip, "wmil wmilwmil", xs) == "wmilwmilwmil"
+
+
+def test_proportional_text_is_not_taken_for_monospaced() -> None:
+    # steps next to m and w longer than next to i and l, as in a proportional font
+    text = "wmilwmilwmil"
+    xs, x = [], 0.0
+    for a, b in itertools.pairwise(text + "i"):
+        xs.append(x)
+        x += 16 if {a, b} <= {"w", "m"} else 8 if {a, b} <= {"i", "l"} else 12
+    assert _cell_width(text, xs) is None
+    assert _cell_width(text, [10.0 * i for i in range(len(text))]) == 10.0

@@ -2,8 +2,8 @@
 
 Bounds (character error rate = edit distance / length, white space runs as one space):
 each clean render ≤ 3 %, their mean ≤ 1 %; the photo-like image (rotated 4°, blurred, uneven
-light, noise, JPEG quality 60) ≤ 8 %. Measured when written: 0 % on every clean render, 0.9 %
-on the photo-like image (one lost space).
+light, noise, JPEG quality 60) ≤ 8 %. Measured when written (10 images): mean 0.54 %, worst
+2.3 % (Liberation Sans 14 px: two lost spaces), terminal text 2.1 %, photo-like 0.9 %.
 """
 
 from __future__ import annotations
