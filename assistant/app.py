@@ -88,5 +88,5 @@ def build(config: Config | None = None, bus: EventBus | None = None) -> Assistan
         facts=understanding.facts,
     )
     understanding.scheduler.announce = engine.announce  # timers speak like a reply
-    vision = attach_vision(engine, config)
+    vision = attach_vision(engine, config, understanding.embedder)
     return Assistant(config, bus, store, models, llm, engine, vision, understanding)
