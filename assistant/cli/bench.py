@@ -89,13 +89,13 @@ def _run_asr(args: argparse.Namespace) -> int:
 
 def run_llm(args: argparse.Namespace) -> int:
     from assistant import config as config_module
-    from assistant.bench import measure_llm
+    from assistant.bench_llm import bench_backend
     from assistant.llm.factory import build_llm
 
     config = config_module.load()
     if args.backend:
         config.llm.backend = args.backend
-    result = measure_llm(build_llm(config), max_new_tokens=args.tokens)
+    result = bench_backend(build_llm(config), tokens=args.tokens)
     if args.json:
         print_json(result)
     else:
