@@ -126,17 +126,17 @@ def sweep_end_of_turn(
             (None, np.concatenate([lead, one, trail]), (len(lead) + len(one)) / SAMPLE_RATE)
         )
         two = speech(clips[(i + 1) % len(clips)])
-        for pause in pauses_ms:
-            gap = noise(pause * SAMPLE_RATE // 1000)
+        for gap_ms in pauses_ms:
+            gap = noise(gap_ms * SAMPLE_RATE // 1000)
             audio = np.concatenate([lead, one, gap, two, trail])
-            cases.append((pause, audio, (len(audio) - len(trail)) / SAMPLE_RATE))
+            cases.append((gap_ms, audio, (len(audio) - len(trail)) / SAMPLE_RATE))
     vad = SileroVad()
     scored = [(pause, _probabilities(vad, audio), end) for pause, audio, end in cases]
     rows = []
     for silence in silences_ms:
         settings = TurnSettings(end_silence_ms=silence)
         cuts: dict[str, list[bool]] = {}
-        waits = []
+        waits: list[float] = []
         for pause, probabilities, end in scored:
             ends = _turn_ends(probabilities, settings)
             cut = len(ends) != 1 or ends[0].end / SAMPLE_RATE < end

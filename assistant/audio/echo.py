@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 
 FRAME_10MS = SAMPLE_RATE // 100
 INSTALL_HINT = (
-    "pip install aec-audio-processing==1.0.1 (needs apt packages swig meson "
-    "ninja-build g++) or pyaec==1.0.1"
+    "pip install aec-audio-processing==1.0.1 (it builds from source: needs the apt packages "
+    "swig meson ninja-build g++)"
 )
 
 
@@ -45,12 +45,91 @@ def _to_pcm(x: np.ndarray) -> np.ndarray:
     return (np.clip(x, -1.0, 1.0) * 32767.0).astype(np.int16)
 
 
+class ReferenceAligner:
+    """Lines up what the speaker played with the microphone, by sample counts.
+
+    The canceller needs each reference sample *before* its echo reaches the microphone. At
+    ``sync`` the microphone's newest sample is paired with the newest reference sample less a
+    small cushion (so a late output callback rarely leaves a gap); since both streams run at the
+    same rate, the pairing then holds: a late block gives a short run of zeros, never a drift.
+    It re-syncs when the streams have drifted apart by more than ``resync_s`` (a stalled or
+    reopened device); a busy machine that processes the microphone late is not drift (the
+    reference waits in the history), so that bound is generous.
+    """
+
+    def __init__(self, cushion_ms: int = 20, resync_s: float = 2.5) -> None:
+        from assistant.audio.ring import History
+
+        self._history = History(SAMPLE_RATE * 4)
+        self._cushion = SAMPLE_RATE * cushion_ms // 1000
+        self._resync = int(SAMPLE_RATE * resync_s)
+        self._offset: int | None = None
+
+    def sync(self) -> None:
+        self._offset = None
+
+    def push(self, samples: np.ndarray) -> None:
+        """What the speaker played (16 kHz), in order."""
+        self._history.append(samples)
+
+    def frame(self, mic_end: int, n: int) -> np.ndarray:
+        """The reference for the microphone samples ``mic_end - n … mic_end``."""
+        end = self._history.end
+        if self._offset is None:
+            self._offset = end - self._cushion - mic_end
+        stop = mic_end + self._offset
+        if stop > end + self._resync or stop < end - self._resync - self._cushion:
+            self._offset = end - self._cushion - mic_end
+            stop = end - self._cushion
+        start = stop - n
+        out = np.zeros(n, dtype=np.float32)
+        got = self._history.slice(start, stop)
+        first = max(start, end - SAMPLE_RATE * 4, 0)
+        out[first - start : first - start + len(got)] = got
+        return out
+
+
+class DelayEstimator:
+    """Measures how far the echo lags the reference (GCC-PHAT over ~1 s of playback).
+
+    WebRTC's own audio stack tells AEC3 the delay of the sound card; here the devices are
+    PortAudio streams with unreliable latency figures, so the delay is measured from the
+    signals themselves while the assistant speaks.
+    """
+
+    def __init__(self, max_ms: int = 300, window_s: float = 1.0) -> None:
+        self._max = SAMPLE_RATE * max_ms // 1000
+        self._need = int(SAMPLE_RATE * window_s)
+        self._mic: list[np.ndarray] = []
+        self._ref: list[np.ndarray] = []
+        self._held = 0
+
+    def add(self, mic: np.ndarray, reference: np.ndarray) -> int | None:
+        """Feed aligned chunks; returns a delay in ms when a confident estimate is ready."""
+        if float(np.max(np.abs(reference), initial=0.0)) < 0.01:  # nothing played
+            return None
+        self._mic.append(mic)
+        self._ref.append(reference)
+        self._held += len(mic)
+        if self._held < self._need + self._max:
+            return None
+        y, x = np.concatenate(self._mic), np.concatenate(self._ref)
+        self._mic, self._ref, self._held = [], [], 0
+        n = 1 << int(np.ceil(np.log2(len(x) + self._max)))
+        cross = np.fft.rfft(y, n) * np.conj(np.fft.rfft(x, n))
+        cc = np.fft.irfft(cross / (np.abs(cross) + 1e-9), n)[: self._max]
+        lag = int(np.argmax(cc))
+        if cc[lag] < 6.0 * float(np.std(cc)):  # no clear echo path (muted speaker, noise)
+            return None
+        return lag * 1000 // SAMPLE_RATE
+
+
 class WebRtcAec3:
-    """WebRTC AEC3 (robust to an unknown speaker-to-mic delay of a few hundred ms)."""
+    """WebRTC AEC3, told the measured speaker-to-microphone delay."""
 
     name = "webrtc-aec3"
 
-    def __init__(self, delay_ms: int = 60) -> None:
+    def __init__(self, delay_ms: int = 30) -> None:
         from aec_audio_processing import AudioProcessor
 
         self._ap: Any = AudioProcessor(
@@ -58,12 +137,18 @@ class WebRtcAec3:
         )
         self._ap.set_stream_format(SAMPLE_RATE, 1, SAMPLE_RATE, 1)
         self._ap.set_reverse_stream_format(SAMPLE_RATE, 1)
-        self._ap.set_stream_delay(delay_ms)
+        self.delay_ms = delay_ms
+        self._delay = DelayEstimator()
 
     def process(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        measured = self._delay.add(mic, reference)
+        if measured is not None and abs(measured - self.delay_ms) > 4:
+            log.info("echo delay %d ms (was %d ms)", measured, self.delay_ms)
+            self.delay_ms = measured
         mic_pcm, ref_pcm = _to_pcm(mic), _to_pcm(reference)
         out = np.empty(len(mic_pcm), dtype=np.int16)
         for i in range(0, len(mic_pcm) - FRAME_10MS + 1, FRAME_10MS):
+            self._ap.set_stream_delay(self.delay_ms)
             self._ap.process_reverse_stream(ref_pcm[i : i + FRAME_10MS].tobytes())
             cleaned = self._ap.process_stream(mic_pcm[i : i + FRAME_10MS].tobytes())
             out[i : i + FRAME_10MS] = np.frombuffer(cleaned, dtype=np.int16)

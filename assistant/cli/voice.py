@@ -147,13 +147,13 @@ class ConsoleView:
             self.status.write("\r\x1b[2K" + self._status_line())
             self.status.flush()
 
-    def _clear(self) -> None:
+    def clear(self) -> None:
         if self.live:
             self.status.write("\r\x1b[2K")
             self.status.flush()
 
     def _line(self, stream: TextIO, text: str) -> None:
-        self._clear()
+        self.clear()
         stream.write(text + "\n")
         stream.flush()
         self._redraw()
@@ -184,7 +184,7 @@ class ConsoleView:
                 if event.text:
                     self._line(self.out, f"you: {event.text}")
             elif isinstance(event, ReplyStarted):
-                self._clear()
+                self.clear()
                 self.out.write("assistant: ")
                 self.out.flush()
                 self._in_reply = True
@@ -217,27 +217,14 @@ class ConsoleView:
 
 def run_listen(args: argparse.Namespace) -> int:
     from assistant import app as app_module
-    from assistant.asr.factory import build_recognizer
-    from assistant.errors import AssistantError
-    from assistant.tts.factory import build_synthesizer
-    from assistant.voice.loop import VoiceLoop
+    from assistant.voice.setup import build_voice_loop
 
     assistant = app_module.build()
-    config = assistant.config
     view = ConsoleView(sys.stdout, sys.stderr)
     unsubscribe = assistant.bus.subscribe(view)
     if args.new:
         assistant.engine.new_conversation()
-    recognizer = build_recognizer(config, assistant.models)
-    synthesizer = None
-    if not args.mute:
-        try:
-            synthesizer = build_synthesizer(config, assistant.models)
-        except AssistantError as err:
-            assistant.bus.emit(Error("tts", f"{err} Replies are shown but not spoken."))
-    loop = VoiceLoop(
-        assistant.engine, recognizer, synthesizer, config, push_to_talk_only=args.push_to_talk
-    )
+    loop = build_voice_loop(assistant, push_to_talk_only=args.push_to_talk, speak=not args.mute)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         assistant.warm_up()
@@ -255,7 +242,7 @@ def run_listen(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
         loop.stop()
         unsubscribe()
-        view._clear()
+        view.clear()
         assistant.close()
         print("bye.", file=sys.stderr)
     return 0

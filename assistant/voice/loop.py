@@ -25,8 +25,9 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 
@@ -34,7 +35,7 @@ from assistant.asr.base import SpeechRecognizer
 from assistant.audio import SAMPLE_RATE
 from assistant.audio.base import AudioInput, AudioOutput
 from assistant.audio.capture import DeviceLost, Microphone
-from assistant.audio.echo import EchoCanceller, build_echo_canceller
+from assistant.audio.echo import EchoCanceller, ReferenceAligner, build_echo_canceller
 from assistant.audio.playback import ClipDone, Speaker
 from assistant.audio.ring import History
 from assistant.audio.vad import (
@@ -81,7 +82,6 @@ TAIL_MS = 250  # audio kept after the last speech frame for Whisper
 SPECULATE_AFTER_MS = TAIL_MS  # a pause this long starts the speculative final transcript
 ECHO_TAIL_S = 0.5  # after playback the room still rings: keep the echo path this long
 LEVEL_EVERY = SAMPLE_RATE // 20  # InputLevel at ~20 Hz
-REFERENCE_MAX = SAMPLE_RATE * 2  # reference ahead of the microphone by more than this: resync
 
 
 def spoken_text(sentences: dict[int, str], played: dict[int, float]) -> str:
@@ -179,8 +179,8 @@ class VoiceLoop:
         self._detector = TurnDetector(self.settings)
         self._barge = BargeInDetector(audio.barge_in_ms)
         self._history = History(SAMPLE_RATE * 60)
-        self._ref_fifo = np.zeros(0, dtype=np.float32)
-        self._ref_resampler: object | None = None
+        self._aligner = ReferenceAligner()
+        self._ref_resampler: Any = None
         self._ref_rate = 0.0
         self._transcriber = TurnTranscriber(
             recognizer, config.asr.language, self._on_transcript, self._on_asr_error
@@ -193,7 +193,7 @@ class VoiceLoop:
         self._state = AssistantState.IDLE
         self._halt = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
         self._muted = config.tts.muted or synthesizer is None
         self._tts_broken = False
         self._speaker_error_said = False
@@ -205,7 +205,6 @@ class VoiceLoop:
         self._speculated_end = -1
         self._last_audio_end = 0.0
         self._level_count = 0
-        self._end_of_turn_at = 0.0
 
     # --- VoiceControl ---------------------------------------------------------------------
 
@@ -248,7 +247,8 @@ class VoiceLoop:
                 self.bus.emit(Notice(notice, "warning"))
         else:
             self.echo = self._echo_setting  # type: ignore[assignment]
-        self._open_speaker()
+        if self.synthesizer is not None:
+            self._open_speaker()
         self._unsubscribe = self.bus.subscribe(self._on_event)
         self._transcriber.start()
         for name, target in (
@@ -353,6 +353,7 @@ class VoiceLoop:
                     self.bus.emit(Notice(f"microphone ready: {getattr(name, 'name', name)}"))
                 said_error = False
                 backoff = 0.5
+                self._sync_reference()
                 self._detector.reset()
                 self._barge.reset()
                 self.vad.reset()
@@ -375,8 +376,14 @@ class VoiceLoop:
             if len(frame) == FRAME:
                 self._process(frame)
 
-    def _reference(self, n: int) -> np.ndarray:
-        """The next ``n`` samples (16 kHz) of what the speaker played, in step with the mic."""
+    def _sync_reference(self) -> None:
+        """Pair the speaker's newest output with the microphone's newest input (on open)."""
+        self.speaker.reference.clear()
+        self._aligner.sync()
+
+    def _reference(self, mic_end: int, n: int) -> np.ndarray:
+        """What the speaker played (16 kHz) lined up with the microphone samples up to
+        ``mic_end``: the echo canceller's far-end signal."""
         raw = self.speaker.reference.read()
         if raw.size:
             rate = float(self.speaker.rate)
@@ -386,15 +393,9 @@ class VoiceLoop:
 
                     self._ref_resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
                     self._ref_rate = rate
-                raw = self._ref_resampler.resample_chunk(raw)  # type: ignore[attr-defined]
-            self._ref_fifo = np.concatenate([self._ref_fifo, raw])
-        if len(self._ref_fifo) > REFERENCE_MAX:  # the clocks drifted far apart: resync
-            self._ref_fifo = self._ref_fifo[-n:]
-        out = self._ref_fifo[:n]
-        self._ref_fifo = self._ref_fifo[n:]
-        if len(out) < n:
-            out = np.concatenate([out, np.zeros(n - len(out), dtype=np.float32)])
-        return out
+                raw = self._ref_resampler.resample_chunk(raw)
+            self._aligner.push(raw)
+        return self._aligner.frame(mic_end, n)
 
     def _echo_path(self) -> bool:
         """True while the assistant's voice may be in the microphone."""
@@ -408,7 +409,7 @@ class VoiceLoop:
     def _process(self, frame: np.ndarray) -> None:
         self._history.append(frame)
         pos = self._history.end
-        reference = self._reference(len(frame))
+        reference = self._reference(pos, len(frame))
         cleaned = self.echo.process(frame, reference) if self.echo is not None else frame
         self._level_count += len(frame)
         if self._level_count >= LEVEL_EVERY:
@@ -497,7 +498,6 @@ class VoiceLoop:
             log.debug("dropped a %.0f ms sound", event.speech_ms)
             return
         silence_ms = (pos - event.speech_end) * 1000 / SAMPLE_RATE
-        self._end_of_turn_at = time.monotonic()
         self.bus.emit(EndOfTurn(event.speech_ms, silence_ms))
         end = self._final_end(event.speech_end, pos)
         self._set_state(AssistantState.THINKING)
@@ -553,25 +553,25 @@ class VoiceLoop:
                 self._cut(old, "new turn", announce=False)
         elif isinstance(event, ReplySentence):
             with self._lock:
-                reply = self._replies.get(event.turn_id)
-                if reply is None or reply.cut or self._muted or self._tts_broken:
+                speaking = self._replies.get(event.turn_id)
+                if speaking is None or speaking.cut or self._muted or self._tts_broken:
                     return
-                reply.sentences[event.index] = event.text
-                reply.pending += 1
-            self._sentences.put((reply, event.index, event.text))
+                speaking.sentences[event.index] = event.text
+                speaking.pending += 1
+            self._sentences.put((speaking, event.index, event.text))
         elif isinstance(event, ReplyDone):
             with self._lock:
-                reply = self._replies.get(event.turn_id)
-                if reply is None:
+                finished = self._replies.get(event.turn_id)
+                if finished is None:
                     return
-                reply.done = True
-                reply.message_id = event.message_id
-            self._maybe_finish(reply)
+                finished.done = True
+                finished.message_id = event.message_id
+            self._maybe_finish(finished)
         elif isinstance(event, Interrupted):
             with self._lock:
-                reply = self._replies.get(event.turn_id)
-            if reply is not None and not reply.finished:
-                self._cut(reply, event.reason, announce=False)
+                stopped = self._replies.get(event.turn_id)
+            if stopped is not None and not stopped.finished:
+                self._cut(stopped, event.reason, announce=False)
 
     def _cut(self, reply: _Reply, reason: str, announce: bool) -> None:
         with self._lock:
@@ -601,27 +601,28 @@ class VoiceLoop:
             if item is None:
                 return
             reply, index, text = item
-            if reply.cut or self._muted or self._tts_broken or self.synthesizer is None:
+            if reply.cut:
                 self._discard(reply, index)
                 continue
             t0 = time.perf_counter()
-            try:
-                audio = self.synthesizer.synthesize(text)
-            except Exception as err:  # any backend failure: say it once, keep showing text
-                log.exception("speech synthesis failed")
-                self._tts_failed(err)
+            audio = self._synthesize(text)
+            if audio is not None and index == min(reply.sentences):
+                ms = (time.perf_counter() - t0) * 1000.0
+                self.bus.emit(StageTiming(reply.turn_id, "tts_first", ms))
+            if audio is None or reply.cut or not self._play(audio, (reply.turn_id, index)):
                 self._discard(reply, index)
-                continue
-            if index == min(reply.sentences):
-                self.bus.emit(
-                    StageTiming(reply.turn_id, "tts_first", (time.perf_counter() - t0) * 1000.0)
-                )
-            if reply.cut or not audio.size:
-                self._discard(reply, index)
-                continue
-            audio = audio * float(self.config.tts.volume)
-            if not self._play(audio, reply, index):
-                self._discard(reply, index)
+
+    def _synthesize(self, text: str) -> np.ndarray | None:
+        """The voice for ``text`` at the configured volume; None when muted or failing."""
+        if self._muted or self._tts_broken or self.synthesizer is None:
+            return None
+        try:
+            audio = self.synthesizer.synthesize(text)
+        except Exception as err:  # any backend failure: say it once, keep showing text
+            log.exception("speech synthesis failed")
+            self._tts_failed(err)
+            return None
+        return audio * float(self.config.tts.volume) if audio.size else None
 
     def _open_speaker(self) -> bool:
         rate = self.synthesizer.sample_rate if self.synthesizer is not None else 48_000
@@ -637,11 +638,11 @@ class VoiceLoop:
             self._speaker_error_said = False
         return True
 
-    def _play(self, audio: np.ndarray, reply: _Reply, index: int) -> bool:
+    def _play(self, audio: np.ndarray, key: Hashable) -> bool:
         assert self.synthesizer is not None
         for attempt in range(2):
             try:
-                self.speaker.play(audio, self.synthesizer.sample_rate, (reply.turn_id, index))
+                self.speaker.play(audio, self.synthesizer.sample_rate, key)
                 return True
             except DeviceError as err:
                 if attempt or not self._open_speaker():
@@ -652,7 +653,7 @@ class VoiceLoop:
         return False
 
     def _on_clip_start(self, key: Hashable) -> None:
-        turn_id, _index = key  # type: ignore[misc]
+        turn_id, _index = cast(tuple[int, int], key)
         with self._lock:
             reply = self._replies.get(turn_id)
             if reply is None or reply.started:
@@ -665,7 +666,7 @@ class VoiceLoop:
         self._set_state(AssistantState.SPEAKING)
 
     def _on_clip_done(self, done: ClipDone) -> None:
-        turn_id, index = done.key  # type: ignore[misc]
+        turn_id, index = cast(tuple[int, int], done.key)
         self._last_audio_end = time.monotonic()
         with self._lock:
             reply = self._replies.get(turn_id)
