@@ -18,8 +18,12 @@ CHAT = "hello there\nset a timer for 2 minutes\nwhat is 12 times 7\nremember tha
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_full_session_opens_no_network_socket(tmp_path: Path) -> None:
-    env = child_env(tmp_path, write_hook(tmp_path / "hook"), XDG_CACHE_HOME=str(REAL_CACHE),
-                    ASSISTANT_LLM_MAX_NEW_TOKENS="16")
+    env = child_env(
+        tmp_path,
+        write_hook(tmp_path / "hook"),
+        XDG_CACHE_HOME=str(REAL_CACHE),
+        ASSISTANT_LLM_MAX_NEW_TOKENS="16",
+    )
     speech = tmp_path / "speech.wav"
     runs = [
         (["chat"], CHAT + "/quit\n"),
