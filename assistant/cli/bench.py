@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from assistant.cli.common import print_json
@@ -23,32 +24,59 @@ def register(subparsers: Any) -> None:
     )
     llm.add_argument("--tokens", type=int, default=64, help="tokens to generate per run")
     llm.set_defaults(func=run_llm)
+    everything = sub.add_parser(
+        "all", help="every speed target in one JSON object (LLM, ASR, spoken turns, window, RAM)"
+    )
+    everything.add_argument("--json", action="store_true", help="print only the JSON object")
+    everything.add_argument(
+        "--clips",
+        type=Path,
+        default=None,
+        help="folder of human speech WAVs with .txt transcripts "
+        "(default: the clips `make speech-clips` fetched)",
+    )
+    everything.add_argument("-o", "--output", type=Path, help="also write the JSON here")
+    everything.set_defaults(func=run_all)
     ocr = sub.add_parser("ocr", help="text in images: character error rate and time per image")
-    ocr.add_argument("directory", help="folder of images; NAME.txt beside NAME.png holds the "
-                     "expected text")
+    ocr.add_argument(
+        "directory", help="folder of images; NAME.txt beside NAME.png holds the expected text"
+    )
     ocr.add_argument("--json", action="store_true", help="print only the JSON object")
     ocr.set_defaults(func=run_ocr)
-    intents = sub.add_parser("intents", help="intent accuracy, chat kept from commands, slots, "
-                             "sentiment agreement, latency per message")
+    intents = sub.add_parser(
+        "intents",
+        help="intent accuracy, chat kept from commands, slots, "
+        "sentiment agreement, latency per message",
+    )
     intents.add_argument("file", help="labelled messages (JSONL: text, intent, slots, sentiment)")
     intents.add_argument("--json", action="store_true", help="print only the JSON object")
     intents.add_argument("--output", help="also write the full JSON report to this file")
     intents.set_defaults(func=_run_intents)
-    voice = sub.add_parser("voice", help="spoken turns: end of speech → end of turn → "
-                           "transcript → first token → first audio (ms, p50/p90), and the "
-                           "end-of-turn silence trade-off")
+    voice = sub.add_parser(
+        "voice",
+        help="spoken turns: end of speech → end of turn → "
+        "transcript → first token → first audio (ms, p50/p90), and the "
+        "end-of-turn silence trade-off",
+    )
     voice.add_argument("directory", help="folder of .wav clips of speech (NAME.txt = transcript)")
     voice.add_argument("--json", action="store_true", help="print only the JSON object")
     voice.add_argument("--no-skills", action="store_true", help="skip the spoken-command turns")
     voice.add_argument("--no-sweep", action="store_true", help="skip the end-of-turn sweep")
     voice.set_defaults(func=_run_voice)
-    asr = sub.add_parser("asr", help="speech recognition: word error rate and real-time factor "
-                         "per Whisper backend")
-    asr.add_argument("directory", help="folder of audio clips; NAME.txt beside each holds the "
-                     "transcript (`python -m tests.speech_clips fetch` prints one)")
+    asr = sub.add_parser(
+        "asr", help="speech recognition: word error rate and real-time factor per Whisper backend"
+    )
+    asr.add_argument(
+        "directory",
+        help="folder of audio clips; NAME.txt beside each holds the "
+        "transcript (`python -m tests.speech_clips fetch` prints one)",
+    )
     asr.add_argument("--json", action="store_true", help="print only the JSON object")
-    asr.add_argument("--backend", choices=("openai-whisper", "faster-whisper"),
-                     help="measure only this backend (default: all standard setups)")
+    asr.add_argument(
+        "--backend",
+        choices=("openai-whisper", "faster-whisper"),
+        help="measure only this backend (default: all standard setups)",
+    )
     asr.add_argument("--model", default="whisper-tiny-en", help="model of --backend")
     asr.add_argument("--beam-size", type=int, default=1, help="beam width of --backend")
     asr.add_argument("--compute-type", default="int8", help="faster-whisper weights")
@@ -65,8 +93,9 @@ def _run_voice(args: argparse.Namespace) -> int:
         if not args.json:
             print(text, file=sys.stderr)
 
-    result = bench_voice(Path(args.directory), skills=not args.no_skills,
-                         sweep=not args.no_sweep, log=log)
+    result = bench_voice(
+        Path(args.directory), skills=not args.no_skills, sweep=not args.no_sweep, log=log
+    )
     if args.json:
         print_json(result)
     else:
@@ -118,4 +147,15 @@ def run_ocr(args: argparse.Namespace) -> int:
     else:
         json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
         print()
+    return 0
+
+
+def run_all(args: argparse.Namespace) -> int:
+    from assistant.bench import bench_all
+
+    result = bench_all(args.clips, log=lambda text: print(text, file=sys.stderr, flush=True))
+    text = json.dumps(result, indent=None if args.json else 2, default=str)
+    if args.output:
+        args.output.write_text(text + "\n", encoding="utf-8")
+    print(text)
     return 0
