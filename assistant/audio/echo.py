@@ -35,6 +35,11 @@ class EchoCanceller(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def ready(self) -> bool:
+        """True once it has measured the echo path (before that it cannot be trusted)."""
+        ...
+
     def process(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
         """float32 16 kHz ``mic`` with the echo of ``reference`` removed (same length, a
         multiple of 160 samples)."""
@@ -138,13 +143,16 @@ class WebRtcAec3:
         self._ap.set_stream_format(SAMPLE_RATE, 1, SAMPLE_RATE, 1)
         self._ap.set_reverse_stream_format(SAMPLE_RATE, 1)
         self.delay_ms = delay_ms
+        self.ready = False
         self._delay = DelayEstimator()
 
     def process(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
         measured = self._delay.add(mic, reference)
-        if measured is not None and abs(measured - self.delay_ms) > 4:
-            log.info("echo delay %d ms (was %d ms)", measured, self.delay_ms)
+        if measured is not None:
+            if abs(measured - self.delay_ms) > 4 or not self.ready:
+                log.info("echo delay %d ms (was %d ms)", measured, self.delay_ms)
             self.delay_ms = measured
+            self.ready = True
         mic_pcm, ref_pcm = _to_pcm(mic), _to_pcm(reference)
         out = np.empty(len(mic_pcm), dtype=np.int16)
         for i in range(0, len(mic_pcm) - FRAME_10MS + 1, FRAME_10MS):

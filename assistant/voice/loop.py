@@ -10,7 +10,8 @@ Threads (queues between them, nothing heavy on the audio callbacks):
 Self-hearing: while a reply is being spoken, the microphone goes through the echo canceller and
 only a sustained stretch of speech in its output (``audio.barge_in_ms``, so a "mm-hmm" does not
 count) interrupts the reply; the user's turn then starts with the *raw* microphone audio (with
-pre-roll) for Whisper. Without an echo canceller the loop is half-duplex while it speaks.
+pre-roll) for Whisper. Until the canceller has measured the echo path (the first ~1.3 s of
+speech after start) and without a canceller, the loop is half-duplex while it speaks.
 
 After an interruption only the words actually played stay in memory
 (``ConversationEngine.record_spoken``): whole sentences played, plus the played fraction of the
@@ -423,8 +424,8 @@ class VoiceLoop:
             return
         if echo_path:
             self._detector.reset()
-            if self.echo is None or not self.config.audio.barge_in:
-                return  # half-duplex: not listening while speaking
+            if self.echo is None or not self.echo.ready or not self.config.audio.barge_in:
+                return  # half-duplex while speaking (until the echo path has been measured)
             began = self._barge.feed(self.vad(cleaned), pos)
             if began is not None:
                 self._barge_in(began, pos)
@@ -609,7 +610,13 @@ class VoiceLoop:
             if audio is not None and index == min(reply.sentences):
                 ms = (time.perf_counter() - t0) * 1000.0
                 self.bus.emit(StageTiming(reply.turn_id, "tts_first", ms))
-            if audio is None or reply.cut or not self._play(audio, (reply.turn_id, index)):
+            with self._lock:  # a cut between this check and the play would let the clip out
+                played = (
+                    audio is not None
+                    and not reply.cut
+                    and self._play(audio, (reply.turn_id, index))
+                )
+            if not played:
                 self._discard(reply, index)
 
     def _synthesize(self, text: str) -> np.ndarray | None:

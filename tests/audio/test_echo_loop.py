@@ -67,18 +67,18 @@ def test_the_reply_coming_back_is_not_a_turn_but_a_user_over_it_interrupts(
 ) -> None:
     loop, events, store = voice
     assert loop.echo is not None and loop.echo.name == "webrtc-aec3"
-    pulse_env.feed(clip("0930").audio)
+    pulse_env.feed(clip("librivox-0930").audio)
     events.wait(SpeakingStarted, timeout=60)
     time.sleep(4.0)  # four seconds of its own voice in the microphone
     assert events.of(Interrupted) == [], "the assistant interrupted itself"
     assert len(events.of(UserText)) == 1
-    pulse_env.feed(clip("0920").audio)
+    pulse_env.feed(clip("librivox-0920").audio)
     interrupted = events.wait(Interrupted, timeout=10)
     assert interrupted.reason == "barge-in"
     stopped = events.wait(SpeakingStopped)
     assert stopped.interrupted and 0 < len(stopped.spoken_text) < len(REPLY)
     second = events.wait(UserText, count=2, timeout=60)  # the interruption is the next turn
-    assert word_error_rate([clip("0920").text], [second.text]) <= 0.35, second.text
+    assert word_error_rate([clip("librivox-0920").text], [second.text]) <= 0.35, second.text
     messages = store.messages(loop.engine.conversation_id)
     assert messages[1].role == "assistant"
     assert messages[1].text == stopped.spoken_text  # only what was said stays in memory
@@ -88,7 +88,7 @@ def test_a_vanishing_sound_system_ends_the_turn_and_capture_comes_back(
     pulse_env: VirtualAudio, voice
 ) -> None:
     _, events, _ = voice
-    pulse_env.feed(clip("0870").audio)
+    pulse_env.feed(clip("librivox-0870").audio)
     time.sleep(2.5)
     pulse_env.kill_server()
     error = events.wait(Error, where=lambda e: e.stage == "audio", timeout=15)
@@ -96,5 +96,5 @@ def test_a_vanishing_sound_system_ends_the_turn_and_capture_comes_back(
     assert events.of(UserText) == []
     pulse_env.restart_server()
     events.wait(Notice, where=lambda e: "microphone ready" in e.text, timeout=30)
-    pulse_env.feed(clip("0930").audio)
+    pulse_env.feed(clip("librivox-0930").audio)
     events.wait(UserText, timeout=60)

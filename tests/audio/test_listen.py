@@ -80,13 +80,13 @@ def test_a_spoken_turn_is_heard_answered_and_spoken_back(
     try:
         app.wait_for("Listening", timeout=180)
         with pulse.record() as recording:
-            pulse.feed(clip("0930").audio)
+            pulse.feed(clip("librivox-0930").audio)
             app.proc.wait(timeout=120)
     finally:
         app.close()
     assert app.proc.returncode == 0, app.err
     said = next(line for line in app.out if line.startswith("you: "))[5:]
-    assert word_error_rate([clip("0930").text], [said]) <= 0.15, said
+    assert word_error_rate([clip("librivox-0930").text], [said]) <= 0.15, said
     reply = next(line for line in app.out if line.startswith("assistant: "))[11:]
     assert reply == "This is a fake reply."
     assert "bye." in app.err[-1]

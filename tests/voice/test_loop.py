@@ -31,7 +31,7 @@ from assistant.tts.espeak_voice import EspeakSynthesizer
 from tests.audio.clips import clip
 from tests.voice.conftest import REPLY
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]  # real-time pace
 
 needs_aec3 = pytest.mark.skipif(
     importlib.util.find_spec("aec_audio_processing") is None,
@@ -53,7 +53,7 @@ class SlowRecognizer(FakeRecognizer):
 
 def test_a_spoken_turn_goes_through_every_state(make_rig) -> None:
     rig = make_rig()
-    rig.mic.feed(clip("0880").audio)
+    rig.mic.feed(clip("librivox-0880").audio)
     stopped = rig.events.wait(SpeakingStopped, timeout=30)
     assert not stopped.interrupted
     assert stopped.spoken_text == REPLY
@@ -78,7 +78,7 @@ def test_a_spoken_turn_goes_through_every_state(make_rig) -> None:
 
 def test_partials_while_talking_and_the_final_text_is_ready_at_the_end_of_turn(make_rig) -> None:
     rig = make_rig(recognizer=SlowRecognizer("and mister john dashwood", delay=0.4))
-    rig.mic.feed(clip("0870").audio)  # 7 s of speech
+    rig.mic.feed(clip("librivox-0870").audio)  # 7 s of speech
     rig.events.wait(FinalTranscript, timeout=30)
     assert len(rig.events.of(PartialTranscript)) >= 2
     waited = rig.events.time_of(FinalTranscript) - rig.events.time_of(EndOfTurn)
@@ -99,7 +99,7 @@ def test_noise_and_silence_make_no_turn(make_rig) -> None:
 
 def test_stop_cuts_playback_at_once_and_keeps_only_the_spoken_words(make_rig) -> None:
     rig = make_rig()
-    rig.mic.feed(clip("0880").audio)
+    rig.mic.feed(clip("librivox-0880").audio)
     rig.events.wait(SpeakingStarted, timeout=30)
     time.sleep(2.0)
     rig.loop.interrupt()
@@ -118,7 +118,7 @@ def test_stop_cuts_playback_at_once_and_keeps_only_the_spoken_words(make_rig) ->
 
 def test_half_duplex_without_echo_cancellation_does_not_hear_itself(make_rig) -> None:
     rig = make_rig(synthesizer=EspeakSynthesizer(), room=Room(gain=0.7), echo=None)
-    rig.mic.feed(clip("0930").audio)
+    rig.mic.feed(clip("librivox-0930").audio)
     stopped = rig.events.wait(SpeakingStopped, timeout=40)
     assert not stopped.interrupted
     time.sleep(1.0)
@@ -129,11 +129,11 @@ def test_half_duplex_without_echo_cancellation_does_not_hear_itself(make_rig) ->
 def test_own_voice_is_ignored_but_a_user_talking_over_it_interrupts(make_rig) -> None:
     echo, _ = build_echo_canceller("webrtc")
     rig = make_rig(synthesizer=EspeakSynthesizer(), room=Room(gain=0.6), echo=echo)
-    rig.mic.feed(clip("0880").audio)
+    rig.mic.feed(clip("librivox-0880").audio)
     rig.events.wait(SpeakingStarted, timeout=30)
     time.sleep(2.5)  # the reply has been coming back through the "room" all this time
     assert rig.events.of(Interrupted) == [], "the assistant interrupted itself"
-    rig.mic.feed(clip("0920").audio * 1.5)
+    rig.mic.feed(clip("librivox-0920").audio * 1.5)
     interrupted = rig.events.wait(Interrupted, timeout=10)
     assert interrupted.reason == "barge-in"
     stopped = rig.events.wait(SpeakingStopped)
@@ -147,10 +147,10 @@ def test_own_voice_is_ignored_but_a_user_talking_over_it_interrupts(make_rig) ->
 def test_a_backchannel_does_not_cut_the_reply(make_rig) -> None:
     echo, _ = build_echo_canceller("webrtc")
     rig = make_rig(synthesizer=EspeakSynthesizer(), room=Room(gain=0.6), echo=echo)
-    rig.mic.feed(clip("0880").audio)
+    rig.mic.feed(clip("librivox-0880").audio)
     rig.events.wait(SpeakingStarted, timeout=30)
     time.sleep(1.5)
-    speech = clip("0880").audio
+    speech = clip("librivox-0880").audio
     rig.mic.feed(speech[int(0.2 * SAMPLE_RATE) : int(0.45 * SAMPLE_RATE)] * 1.5)  # "he was", 250 ms
     stopped = rig.events.wait(SpeakingStopped, timeout=40)
     assert not stopped.interrupted
@@ -201,7 +201,7 @@ def _vanished():
 
 def test_a_microphone_lost_mid_turn_ends_the_turn_and_comes_back(make_rig) -> None:
     rig = make_rig()
-    rig.mic.feed(clip("0870").audio)
+    rig.mic.feed(clip("librivox-0870").audio)
     time.sleep(2.0)
     rig.mic.vanished.set()
     error = rig.events.wait(Error, where=lambda e: e.stage == "audio")
@@ -210,7 +210,7 @@ def test_a_microphone_lost_mid_turn_ends_the_turn_and_comes_back(make_rig) -> No
     assert rig.events.of(FinalTranscript) == []
     rig.mic.vanished.clear()
     rig.events.wait(Notice, where=lambda e: "microphone ready" in e.text, timeout=10)
-    rig.mic.feed(clip("0880").audio)
+    rig.mic.feed(clip("librivox-0880").audio)
     rig.events.wait(UserText, timeout=30)
 
 

@@ -52,7 +52,7 @@ def test_hysteresis_needs_a_confident_frame_to_resume_speech() -> None:
 
 def test_silero_finds_human_speech_and_not_silence() -> None:
     vad = SileroVad()
-    speech = clip("0880").audio
+    speech = clip("librivox-0880").audio
     probs = [vad(speech[i : i + FRAME]) for i in range(0, len(speech) - FRAME, FRAME)]
     assert max(probs) > 0.9
     vad.reset()
