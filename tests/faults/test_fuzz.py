@@ -222,12 +222,20 @@ def test_fuzzed_messages(world: tuple[ConversationEngine, Launches], text: str) 
 @pytest.mark.timeout(1800)
 def test_ten_thousand_fuzzed_messages(world: tuple[ConversationEngine, Launches]) -> None:
     """The full 10 000 (``make test``); the fast run above uses ASSISTANT_FUZZ_EXAMPLES."""
-    run = settings(
+    engine, launches = world
+
+    @settings(
         max_examples=10_000,
         deadline=None,
         database=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
-    )(given(text=MESSAGES)(lambda text: (_turn(world[0], text), _check_launches(world[1]))))
-    run()
-    assert world[0].store.integrity_ok()
+    )
+    @given(text=MESSAGES)
+    def turn(text: str) -> None:
+        launches.calls.clear()
+        _turn(engine, text)
+        _check_launches(launches)
+
+    turn()
+    assert engine.store.integrity_ok()
