@@ -340,6 +340,8 @@ class ConversationEngine:
         cancel: CancelToken,
         stage: Callable,
     ) -> Iterator[str]:
+        """Builds the prompt when first asked for a piece, so that a model that fails to load
+        (tokenizer, weights) is reported like any failure of the reply, and a reply is stored."""
         with stage("context"):
             if turn_context and self.fit_turn_context is not None:
                 turn_context = self.fit_turn_context(turn_context, text)
@@ -358,7 +360,7 @@ class ConversationEngine:
                 self.llm.count_tokens,
                 reserve_tokens=self.config.llm.max_new_tokens,
             )
-        return self.llm.stream(messages, generation_options(self.config), cancel)
+        yield from self.llm.stream(messages, generation_options(self.config), cancel)
 
     def _stream_reply(
         self,

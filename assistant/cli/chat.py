@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from assistant.cli.common import print_json
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, ModelError
 from assistant.events import Error, Event, Notice, ReplyDone, ReplyToken
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def run_turn(
                 out.write(event.text)
                 out.flush()
             elif isinstance(event, Error):
-                print(f"\n[{event.stage}] {event.message}", file=sys.stderr)
+                print(f"\nassistant: {event.message}", file=sys.stderr)
             elif out is not None and isinstance(event, ReplyDone):
                 out.write("\n")
                 out.flush()
@@ -137,7 +137,19 @@ def run_ask(args: argparse.Namespace) -> int:
 
             text = text or DEFAULT_QUESTION
         context = image.turn_context if image is not None else None
-        result = run_turn(app, text, None if args.json else sys.stdout, turn_context=context)
+        failed: list[Error] = []
+
+        def note_failure(event: Event) -> None:
+            if isinstance(event, Error) and event.stage == "llm":
+                failed.append(event)
+
+        result = run_turn(
+            app,
+            text,
+            None if args.json else sys.stdout,
+            turn_context=context,
+            on_event=note_failure,
+        )
         if image is not None:
             image.attach_to(app.store, result.user_message_id)
     finally:
@@ -152,7 +164,8 @@ def run_ask(args: argparse.Namespace) -> int:
                 "timings": result.timings,
             }
         )
-    return 0
+    # the apology is stored and shown; the exit code tells scripts the model failed
+    return ModelError.exit_code if failed else 0
 
 
 def _line_reader(app: Assistant) -> Callable[[str], str]:

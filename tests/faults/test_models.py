@@ -171,8 +171,9 @@ def test_corrupt_chat_model_is_a_clear_message_and_nothing_is_lost(
 
     store = MemoryStore(paths.database_file())
     texts = [m.text for m in store.messages(store.current_conversation())]
-    # the message was stored before the model failed to load; the earlier turn is intact
-    assert texts == ["earlier message", "This is a fake reply.", "hello there"]
+    # the message and an apology naming the failure are stored; the earlier turn is intact
+    assert texts[:3] == ["earlier message", "This is a fake reply.", "hello there"]
+    assert len(texts) == 4 and texts[3].startswith("Sorry, I could not answer: cannot load the")
     assert store.integrity_ok()
 
 

@@ -112,3 +112,17 @@ def test_model_failure_is_an_event_not_a_crash(tmp_path: Path) -> None:
     assert "something went wrong" in result.reply
     assert any(type(e).__name__ == "Error" for e in events)
     assert len(engine.store.messages(engine.conversation_id)) == 2
+
+
+def test_model_that_fails_to_load_still_gets_a_stored_reply(tmp_path: Path) -> None:
+    from assistant.errors import ModelError
+
+    class Unloadable(FakeLanguageModel):
+        def count_tokens(self, messages):  # type: ignore[no-untyped-def]
+            raise ModelError("cannot load the language model: damaged file")
+
+    engine, events = make_engine(tmp_path, Unloadable())
+    result = engine.handle("hello")
+    assert "damaged file" in result.reply
+    assert any(type(e).__name__ == "Error" for e in events)
+    assert [m.role for m in engine.store.messages(engine.conversation_id)] == ["user", "assistant"]
