@@ -9,16 +9,18 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 STAMPS := $(VENV)/.stamps
 
-# Needed to run: audio I/O, the espeak-ng phonemiser/voice, Qt's X11 platform plugin.
+# Needed to run: audio I/O, the espeak-ng phonemiser/voice, Qt's X11 platform plugin, and the
+# tools that build the WebRTC echo canceller (aec-audio-processing ships only as source).
 RUN_PACKAGES := libportaudio2 libsndfile1 espeak-ng libasound2-plugins \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-xinerama0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 \
-	libdbus-1-3 fonts-dejavu-core
+	libdbus-1-3 fonts-dejavu-core \
+	swig meson ninja-build g++
 # Needed by the tests: a virtual sound server and display, tools to drive and record them.
 TEST_PACKAGES := pulseaudio pulseaudio-utils alsa-utils sox xvfb xdotool x11-utils \
 	imagemagick
 
-.PHONY: run test test-fast setup setup-test system-packages test-system-packages lint bench \
+.PHONY: run test test-fast setup setup-test lint bench \
 	models clean package install-desktop uninstall-desktop speech-clips
 
 run: setup
