@@ -97,18 +97,30 @@ class AudioSection:
     )
     output_device: str = opt("", "Speaker, chosen like input_device.")
     end_of_turn_silence_ms: int = opt(
-        800, "Silence that ends the user's turn, in ms (shorter answers sooner but cuts "
-        "people who pause mid-sentence; `assistant bench voice` measures both).", lo=200, hi=3000
+        800,
+        "Silence that ends the user's turn, in ms (shorter answers sooner but cuts "
+        "people who pause mid-sentence; `assistant bench voice` measures both).",
+        lo=200,
+        hi=3000,
     )
     barge_in: bool = opt(True, "Let the user interrupt a spoken reply by talking.")
-    barge_in_ms: int = opt(400, "Speech over a reply needed to interrupt it, in ms (longer "
-                           "ignores backchannels such as 'mm-hmm').", lo=100, hi=3000)
-    echo_cancellation: str = opt("auto", "Removes the assistant's own voice from the "
-                                 "microphone: auto = WebRTC AEC3 if installed, else off "
-                                 "(then no barge-in by voice while it speaks).",
-                                 choices=("auto", "webrtc", "off"))
-    min_speech_ms: int = opt(250, "Shorter sounds (coughs, clicks) are not a turn, in ms.",
-                             lo=0, hi=3000)
+    barge_in_ms: int = opt(
+        400,
+        "Speech over a reply needed to interrupt it, in ms (longer "
+        "ignores backchannels such as 'mm-hmm').",
+        lo=100,
+        hi=3000,
+    )
+    echo_cancellation: str = opt(
+        "auto",
+        "Removes the assistant's own voice from the "
+        "microphone: auto = WebRTC AEC3 if installed, else off "
+        "(then no barge-in by voice while it speaks).",
+        choices=("auto", "webrtc", "off"),
+    )
+    min_speech_ms: int = opt(
+        250, "Shorter sounds (coughs, clicks) are not a turn, in ms.", lo=0, hi=3000
+    )
     pre_roll_ms: int = opt(300, "Audio kept before detected speech, in ms.", lo=0, hi=2000)
 
 
@@ -126,17 +138,32 @@ class ASRSection:
         "(whisper-base for other languages), or a local path.",
     )
     language: str = opt("en", "Spoken language (ISO 639-1), or auto to detect it.")
-    device: str = opt("auto", "auto = CUDA when present (openai-whisper, fp16), else the CPU.",
-                      choices=("auto", "cpu", "cuda"))
-    beam_size: int = opt(1, "Beam search width; 1 = greedy (fastest; same accuracy on tiny.en "
-                         "in our measurements).", lo=1, hi=10)
-    compute_type: str = opt("int8", "faster-whisper weights on the CPU: int8 (fast) or float32.",
-                            choices=("int8", "float32", "int8_float32"))
+    device: str = opt(
+        "auto",
+        "auto = CUDA when present (openai-whisper, fp16), else the CPU.",
+        choices=("auto", "cpu", "cuda"),
+    )
+    beam_size: int = opt(
+        1,
+        "Beam search width; 1 = greedy (fastest; same accuracy on tiny.en in our measurements).",
+        lo=1,
+        hi=10,
+    )
+    compute_type: str = opt(
+        "int8",
+        "faster-whisper weights on the CPU: int8 (fast) or float32.",
+        choices=("int8", "float32", "int8_float32"),
+    )
     threads: int = opt(0, "CPU threads for speech recognition (0 = up to 4).", lo=0, hi=64)
-    silence_dbfs: float = opt(-50.0, "Audio quieter than this (loudest 30 ms, dBFS) is silence "
-                              "and is not transcribed.", lo=-90.0, hi=-10.0)
-    vad_threshold: float = opt(0.5, "Silero speech probability above which audio is speech.",
-                               lo=0.05, hi=0.95)
+    silence_dbfs: float = opt(
+        -50.0,
+        "Audio quieter than this (loudest 30 ms, dBFS) is silence and is not transcribed.",
+        lo=-90.0,
+        hi=-10.0,
+    )
+    vad_threshold: float = opt(
+        0.5, "Silero speech probability above which audio is speech.", lo=0.05, hi=0.95
+    )
 
 
 @dataclass
@@ -161,28 +188,48 @@ class UISection:
     )
     close_to_tray: bool = opt(True, "Closing the window keeps the assistant in the tray.")
     start_minimised: bool = opt(False, "Start hidden in the tray.")
-    capture_hotkey: str = opt("<ctrl>+<alt>+s", "Global hotkey that captures the screen (or a "
-                              "region you drag) and asks about it.")
+    capture_hotkey: str = opt(
+        "<ctrl>+<alt>+s",
+        "Global hotkey that captures the screen (or a region you drag) and asks about it.",
+    )
 
 
 @dataclass
 class VisionSection:
     ocr_threads: int = opt(2, "CPU threads for text recognition in images.", lo=1, hi=64)
-    max_side: int = opt(2000, "Images larger than this many pixels a side are scaled down "
-                        "before their text is read.", lo=320, hi=8000)
-    context_tokens: int = opt(600, "Most tokens of image text put into the prompt; longer text "
-                              "keeps the parts most relevant to the question.", lo=50, hi=16384)
+    max_side: int = opt(
+        2000,
+        "Images larger than this many pixels a side are scaled down before their text is read.",
+        lo=320,
+        hi=8000,
+    )
+    context_tokens: int = opt(
+        600,
+        "Most tokens of image text put into the prompt; longer text "
+        "keeps the parts most relevant to the question.",
+        lo=50,
+        hi=16384,
+    )
 
 
 @dataclass
 class SkillsSection:
-    apps: dict = opt({}, "Applications `open …` may launch: name = [command, arguments …] "
-                     "(run without a shell), e.g. editor = [\"gedit\"]. Added to the desktop's "
-                     "installed applications.")
-    desktop_apps: bool = opt(True, "Also allow the applications installed on the desktop "
-                             "(.desktop entries).")
-    intent_threshold: float = opt(0.58, "How sure intent detection must be before a message "
-                                  "is taken as a command rather than chat.", lo=0.0, hi=1.0)
+    apps: dict = opt(
+        {},
+        "Applications `open …` may launch: name = [command, arguments …] "
+        '(run without a shell), e.g. editor = ["gedit"]. Added to the desktop\'s '
+        "installed applications.",
+    )
+    desktop_apps: bool = opt(
+        True, "Also allow the applications installed on the desktop (.desktop entries)."
+    )
+    intent_threshold: float = opt(
+        0.58,
+        "How sure intent detection must be before a message "
+        "is taken as a command rather than chat.",
+        lo=0.0,
+        hi=1.0,
+    )
 
 
 SECTIONS: dict[str, type] = {

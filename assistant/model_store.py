@@ -309,8 +309,13 @@ class ModelStore:
             ran.append(step)
         return ran
 
-    def run_step(self, entry: ModelEntry, step: str, progress: Progress = _no_progress,
-                 fn: Preparer | None = None) -> dict[str, Any]:
+    def run_step(
+        self,
+        entry: ModelEntry,
+        step: str,
+        progress: Progress = _no_progress,
+        fn: Preparer | None = None,
+    ) -> dict[str, Any]:
         """Build one artefact (with ``fn`` instead of the registered preparer if given) into a
         temporary path, move it in place and record it. Returns what was recorded."""
         if fn is None:

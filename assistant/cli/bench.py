@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.cli.common import print_json
+from assistant.cli.common import print_result
 
 
 def register(subparsers: Any) -> None:
@@ -96,11 +96,7 @@ def _run_voice(args: argparse.Namespace) -> int:
     result = bench_voice(
         Path(args.directory), skills=not args.no_skills, sweep=not args.no_sweep, log=log
     )
-    if args.json:
-        print_json(result)
-    else:
-        json.dump(result, sys.stdout, indent=2)
-        print()
+    print_result(result, args.json)
     return 0
 
 
@@ -125,11 +121,7 @@ def run_llm(args: argparse.Namespace) -> int:
     if args.backend:
         config.llm.backend = args.backend
     result = bench_backend(build_llm(config), tokens=args.tokens)
-    if args.json:
-        print_json(result)
-    else:
-        json.dump(result, sys.stdout, indent=2)
-        print()
+    print_result(result, args.json)
     return 0
 
 
@@ -142,11 +134,7 @@ def run_ocr(args: argparse.Namespace) -> int:
 
     config = config_module.load()
     result = bench_ocr(Path(args.directory), RapidOcrReader(config.vision.ocr_threads))
-    if args.json:
-        print_json(result)
-    else:
-        json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
-        print()
+    print_result(result, args.json)
     return 0
 
 

@@ -11,3 +11,12 @@ def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+def print_result(data: Any, compact: bool) -> None:
+    """A benchmark's JSON: one line with ``--json`` (for scripts), indented otherwise."""
+    if compact:
+        print_json(data)
+    else:
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")

@@ -24,8 +24,9 @@ def register(subparsers: Any) -> None:
     show.set_defaults(func=run_show)
     export = sub.add_parser("export", help="export a conversation (or --all) to Markdown or JSON")
     export.add_argument("id", type=int, nargs="?")
-    export.add_argument("--all", action="store_true",
-                        help="every conversation, plus the facts and the timers")
+    export.add_argument(
+        "--all", action="store_true", help="every conversation, plus the facts and the timers"
+    )
     export.add_argument("--format", choices=("md", "json"), default="md")
     export.add_argument("-o", "--output", type=Path, help="write to this file (default stdout)")
     export.set_defaults(func=run_export)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.cli.common import print_json
+from assistant.cli.common import print_json, print_result
 from assistant.errors import AssistantError, ConfigError, DeviceError
 
 
@@ -142,7 +142,6 @@ def play(audio: Any, rate: int) -> None:
 
 def run_bench_asr(args: argparse.Namespace) -> int:
     """`assistant bench asr DIR` (registered by assistant/cli/bench.py)."""
-    import json
 
     from assistant import config as config_module
     from assistant.bench_asr import DEFAULT_SETUPS, AsrSetup, bench_asr
@@ -155,9 +154,5 @@ def run_bench_asr(args: argparse.Namespace) -> int:
     )
     progress = None if args.json else (lambda label: print(f"measuring {label} …", file=sys.stderr))
     result = bench_asr(Path(args.directory), config, setups, progress=progress, repeats=args.repeat)
-    if args.json:
-        print_json(result)
-    else:
-        json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
-        print()
+    print_result(result, args.json)
     return 0

@@ -38,8 +38,9 @@ def system_prompt(parts: PromptParts) -> str:
     a minute-precise line changed the prompt's start every minute), the facts in a fixed order,
     and what changes from turn to turn (mood, shared text) last."""
     lines = [parts.persona.strip()]
-    lines.append(f"Today is {parts.now.strftime('%A %d %B %Y')}; it is "
-                 f"{part_of_day(parts.now.hour)}.")
+    lines.append(
+        f"Today is {parts.now.strftime('%A %d %B %Y')}; it is {part_of_day(parts.now.hour)}."
+    )
     if parts.facts:
         lines.append("What you know about the user (use it when relevant):")
         lines.extend(f"- {fact}" for fact in sorted(parts.facts))
