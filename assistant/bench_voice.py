@@ -215,6 +215,7 @@ def run_turns(
                     marks.setdefault("first_token", at)
                 elif isinstance(event, SpeakingStarted):
                     marks.setdefault("first_audio", at)
+                    loop.interrupt()  # the rest of the reply is not measured
                 elif isinstance(event, SpeakingStopped):
                     break
             for stage in STAGES:
