@@ -117,9 +117,10 @@ class _Reply:
 
 
 class BargeInDetector:
-    """Speech over the reply: ≥ ``min_ms`` of speech frames within a window of 1.5 × that."""
+    """Speech over the reply: ≥ ``min_ms`` of confident speech frames (p ≥ 0.7: the residue
+    of the echo scores lower) within a window of 1.5 × that."""
 
-    def __init__(self, min_ms: int, threshold: float = 0.5) -> None:
+    def __init__(self, min_ms: int, threshold: float = 0.7) -> None:
         self._need = max(1, math.ceil(min_ms / FRAME_MS))
         self._frames: collections.deque[bool] = collections.deque(
             maxlen=max(self._need, int(self._need * 1.5))

@@ -70,7 +70,9 @@ def test_the_reply_coming_back_is_not_a_turn_but_a_user_over_it_interrupts(
     pulse_env.feed(clip("librivox-0930").audio)
     events.wait(SpeakingStarted, timeout=60)
     time.sleep(4.0)  # four seconds of its own voice in the microphone
-    assert events.of(Interrupted) == [], "the assistant interrupted itself"
+    assert events.of(Interrupted) == [], [
+        (round(t - events.time_of(SpeakingStarted), 2), type(e).__name__) for t, e in events.events
+    ]
     assert len(events.of(UserText)) == 1
     pulse_env.feed(clip("librivox-0920").audio)
     interrupted = events.wait(Interrupted, timeout=10)
@@ -78,7 +80,9 @@ def test_the_reply_coming_back_is_not_a_turn_but_a_user_over_it_interrupts(
     stopped = events.wait(SpeakingStopped)
     assert stopped.interrupted and 0 < len(stopped.spoken_text) < len(REPLY)
     second = events.wait(UserText, count=2, timeout=60)  # the interruption is the next turn
-    assert word_error_rate([clip("librivox-0920").text], [second.text]) <= 0.35, second.text
+    # the user's first words overlap the reply (as loud as the user here) until the barge-in
+    # stops it ~0.7 s in; Whisper hears the raw microphone, so those words may be damaged
+    assert word_error_rate([clip("librivox-0920").text], [second.text]) <= 0.5, second.text
     messages = store.messages(loop.engine.conversation_id)
     assert messages[1].role == "assistant"
     assert messages[1].text == stopped.spoken_text  # only what was said stays in memory

@@ -115,3 +115,30 @@ def test_typed_lines_join_the_conversation_and_ctrl_c_closes_cleanly(
     assert app.proc.returncode == 0
     assert "bye." in app.err[-1]
     assert not any("Traceback" in line for line in app.err)
+
+
+def test_without_any_sound_device_it_says_so_and_text_still_works(tmp_path: Path) -> None:
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    config = tmp_path / "config" / "assistant"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text('[llm]\nbackend = "fake"\n')
+    env = {
+        **os.environ,
+        "XDG_RUNTIME_DIR": str(runtime),
+        "PULSE_SERVER": f"unix:{runtime}/none",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    app = Listen([], env)
+    try:
+        app.wait_for("no microphone found", timeout=180)
+        assert app.proc.stdin is not None
+        app.proc.stdin.write("are you there\n")
+        app.proc.stdin.flush()
+        app.wait_for("assistant: This is a fake reply.", timeout=30)
+        app.proc.send_signal(2)
+        app.proc.wait(timeout=20)
+    finally:
+        app.close()
+    assert app.proc.returncode == 0
+    assert not any("Traceback" in line for line in app.err)
