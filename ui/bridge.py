@@ -74,24 +74,9 @@ def default_builder(config: Config) -> Builder:
 
 def default_voice(assistant: Assistant) -> VoiceControl | None:
     """The voice loop, composed as `assistant listen` does (models load later, in warm-up)."""
-    from assistant.asr.factory import build_recognizer
-    from assistant.tts.factory import build_synthesizer
-    from assistant.voice.loop import VoiceLoop
+    from assistant.voice.setup import build_voice_loop
 
-    config = assistant.config
-    recognizer = build_recognizer(config, assistant.models)
-    try:
-        synthesizer = build_synthesizer(config, assistant.models)
-    except AssistantError as err:
-        synthesizer = None
-        assistant.bus.emit(Error("tts", f"{err} Replies are shown but not spoken."))
-    return VoiceLoop(
-        assistant.engine,
-        recognizer,
-        synthesizer,
-        config,
-        push_to_talk_only=config.ui.mic_mode == "hold",
-    )
+    return build_voice_loop(assistant, push_to_talk_only=assistant.config.ui.mic_mode == "hold")
 
 
 @dataclass(frozen=True)
