@@ -28,7 +28,7 @@ run: setup
 
 setup: models
 
-setup-test: setup $(STAMPS)/test-system
+setup-test: setup $(STAMPS)/test-system $(STAMPS)/package-tools
 
 test: setup-test lint speech-clips
 	$(PY) -m pytest
@@ -77,10 +77,13 @@ models: $(STAMPS)/deps
 speech-clips: $(STAMPS)/deps
 	$(PY) -m tests.speech_clips fetch
 
-# The one-folder app in dist/assistant/ (packaging/assistant.spec). PyInstaller (the `package`
-# extra in pyproject.toml) is installed by this target only.
-package: setup
+# PyInstaller (the `package` extra in pyproject.toml): for `make package` and the bundle test.
+$(STAMPS)/package-tools: pyproject.toml $(STAMPS)/deps
 	$(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['package'])" | xargs $(PIP) install
+	@touch $@
+
+# The one-folder app in dist/assistant/ (packaging/assistant.spec).
+package: setup $(STAMPS)/package-tools
 	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/assistant.spec
 	@du -sh dist/assistant
 
