@@ -4,6 +4,9 @@ The canceller gets the microphone and the signal the speaker played (the referen
 in 10 ms frames. Its output only *decides* barge-in (is the user talking over the reply?); the
 recogniser gets the raw microphone audio of the user's turn, because the suppressor of a strong
 canceller damages words during double talk (measured: see shared TESTING.md).
+A frame counts as the user's only where the microphone also holds more energy than the echo of
+the reference explains (``DoubleTalkDetector``): AEC3 lets its residue through when the echo path
+moves, e.g. a late playback block on a busy machine, and Silero scores that residue as speech.
 
 Backend: WebRTC AEC3 (``aec-audio-processing``). Speex (``pyaec``) was measured too and dropped:
 on the simulated room it passed the first ~2 s of every reply as speech (a false barge-in) while
@@ -13,6 +16,7 @@ half-duplex: the microphone is ignored while the assistant speaks.
 
 from __future__ import annotations
 
+import collections
 import importlib.util
 import logging
 from typing import Any, Protocol
@@ -38,6 +42,11 @@ class EchoCanceller(Protocol):
     @property
     def ready(self) -> bool:
         """True once it has measured the echo path (before that it cannot be trusted)."""
+        ...
+
+    @property
+    def double_talk(self) -> bool:
+        """True when the last frame held more than the echo of the reference can explain."""
         ...
 
     def process(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -129,6 +138,49 @@ class DelayEstimator:
         return lag * 1000 // SAMPLE_RATE
 
 
+class DoubleTalkDetector:
+    """Is someone besides the speaker in the microphone? An energy check beside the canceller.
+
+    The echo of a frame comes from the reference ``delay`` earlier; its energy is at most the
+    echo path gain times the loudest 10 ms of that stretch of reference (widened by ``slack_ms``
+    both ways, for a delay that moved since it was measured). A user adds energy the reference
+    cannot explain: the frame counts when the microphone holds ``margin`` times more. The gain
+    is a high percentile of the microphone/reference energy ratio over recent frames that were
+    not double talk. This stays right when the canceller's output does not (a late playback
+    block shifts the echo and AEC3 lets it through while it re-adapts).
+    """
+
+    def __init__(self, margin: float = 2.0, slack_ms: int = 100, floor_dbfs: float = -60.0) -> None:
+        self._margin = margin
+        self._slack = SAMPLE_RATE * slack_ms // 1000
+        self._floor = 10.0 ** (floor_dbfs / 10.0)
+        self._ref = np.zeros(SAMPLE_RATE, dtype=np.float32)  # the last second of reference
+        self._ratios: collections.deque[float] = collections.deque(maxlen=300)  # ~10 s
+        self.gain: float | None = None
+        self.active = False
+
+    def feed(self, mic: np.ndarray, reference: np.ndarray, delay_ms: int) -> bool:
+        n = len(mic)
+        self._ref = np.concatenate([self._ref[n:], reference])
+        delay = SAMPLE_RATE * delay_ms // 1000
+        stop = len(self._ref) - max(delay - self._slack, 0)
+        start = max(len(self._ref) - n - delay - self._slack, 0)
+        window = self._ref[start:stop]
+        blocks = window[: len(window) // FRAME_10MS * FRAME_10MS].reshape(-1, FRAME_10MS)
+        echo_src = float(np.max(np.mean(blocks**2, axis=1), initial=0.0))
+        energy = float(np.mean(mic**2))
+        if echo_src < self._floor:  # nothing played just then: any sound is not the echo
+            self.active = energy > self._floor
+            return self.active
+        ratio = energy / echo_src
+        self.active = self.gain is not None and ratio > self._margin * self.gain
+        if not self.active:
+            self._ratios.append(ratio)
+            if len(self._ratios) >= 20:
+                self.gain = float(np.percentile(self._ratios, 90))
+        return self.active
+
+
 class WebRtcAec3:
     """WebRTC AEC3, told the measured speaker-to-microphone delay."""
 
@@ -145,6 +197,11 @@ class WebRtcAec3:
         self.delay_ms = delay_ms
         self.ready = False
         self._delay = DelayEstimator()
+        self._talk = DoubleTalkDetector()
+
+    @property
+    def double_talk(self) -> bool:
+        return self._talk.active
 
     def process(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
         measured = self._delay.add(mic, reference)
@@ -153,6 +210,7 @@ class WebRtcAec3:
                 log.info("echo delay %d ms (was %d ms)", measured, self.delay_ms)
             self.delay_ms = measured
             self.ready = True
+        self._talk.feed(mic, reference, self.delay_ms)
         mic_pcm, ref_pcm = _to_pcm(mic), _to_pcm(reference)
         out = np.empty(len(mic_pcm), dtype=np.int16)
         for i in range(0, len(mic_pcm) - FRAME_10MS + 1, FRAME_10MS):

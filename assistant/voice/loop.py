@@ -117,29 +117,34 @@ class _Reply:
 
 
 class BargeInDetector:
-    """Speech over the reply: ≥ ``min_ms`` of confident speech frames (p ≥ 0.7: the residue
-    of the echo scores lower) within a window of 1.5 × that."""
+    """Speech over the reply: ≥ ``min_ms`` of confident speech frames (p ≥ 0.7) within a window
+    of 1.5 × that, of which ≥ ``min_heard_ms`` are frames where the microphone held more energy
+    than the echo of the reply explains (``heard``). The canceller's output alone is not enough:
+    when the echo path moves (a late playback block on a busy machine) AEC3 lets the echo
+    through at full strength while it re-adapts, and Silero scores that residue as speech."""
 
-    def __init__(self, min_ms: int, threshold: float = 0.7) -> None:
+    def __init__(self, min_ms: int, threshold: float = 0.7, min_heard_ms: int = 96) -> None:
         self._need = max(1, math.ceil(min_ms / FRAME_MS))
-        self._frames: collections.deque[bool] = collections.deque(
-            maxlen=max(self._need, int(self._need * 1.5))
-        )
+        self._need_heard = max(1, math.ceil(min_heard_ms / FRAME_MS))
+        size = max(self._need, int(self._need * 1.5))
+        self._frames: collections.deque[tuple[int, bool, bool]] = collections.deque(maxlen=size)
         self._threshold = threshold
-        self._first_speech = 0
 
     def reset(self) -> None:
         self._frames.clear()
 
-    def feed(self, p: float, frame_end: int) -> int | None:
-        """Returns the sample index where the interrupting speech began, once it counts."""
+    def feed(self, p: float, frame_end: int, heard: bool = True) -> int | None:
+        """Returns the sample index where the interrupting speech began (the first speech frame
+        in the window: echo residue may keep the window from ever emptying), once it counts."""
         speech = p >= self._threshold
-        if speech and not any(self._frames):
-            self._first_speech = frame_end - FRAME
-        self._frames.append(speech)
-        if sum(self._frames) >= self._need:
-            self._frames.clear()
-            return self._first_speech
+        self._frames.append((frame_end, speech, speech and heard))
+        if (
+            sum(f[1] for f in self._frames) >= self._need
+            and sum(f[2] for f in self._frames) >= self._need_heard
+        ):
+            began = next(end for end, is_speech, _ in self._frames if is_speech) - FRAME
+            self.reset()
+            return began
         return None
 
 
@@ -427,7 +432,7 @@ class VoiceLoop:
             self._detector.reset()
             if self.echo is None or not self.echo.ready or not self.config.audio.barge_in:
                 return  # half-duplex while speaking (until the echo path has been measured)
-            began = self._barge.feed(self.vad(cleaned), pos)
+            began = self._barge.feed(self.vad(cleaned), pos, heard=self.echo.double_talk)
             if began is not None:
                 self._barge_in(began, pos)
             return
