@@ -223,15 +223,7 @@ class PortalScreenshot(QObject):
     def _listen(self, path: str) -> None:
         if path == self._request_path:
             return
-        if self._request_path:
-            self.bus.disconnect(
-                "",
-                self._request_path,
-                PORTAL_REQUEST,
-                "Response",
-                self,
-                "1_on_response(uint,QVariantMap)",
-            )
+        self._stop()
         self._request_path = path
         self.bus.connect(
             "", path, PORTAL_REQUEST, "Response", self, "1_on_response(uint,QVariantMap)"

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant.audio import SAMPLE_RATE
-from assistant.audio.devices import Device, find_device, sounddevice
+from assistant.audio.devices import Device, find_device, open_stream, sounddevice
 from assistant.audio.ring import RingBuffer
 from assistant.errors import DeviceError
 
@@ -80,7 +80,6 @@ class Microphone:
     def open(self) -> Device:
         """Open and start the stream; DeviceError with a clear message when impossible."""
         self.close()
-        sd = sounddevice()
         device = find_device(self.spec, "input")
         rate = supported_rate(device, "input", SAMPLE_RATE)
         self._ring = RingBuffer(int(self.buffer_s * rate))
@@ -92,20 +91,9 @@ class Microphone:
         else:
             self._resampler = None
         self._finished.clear()
-        try:
-            stream = sd.InputStream(
-                device=device.index,
-                samplerate=rate,
-                channels=1,
-                dtype="float32",
-                blocksize=int(rate * self.block_ms / 1000),
-                latency="low",
-                callback=self._callback,
-                finished_callback=self._finished.set,
-            )
-            stream.start()
-        except Exception as err:  # PortAudioError: busy, gone, refused
-            raise DeviceError(f"cannot open the microphone {device.name!r}: {err}") from None
+        stream = open_stream(
+            "input", device, rate, self.block_ms, self._callback, self._finished.set
+        )
         self._stream, self.device, self.rate = stream, device, rate
         self._last_data = time.monotonic()
         log.info("microphone open: %s at %d Hz", device.name, rate)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Literal
+from typing import Any, Literal
 
 from assistant.errors import DeviceError
 
@@ -86,3 +87,33 @@ def find_device(
         names = "; ".join(f"{d.index}: {d.name}" for d in usable)
         raise DeviceError(f"{key} = {spec!r} matches no {what}; choose one of: {names}.")
     return match[0]
+
+
+def open_stream(
+    direction: Direction,
+    device: Device,
+    rate: float,
+    block_ms: float,
+    callback: Callable[..., None],
+    finished: Callable[[], None],
+) -> Any:
+    """Open and start a mono float32 low-latency stream; DeviceError with the device's name
+    when PortAudio refuses (busy, gone, unsupported)."""
+    sd = sounddevice()
+    kind = sd.InputStream if direction == "input" else sd.OutputStream
+    try:
+        stream = kind(
+            device=device.index,
+            samplerate=rate,
+            channels=1,
+            dtype="float32",
+            blocksize=int(rate * block_ms / 1000),
+            latency="low",
+            callback=callback,
+            finished_callback=finished,
+        )
+        stream.start()
+    except Exception as err:  # PortAudioError: busy, gone, refused
+        what = "microphone" if direction == "input" else "speaker"
+        raise DeviceError(f"cannot open the {what} {device.name!r}: {err}") from None
+    return stream

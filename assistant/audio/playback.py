@@ -19,9 +19,8 @@ from typing import Any
 import numpy as np
 
 from assistant.audio.capture import DeviceLost, close_stream, supported_rate
-from assistant.audio.devices import Device, find_device, sounddevice
+from assistant.audio.devices import Device, find_device, open_stream
 from assistant.audio.ring import RingBuffer
-from assistant.errors import DeviceError
 
 log = logging.getLogger(__name__)
 
@@ -82,24 +81,12 @@ class Speaker:
     def open(self, preferred_rate: float = 48_000.0) -> Device:
         """Open the output at ``preferred_rate`` if the device takes it, else at one it does."""
         self.close()
-        sd = sounddevice()
         device = find_device(self.spec, "output")
         rate = supported_rate(device, "output", preferred_rate)
         self._finished.clear()
-        try:
-            stream = sd.OutputStream(
-                device=device.index,
-                samplerate=rate,
-                channels=1,
-                dtype="float32",
-                blocksize=int(rate * self.block_ms / 1000),
-                latency="low",
-                callback=self._callback,
-                finished_callback=self._finished.set,
-            )
-            stream.start()
-        except Exception as err:  # PortAudioError: busy, gone, refused
-            raise DeviceError(f"cannot open the speaker {device.name!r}: {err}") from None
+        stream = open_stream(
+            "output", device, rate, self.block_ms, self._callback, self._finished.set
+        )
         self.reference = RingBuffer(int(rate * 5))
         self._stream, self.device, self.rate = stream, device, rate
         self._notifier = threading.Thread(
