@@ -30,10 +30,13 @@ class AsrSetup:
     model: str = "whisper-tiny-en"
     beam_size: int = 1
     compute_type: str = "int8"
+    short_window: bool = True  # faster-whisper only (see assistant/asr/short_window.py)
 
     @property
     def label(self) -> str:
-        kind = f" {self.compute_type}" if self.backend == "faster-whisper" else ""
+        kind = ""
+        if self.backend == "faster-whisper":
+            kind = f" {self.compute_type}" + ("" if self.short_window else " full-window")
         beam = "greedy" if self.beam_size == 1 else f"beam {self.beam_size}"
         return f"{self.backend}{kind} {self.model} {beam}"
 
@@ -41,6 +44,7 @@ class AsrSetup:
 DEFAULT_SETUPS = (
     AsrSetup("openai-whisper"),
     AsrSetup("openai-whisper", beam_size=5),
+    AsrSetup("faster-whisper", short_window=False),
     AsrSetup("faster-whisper"),
     AsrSetup("faster-whisper", beam_size=5),
     AsrSetup("faster-whisper", compute_type="float32"),
@@ -96,6 +100,7 @@ def bench_setup(
         model=setup.model,
         beam_size=setup.beam_size,
         compute_type=setup.compute_type,
+        short_window=setup.short_window,
         language="en",
     )
     recognizer = build_recognizer(dataclasses.replace(config, asr=asr), store)

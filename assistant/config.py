@@ -103,6 +103,14 @@ class AudioSection:
         lo=200,
         hi=3000,
     )
+    early_end_of_turn_ms: int = opt(
+        200,
+        "A pause this long ends the turn at once when the words heard so far read as a "
+        'finished request ("What time is it?", not "Set a timer for"); 0 = always wait '
+        "for end_of_turn_silence_ms. Speaking on within that silence joins the two parts.",
+        lo=0,
+        hi=3000,
+    )
     barge_in: bool = opt(True, "Let the user interrupt a spoken reply by talking.")
     barge_in_ms: int = opt(
         400,
@@ -155,6 +163,12 @@ class ASRSection:
         choices=("int8", "float32", "int8_float32"),
     )
     threads: int = opt(0, "CPU threads for speech recognition (0 = up to 4).", lo=0, hi=64)
+    short_window: bool = opt(
+        True,
+        "faster-whisper, English-only models: encode only the audio of Whisper's 30-s window "
+        "and reuse a cached encoding of silence for the rest (about 3× faster on short turns, "
+        "same words).",
+    )
     silence_dbfs: float = opt(
         -50.0,
         "Audio quieter than this (loudest 30 ms, dBFS) is silence and is not transcribed.",

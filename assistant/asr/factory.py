@@ -106,5 +106,6 @@ def build_recognizer(
             beam_size=asr.beam_size,
             threads=threads,
             label=label,
+            short_window=asr.short_window,
         )
     return WhisperRecognizer(engine, asr.language, gate_options(config))  # type: ignore[arg-type]

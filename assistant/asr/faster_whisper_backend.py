@@ -1,5 +1,6 @@
 """faster-whisper (CTranslate2): int8 on the CPU with a fixed thread count; reads the packaged
-CTranslate2 folder directly (or the joined one of ``concat-ct2``)."""
+CTranslate2 folder directly (or the joined one of ``concat-ct2``). With ``short_window`` the
+encoder only encodes the audio of each window (``short_window.py``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from assistant.asr.openai_whisper_backend import TEMPERATURES
+from assistant.asr.short_window import ShortWindowEncoder
 from assistant.asr.whisper_core import Decoded, RawSegment
 from assistant.errors import ModelError
 
@@ -27,6 +29,7 @@ class FasterWhisperEngine:
         beam_size: int = 1,
         threads: int = 0,
         label: str = "",
+        short_window: bool = True,
     ) -> None:
         self.folder = folder
         self.label = label or folder.name
@@ -34,13 +37,15 @@ class FasterWhisperEngine:
         self.compute_type = compute_type
         self.beam_size = beam_size
         self.threads = threads or min(4, os.cpu_count() or 1)
+        self.short_window = short_window
         self._model: Any = None
         self.load_seconds = 0.0
 
     @property
     def name(self) -> str:
         beam = "greedy" if self.beam_size <= 1 else f"beam {self.beam_size}"
-        return f"faster-whisper {self.label} ({self.device} {self.compute_type}, {beam})"
+        window = ", short window" if self.short_window else ""
+        return f"faster-whisper {self.label} ({self.device} {self.compute_type}, {beam}{window})"
 
     @property
     def multilingual(self) -> bool:
@@ -73,6 +78,14 @@ class FasterWhisperEngine:
             )
         except (RuntimeError, ValueError, OSError) as err:
             raise ModelError(f"cannot load the Whisper model in {self.folder} ({err}).") from None
+        # measured safe on the English-only models; multilingual base repeats itself with it
+        self.short_window = self.short_window and not self._model.model.is_multilingual
+        if self.short_window:
+            import ctranslate2
+
+            encoder = ShortWindowEncoder(self._model.encode, ctranslate2.StorageView.from_array)
+            encoder.silence(self._model.model.n_mels)
+            self._model.encode = encoder  # faster-whisper calls self.encode for every window
         self.load_seconds = time.perf_counter() - started
         log.info("loaded %s in %.1f s", self.name, self.load_seconds)
 

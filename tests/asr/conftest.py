@@ -63,15 +63,20 @@ RecognizerFactory = Callable[..., SpeechRecognizer]
 
 @pytest.fixture(scope="session")
 def recognizer(asr_store: ModelStore) -> RecognizerFactory:
-    """recognizer(backend, model=…, beam_size=…, compute_type=…): loaded once per session."""
+    """recognizer(backend, model=…, beam_size=…, compute_type=…, short_window=…): loaded once
+    per session."""
     from assistant.asr.factory import build_recognizer
 
     built: dict[tuple[object, ...], SpeechRecognizer] = {}
 
     def make(
-        backend: str, model: str = "whisper-tiny-en", beam_size: int = 1, compute_type: str = "int8"
+        backend: str,
+        model: str = "whisper-tiny-en",
+        beam_size: int = 1,
+        compute_type: str = "int8",
+        short_window: bool = True,
     ) -> SpeechRecognizer:
-        key = (backend, model, beam_size, compute_type)
+        key = (backend, model, beam_size, compute_type, short_window)
         if key not in built:
             config = Config()
             config.asr = replace(
@@ -80,6 +85,7 @@ def recognizer(asr_store: ModelStore) -> RecognizerFactory:
                 model=model,
                 beam_size=beam_size,
                 compute_type=compute_type,
+                short_window=short_window,
                 threads=2,
                 language="en",
             )
