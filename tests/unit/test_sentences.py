@@ -1,0 +1,53 @@
+"""Cutting a streamed reply into pieces to speak."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.sentences import FIRST_CLAUSE_WORDS, SentenceSplitter, split_sentences
+
+
+def _streamed(text: str, first_clause_words: int) -> list[str]:
+    """Feed ``text`` word by word, as a language model streams it."""
+    splitter = SentenceSplitter(first_clause_words=first_clause_words)
+    pieces: list[str] = []
+    for word in text.replace(" ", " |").split("|"):
+        pieces += splitter.feed(word)
+    return pieces + splitter.flush()
+
+
+def test_whole_sentences_with_abbreviations_and_short_ones_joined() -> None:
+    assert split_sentences("Hi. Mr. Smith is here. Call Dr. Jones at 5 p.m. today.") == [
+        "Hi. Mr. Smith is here.",
+        "Call Dr. Jones at 5 p.m. today.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        (
+            "Today is Monday, November 23, 2026. It is sunny.",
+            ["Today is Monday,", "November 23, 2026.", "It is sunny."],
+        ),
+        ("It's 6:25 PM.", ["It's 6:25 PM."]),
+        ("Well, the answer is yes.", ["Well, the answer is yes."]),  # one word: no cut
+        ("I'm sorry, but I cannot.", ["I'm sorry,", "but I cannot."]),
+        ("Sure: here is a list: one, two.", ["Sure: here is a list:", "one, two."]),
+        ("I have 1,000 books, really.", ["I have 1,000 books,", "really."]),
+    ],
+)
+def test_the_first_piece_may_be_a_clause_so_speech_starts_sooner(
+    text: str, pieces: list[str]
+) -> None:
+    assert _streamed(text, FIRST_CLAUSE_WORDS) == pieces
+    assert " ".join(pieces) == text
+
+
+def test_only_the_first_piece_is_a_clause() -> None:
+    assert _streamed("Yes, of course, I can do that. Then, later, we go.", 3) == [
+        "Yes, of course,",
+        "I can do that.",
+        "Then, later, we go.",
+    ]
+    assert _streamed("Yes, of course, I can.", 0) == ["Yes, of course, I can."]
