@@ -62,6 +62,7 @@ class Assistant:
             self.bus.emit(Error("llm", str(err)))
             return
         self.bus.emit(ModelLoaded("llm", self.llm.name, time.perf_counter() - started))
+        self.engine.prepare()  # the prompt so far, into the model's cache
 
     def close(self) -> None:
         self.understanding.scheduler.stop()

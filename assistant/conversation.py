@@ -35,7 +35,7 @@ from assistant.events import (
     StageTiming,
     UserText,
 )
-from assistant.llm.base import GenerationOptions, LanguageModel
+from assistant.llm.base import ChatMessage, GenerationOptions, LanguageModel
 from assistant.memory.context import PromptParts, build_context, system_prompt
 from assistant.memory.self_facts import extract_self_facts
 from assistant.memory.store import MemoryStore
@@ -48,7 +48,7 @@ from assistant.nlu.base import (
     IntentDetector,
     NeutralAffect,
 )
-from assistant.sentences import SentenceSplitter
+from assistant.sentences import FIRST_CLAUSE_WORDS, SentenceSplitter
 from assistant.skills.base import SkillContext, SkillRegistry
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,9 @@ class ConversationEngine:
         self.fit_turn_context = fit_turn_context
         # context waiting for the next turn (an image captured before a spoken question)
         self.take_turn_context: Callable[[], str | None] | None = None
+        # called with the turn id after a reply's first sentence: the voice loop holds the
+        # generation there until that sentence is heard, so its synthesis has the CPU to itself
+        self.after_first_sentence: Callable[[int], None] | None = None
         self.clock = clock
         self._turn_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -176,6 +179,14 @@ class ConversationEngine:
         """After speech was interrupted, keep only the words that were actually spoken."""
         self.store.update_message(message_id, text=spoken_text.strip(), interrupted=1)
 
+    def retract(self, turn: TurnResult) -> None:
+        """Forget a turn that turned out to be the first half of a longer one (the voice loop
+        ended it at a pause, then the user went on): its message and reply are deleted, and
+        views reload the conversation."""
+        with self._turn_lock:
+            self.store.delete_messages([turn.user_message_id, turn.reply_message_id])
+        self.bus.emit(ConversationChanged(turn.conversation_id))
+
     def announce(self, text: str) -> int:
         """Say something unprompted (a timer going off) as a reply of its own.
 
@@ -193,7 +204,7 @@ class ConversationEngine:
             )
             self.bus.emit(ReplyStarted(turn_id, "skill"))
             self.bus.emit(ReplyToken(turn_id, text))
-            splitter = SentenceSplitter()
+            splitter = SentenceSplitter(first_clause_words=FIRST_CLAUSE_WORDS)
             sentences = [*splitter.feed(text), *splitter.flush()]
             for index, sentence in enumerate(sentences):
                 self.bus.emit(ReplySentence(turn_id, index, sentence))
@@ -345,22 +356,42 @@ class ConversationEngine:
         with stage("context"):
             if turn_context and self.fit_turn_context is not None:
                 turn_context = self.fit_turn_context(turn_context, text)
-            parts = PromptParts(
-                persona=self.config.assistant.persona.format(name=self.config.assistant.name),
-                now=self.clock(),
-                facts=self.facts.relevant(text, limit=8),
-                affect=affect,
-                turn_context=turn_context,
-            )
-            messages = build_context(
-                system_prompt(parts),
-                history,
-                text,
-                self.config.llm.context_tokens,
-                self.llm.count_tokens,
-                reserve_tokens=self.config.llm.max_new_tokens,
-            )
+            messages = self._context(text, history, affect, turn_context)
         yield from self.llm.stream(messages, generation_options(self.config), cancel)
+
+    def _context(
+        self, text: str, history: list, affect: Affect, turn_context: str | None
+    ) -> list[ChatMessage]:
+        parts = PromptParts(
+            persona=self.config.assistant.persona.format(name=self.config.assistant.name),
+            now=self.clock(),
+            facts=self.facts.relevant(text, limit=8),
+            affect=affect,
+            turn_context=turn_context,
+        )
+        return build_context(
+            system_prompt(parts),
+            history,
+            text,
+            self.config.llm.context_tokens,
+            self.llm.count_tokens,
+            reserve_tokens=self.config.llm.max_new_tokens,
+        )
+
+    def prepare(self) -> int:
+        """Run the conversation so far into the language model's cache before the next message
+        (at start, and while the user is speaking), so that its reply only has to read the new
+        message. Best effort: returns the tokens cached (0 when the model cannot or is busy)."""
+        prefill = getattr(self.llm, "prefill", None)
+        if not callable(prefill) or self.busy:
+            return 0
+        history = self.store.messages(self._conversation_id, limit=200)
+        try:
+            messages = self._context("", history, Affect(), None)[:-1]
+            return int(prefill(messages, generation_options(self.config)))
+        except AssistantError as err:
+            log.info("prefill skipped: %s", err)
+            return 0
 
     def _stream_reply(
         self,
@@ -370,7 +401,7 @@ class ConversationEngine:
         timings: dict[str, float],
         started: float,
     ) -> tuple[str, bool]:
-        splitter = SentenceSplitter()
+        splitter = SentenceSplitter(first_clause_words=FIRST_CLAUSE_WORDS)
         produced: list[str] = []
         index = 0
         t0 = time.perf_counter()
@@ -387,6 +418,8 @@ class ConversationEngine:
                 for sentence in splitter.feed(piece):
                     self.bus.emit(ReplySentence(turn_id, index, sentence))
                     index += 1
+                    if index == 1 and self.after_first_sentence is not None:
+                        self.after_first_sentence(turn_id)
         except AssistantError as err:
             self.bus.emit(Error("llm", str(err)))
             if not produced:

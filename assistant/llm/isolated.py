@@ -97,6 +97,15 @@ class IsolatedLanguageModel:
     def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
         return int(self._ask("count", list(messages)))
 
+    def prefill(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        cancel: CancelToken | None = None,
+    ) -> int:
+        """The child's model runs ``messages`` into its cache (0 when it cannot)."""
+        return int(self._ask("prefill", list(messages), options))
+
     def stream(
         self,
         messages: Sequence[ChatMessage],
@@ -149,6 +158,11 @@ def _answer(reply: tuple[Any, ...]) -> Any:
     if kind == "user-error":
         raise ModelError(rest[0])
     raise ModelError(f"the language model failed: {rest[0]}")
+
+
+def _prefill(llm: Any, messages: list[ChatMessage], options: GenerationOptions) -> int:
+    prefill = getattr(llm, "prefill", None)
+    return int(prefill(messages, options)) if callable(prefill) else 0
 
 
 def _serve(conn: Connection) -> None:
@@ -210,6 +224,8 @@ def _serve(conn: Connection) -> None:
             send(guarded(lambda: model().load()))
         elif kind == "count":
             send(guarded(lambda messages=request[1]: model().count_tokens(messages)))
+        elif kind == "prefill":
+            send(guarded(lambda args=request[1:]: _prefill(model(), *args)))
 
 
 if __name__ == "__main__":

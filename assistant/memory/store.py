@@ -420,6 +420,27 @@ class MemoryStore:
         values.append(message_id)
         self._execute(f"UPDATE messages SET {', '.join(sets)} WHERE id = ?", values)
 
+    def delete_messages(self, message_ids: Sequence[int]) -> int:
+        """Remove messages (a withdrawn turn); the conversation's title, when one of them set
+        it, is cleared so the next message names the conversation again."""
+        ids = [int(i) for i in message_ids]
+        if not ids:
+            return 0
+        marks = ", ".join("?" for _ in ids)
+        with self.transaction() as conn:
+            rows = conn.execute(
+                "SELECT conversation_id, text FROM messages "
+                f"WHERE id IN ({marks}) AND role = 'user'",
+                ids,
+            ).fetchall()
+            for row in rows:
+                conn.execute(
+                    "UPDATE conversations SET title = '' WHERE id = ? AND title = ?",
+                    (row["conversation_id"], title_from(row["text"])),
+                )
+            cur = conn.execute(f"DELETE FROM messages WHERE id IN ({marks})", ids)
+        return cur.rowcount
+
     def get_message(self, message_id: int) -> Message | None:
         row = self._execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)

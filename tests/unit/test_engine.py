@@ -126,3 +126,50 @@ def test_model_that_fails_to_load_still_gets_a_stored_reply(tmp_path: Path) -> N
     assert "damaged file" in result.reply
     assert any(type(e).__name__ == "Error" for e in events)
     assert [m.role for m in engine.store.messages(engine.conversation_id)] == ["user", "assistant"]
+
+
+def test_the_voice_can_hold_the_reply_after_its_first_sentence(tmp_path: Path) -> None:
+    engine, events = make_engine(tmp_path, FakeLanguageModel("Sure, here it is. And more."))
+    held: list[tuple[int, int]] = []
+
+    def hold(turn_id: int) -> None:  # what was streamed when the hold came
+        held.append((turn_id, sum(isinstance(e, ReplySentence) for e in events)))
+
+    engine.after_first_sentence = hold
+    result = engine.handle("tell me")
+    assert held == [(result.turn_id, 1)]
+    assert [e.text for e in events if isinstance(e, ReplySentence)] == [
+        "Sure, here it is.",
+        "And more.",
+    ]
+
+
+def test_prepare_runs_the_conversation_so_far_into_the_model_cache(tmp_path: Path) -> None:
+    class Prefilling(FakeLanguageModel):
+        def __init__(self) -> None:
+            super().__init__("ok.")
+            self.prefilled: list[list[str]] = []
+
+        def prefill(self, messages, options, cancel=None) -> int:  # type: ignore[no-untyped-def]
+            self.prefilled.append([m.role for m in messages])
+            return 42
+
+    llm = Prefilling()
+    engine, _ = make_engine(tmp_path, llm)
+    engine.handle("hello")
+    assert engine.prepare() == 42
+    assert llm.prefilled == [["system", "user", "assistant"]]  # no new message yet
+    assert make_engine(tmp_path / "b", FakeLanguageModel("ok."))[0].prepare() == 0  # cannot
+
+
+def test_a_retracted_turn_leaves_no_message_and_reloads_views(tmp_path: Path) -> None:
+    from assistant.events import ConversationChanged
+
+    engine, events = make_engine(tmp_path, FakeLanguageModel("ok."))
+    first = engine.handle("what is the")
+    engine.retract(first)
+    assert engine.store.messages(engine.conversation_id) == []
+    assert engine.store.get_conversation(engine.conversation_id).title == ""
+    assert isinstance(events[-1], ConversationChanged)
+    engine.handle("what is the weather")
+    assert engine.store.get_conversation(engine.conversation_id).title.startswith("what is")
