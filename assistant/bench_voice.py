@@ -32,7 +32,7 @@ from assistant.errors import AssistantError
 SKILL_COMMANDS = ("What time is it?", "What is twelve times seven?", "What's the date today?")
 SWEEP_SILENCES_MS = (300, 400, 500, 600, 700, 800, 1000, 1200)
 SWEEP_PAUSES_MS = (250, 400, 550, 700, 850, 1000)
-STAGES = ("vad_end", "transcript", "first_token", "first_audio")
+STAGES = ("vad_end", "transcript", "first_token", "first_sentence", "first_audio")
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,72 @@ def sweep_end_of_turn(
     return rows
 
 
+# --- early end of turn (offline) --------------------------------------------------------------
+
+
+def early_end_trial(
+    clips: Sequence[SpeechClip], recognizer: Any, early_ms: int, tail_ms: int
+) -> dict[str, Any]:
+    """Each pause of ``early_ms`` inside or after a clip (as is, and with a 600 ms pause put
+    mid-sentence), as the voice loop sees it: the speculative transcript up to that pause and
+    how it reads (finished, unsure, goes on). Finished at the last pause ends the turn early
+    (good); inside the clip it cuts the user (the voice loop then joins the parts when they go
+    on, within the full silence)."""
+    from assistant.voice.endpoint import Verdict, verdict
+
+    finished = Verdict.FINISHED.value
+    vad = SileroVad()
+    pad = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    final: dict[str, int] = {"pauses": 0}  # the last pause of each clip, and how it read
+    inside: dict[str, int] = {"pauses": 0}
+    for clip in clips:
+        speech = clip.audio[: int(clip.speech_end_s * SAMPLE_RATE)]
+        for audio in (
+            np.concatenate([pad, speech, pad]),
+            np.concatenate([pad, *_paused_mid_sentence(speech), pad]),
+        ):
+            pauses = _pauses(_probabilities(vad, audio), early_ms)
+            for i, end in enumerate(pauses):
+                cut_at = min(end + tail_ms * SAMPLE_RATE // 1000, len(audio))
+                reading = verdict(recognizer.transcribe(audio[:cut_at]).text)
+                last = i == len(pauses) - 1  # the audio ends in a second of silence
+                counts = final if last else inside
+                counts["pauses"] += 1
+                counts[reading.value] = counts.get(reading.value, 0) + 1
+    return {
+        "early_end_of_turn_ms": early_ms,
+        "last_pause": final,
+        "pauses_inside_turns": inside,
+        "early_end_rate": round(final.get(finished, 0) / max(final["pauses"], 1), 2),
+        "cut_rate_inside_turns": round(inside.get(finished, 0) / max(inside["pauses"], 1), 2),
+    }
+
+
+def _pauses(probabilities: Sequence[float], silence_ms: int) -> list[int]:
+    """The speech end (sample index) of every pause that lasts ``silence_ms``."""
+    detector = TurnDetector(TurnSettings(end_silence_ms=60_000))
+    pauses: list[int] = []
+    for k, p in enumerate(probabilities):
+        detector.feed(p, (k + 1) * FRAME)
+        paused = detector.in_turn and detector.silence_ms >= silence_ms
+        if paused and (not pauses or pauses[-1] != detector.last_speech_end):
+            pauses.append(detector.last_speech_end)
+    return pauses
+
+
+def _paused_mid_sentence(speech: np.ndarray, pause_ms: int = 600) -> tuple[np.ndarray, ...]:
+    """``speech`` with a thinking pause at its quietest 50 ms between 30 % and 80 % of it
+    (a gap between words), as people pause mid-sentence."""
+    hop = SAMPLE_RATE // 100
+    n = len(speech) // hop
+    rms = np.sqrt(np.mean(np.square(speech[: n * hop].reshape(n, hop)), axis=1))
+    smooth = np.convolve(rms, np.ones(5) / 5, mode="same")
+    lo, hi = int(n * 0.3), max(int(n * 0.3) + 1, int(n * 0.8))
+    at = (lo + int(np.argmin(smooth[lo:hi]))) * hop
+    gap = np.zeros(pause_ms * SAMPLE_RATE // 1000, dtype=np.float32)
+    return speech[:at], gap, speech[at:]
+
+
 # --- latency of whole turns -------------------------------------------------------------------
 
 
@@ -177,6 +243,7 @@ def run_turns(
     from assistant.events import (
         EndOfTurn,
         FinalTranscript,
+        ReplySentence,
         ReplyStarted,
         ReplyToken,
         SpeakingStarted,
@@ -213,6 +280,9 @@ def run_turns(
                     row["by"] = event.by
                 elif isinstance(event, ReplyToken):
                     marks.setdefault("first_token", at)
+                elif isinstance(event, ReplySentence):
+                    marks.setdefault("first_sentence", at)
+                    row.setdefault("first_sentence", event.text)
                 elif isinstance(event, SpeakingStarted):
                     marks.setdefault("first_audio", at)
                     loop.interrupt()  # the rest of the reply is not measured
@@ -238,6 +308,20 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _measure_echo_path(loop: Any, engine: Any, timeout_s: float = 20.0) -> bool:
+    """A first spoken reply lets the echo canceller measure the speaker → microphone path, as
+    it does in use; until then the loop cannot hear the user over a reply (no early end)."""
+    if loop.echo is None:
+        return False
+    engine.announce("Hello. I am listening, and I will answer as soon as you have finished.")
+    deadline = time.monotonic() + timeout_s
+    while not loop.echo.ready and time.monotonic() < deadline:
+        time.sleep(0.1)
+    loop.interrupt()
+    time.sleep(0.5)
+    return bool(loop.echo.ready)
+
+
 def bench_voice(
     directory: Path,
     skills: bool = True,
@@ -247,9 +331,9 @@ def bench_voice(
     """The whole benchmark; the loop runs with simulated devices (no sound card needed)."""
     from assistant import app as app_module
     from assistant.asr.factory import build_recognizer
-    from assistant.audio.simulated import ArrayMicrophone, NullSpeaker
+    from assistant.audio.simulated import ArrayMicrophone, NullSpeaker, Room
     from assistant.tts.factory import build_synthesizer
-    from assistant.voice.loop import VoiceLoop
+    from assistant.voice.loop import TAIL_MS, VoiceLoop
 
     say = log or (lambda text: None)
     clips = load_clips(directory)
@@ -261,21 +345,28 @@ def bench_voice(
     config = assistant.config
     report["config"] = {
         "end_of_turn_silence_ms": config.audio.end_of_turn_silence_ms,
+        "early_end_of_turn_ms": config.audio.early_end_of_turn_ms,
         "asr": f"{config.asr.backend}:{config.asr.model}",
         "llm": f"{config.llm.backend}:{config.llm.model}",
         "tts": config.tts.backend,
     }
     synthesizer = build_synthesizer(config, assistant.models)
+    recognizer = build_recognizer(config, assistant.models)
+    if sweep and config.audio.early_end_of_turn_ms:
+        say("early end of turn at pauses …")
+        report["early_end"] = early_end_trial(
+            clips, recognizer, config.audio.early_end_of_turn_ms, TAIL_MS
+        )
     speaker = NullSpeaker()
-    mic = ArrayMicrophone()
+    mic = ArrayMicrophone(speaker, Room())  # the reply comes back into the microphone
     loop = VoiceLoop(
         assistant.engine,
-        build_recognizer(config, assistant.models),
+        recognizer,
         synthesizer,
         config,
         microphone=mic,
         speaker=speaker,
-        echo=None,
+        echo="config",
     )
     try:
         say("loading models …")
@@ -283,6 +374,7 @@ def bench_voice(
         loop.warm_up()
         loop.start()
         assistant.engine.new_conversation()
+        report["echo_path_measured"] = _measure_echo_path(loop, assistant.engine)
         say(f"{len(clips)} spoken chat turns …")
         chat_rows = run_turns(loop, mic, clips, on_turn=lambda r: say(str(r)))
         report["llm_turns"] = {"turns": chat_rows, "latency_ms": summarize(chat_rows)}

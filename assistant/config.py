@@ -104,10 +104,11 @@ class AudioSection:
         hi=3000,
     )
     early_end_of_turn_ms: int = opt(
-        200,
+        96,
         "A pause this long ends the turn at once when the words heard so far read as a "
         'finished request ("What time is it?", not "Set a timer for"); 0 = always wait '
-        "for end_of_turn_silence_ms. Speaking on within that silence joins the two parts.",
+        "for end_of_turn_silence_ms. Speaking on within that silence joins the two parts (needs "
+        "echo cancellation, so that the user is heard over the reply).",
         lo=0,
         hi=3000,
     )

@@ -200,6 +200,10 @@ class TurnDetector:
         self.reset()
         return end
 
+    def extend(self, start: int) -> None:
+        """The open turn began earlier, at sample ``start`` (a turn the user continued)."""
+        self._start = min(self._start, start)
+
     def open(self, at: int, now: int | None = None) -> TurnStart:
         """Start a turn at sample ``at`` with the pre-roll (push-to-talk press, barge-in);
         ``now``: speech already heard from ``at`` up to this sample."""

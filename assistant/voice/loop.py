@@ -13,6 +13,13 @@ count) interrupts the reply; the user's turn then starts with the *raw* micropho
 pre-roll) for Whisper. Until the canceller has measured the echo path (the first ~1.3 s of
 speech after start) and without a canceller, the loop is half-duplex while it speaks.
 
+End of turn: a turn ends after ``audio.end_of_turn_silence_ms`` of silence, or already after
+``audio.early_end_of_turn_ms`` when the speculative transcript of the pause reads as a finished
+request, or after half the silence when it is unsure (``endpoint.verdict``). If the user speaks
+again within the full silence, the early turn was only the first half: its reply is stopped and
+withdrawn from memory, and the new turn starts where the early one started, so Whisper hears the
+whole sentence.
+
 After an interruption only the words actually played stay in memory
 (``ConversationEngine.record_spoken``): whole sentences played, plus the played fraction of the
 sentence that was cut, by words.
@@ -50,8 +57,9 @@ from assistant.audio.vad import (
     TurnStart,
     dbfs,
 )
+from assistant.cancel import CancelToken
 from assistant.config import Config
-from assistant.conversation import ConversationEngine
+from assistant.conversation import ConversationEngine, TurnResult
 from assistant.errors import AssistantError, DeviceError
 from assistant.events import (
     AssistantState,
@@ -60,6 +68,7 @@ from assistant.events import (
     Event,
     FinalTranscript,
     InputLevel,
+    IntentDetected,
     Interrupted,
     ModelLoaded,
     ModelLoading,
@@ -74,13 +83,15 @@ from assistant.events import (
     StateChanged,
 )
 from assistant.tts.base import SpeechSynthesizer
+from assistant.voice.endpoint import WITHDRAWABLE_SKILLS, Verdict, verdict
 from assistant.voice.transcriber import Job, Result, TurnTranscriber
 
 log = logging.getLogger(__name__)
 
 PARTIAL_EVERY_S = 1.0  # a partial transcript per second of speech
-TAIL_MS = 250  # audio kept after the last speech frame for Whisper
+TAIL_MS = 96  # audio kept after the last speech frame for Whisper (3 frames)
 SPECULATE_AFTER_MS = TAIL_MS  # a pause this long starts the speculative final transcript
+FIRST_AUDIO_HOLD_S = 2.0  # longest hold of the generation while the first sentence is voiced
 ECHO_TAIL_S = 0.5  # after playback the room still rings: keep the echo path this long
 LEVEL_EVERY = SAMPLE_RATE // 20  # InputLevel at ~20 Hz
 
@@ -99,12 +110,45 @@ def spoken_text(sentences: dict[int, str], played: dict[int, float]) -> str:
     return " ".join(words)
 
 
+@dataclass(frozen=True)
+class _Said:
+    """A line for the engine: typed (``seq`` 0) or the transcript of voice turn ``seq``."""
+
+    text: str
+    source: str
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class _Withdraw:
+    """Voice turn ``seq`` was the first half of a longer turn: forget it."""
+
+    seq: int
+
+
+@dataclass(frozen=True)
+class _Prepare:
+    """The user started speaking: get the language model's cache ready for their message."""
+
+
+@dataclass(frozen=True)
+class _EarlyEnd:
+    """A voice turn ended at a short pause (it may still be continued)."""
+
+    seq: int
+    start: int  # absolute sample index of the turn's audio
+    speech_end: int
+
+
 @dataclass
 class _Reply:
     """The speaking side of one engine turn."""
 
     turn_id: int
     started_at: float
+    seq: int = 0  # the voice turn it answers (0: typed or unprompted)
+    by: str = "llm"
+    intent: str = ""
     sentences: dict[int, str] = field(default_factory=dict)
     played: dict[int, float] = field(default_factory=dict)
     pending: int = 0  # sentences handed to TTS/playback and not yet reported back
@@ -114,6 +158,7 @@ class _Reply:
     keep_text: bool = False  # muted mid-reply: the text was shown, keep it whole
     started: bool = False  # SpeakingStarted was emitted
     finished: bool = False
+    heard: threading.Event = field(default_factory=threading.Event)  # audio out, or never will
 
 
 class BargeInDetector:
@@ -192,7 +237,13 @@ class VoiceLoop:
         self._transcriber = TurnTranscriber(
             recognizer, config.asr.language, self._on_transcript, self._on_asr_error
         )
-        self._texts: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self._texts: queue.Queue[_Said | _Withdraw | _Prepare | None] = queue.Queue()
+        self._early: _EarlyEnd | None = None
+        self._withdrawn: set[int] = set()
+        self._tokens: dict[int, CancelToken] = {}  # voice turn → its engine turn's token
+        self._results: dict[int, TurnResult] = {}  # voice turn → what the engine stored
+        self._handling_seq = 0
+        self._intent: tuple[int, str] = (0, "")  # engine turn id, intent name
         self._sentences: queue.Queue[tuple[_Reply, int, str] | None] = queue.Queue()
         self._lock = threading.RLock()
         self._replies: dict[int, _Reply] = {}
@@ -257,6 +308,7 @@ class VoiceLoop:
         if self.synthesizer is not None:
             self._open_speaker()
         self._unsubscribe = self.bus.subscribe(self._on_event)
+        self.engine.after_first_sentence = self._until_first_audio
         self._transcriber.start()
         for name, target in (
             ("capture", self._capture_loop),
@@ -279,6 +331,7 @@ class VoiceLoop:
             thread.join(5.0)
         self._threads = []
         self._transcriber.stop()
+        self.engine.after_first_sentence = None
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -309,7 +362,7 @@ class VoiceLoop:
     def submit(self, text: str, source: str = "typed") -> None:
         """A typed line joins the same conversation (cancelling a reply in progress)."""
         self.engine.cancel("new message")
-        self._texts.put((text, source))
+        self._texts.put(_Said(text, source))
 
     # --- state ------------------------------------------------------------------------------
 
@@ -430,7 +483,7 @@ class VoiceLoop:
             return
         if echo_path:
             self._detector.reset()
-            if self.echo is None or not self.echo.ready or not self.config.audio.barge_in:
+            if self.echo is None or not self._hears_over_replies():
                 return  # half-duplex while speaking (until the echo path has been measured)
             began = self._barge.feed(self.vad(cleaned), pos, heard=self.echo.double_talk)
             if began is not None:
@@ -444,6 +497,7 @@ class VoiceLoop:
             if echo_path:
                 self.interrupt()
             self._ptt_turn = True
+            self._early = None  # a deliberate new turn
             self._start_turn(self._detector.open(pos))
         elif not self._ptt:
             self._ptt_turn = False
@@ -468,15 +522,74 @@ class VoiceLoop:
             self._start_turn(event)
         elif isinstance(event, TurnEnd):
             self._end_turn(event, pos)
-        elif self._detector.in_turn:
+        elif self._detector.in_turn and not self._maybe_end_early(pos):
             self._maybe_partial(pos)
 
     def _start_turn(self, event: TurnStart) -> None:
+        early, self._early = self._early, None
         self._turn_seq += 1
         self._turn_start = event.start
         self._last_partial = event.speech_start
         self._speculated_end = -1
+        if early is not None and self._continues(early, event.speech_start):
+            self._turn_start = early.start
+            self._detector.extend(early.start)
+        self._texts.put(_Prepare())
         self._set_state(AssistantState.LISTENING)
+
+    def _hears_over_replies(self) -> bool:
+        """The user can be heard while the assistant speaks (echo path measured, barge-in on)."""
+        return self.echo is not None and self.echo.ready and self.config.audio.barge_in
+
+    def _maybe_end_early(self, pos: int) -> bool:
+        """End the turn at a short pause when what was said reads as finished. Only when the
+        user can be heard over the reply: going on after the pause must reach the loop."""
+        early_ms = self.config.audio.early_end_of_turn_ms
+        if not early_ms or self._detector.silence_ms < early_ms or self._speculated_end < 0:
+            return False
+        if not self._hears_over_replies():
+            return False
+        text = self._transcriber.cached(self._turn_seq, self._speculated_end)
+        if text is None:
+            return False
+        reading = verdict(text)
+        if reading is Verdict.GOES_ON or (
+            reading is Verdict.UNSURE
+            and self._detector.silence_ms < self.settings.end_silence_ms / 2
+        ):
+            return False
+        event = self._detector.close(pos)
+        if event.dropped:
+            return False
+        self._end_turn(event, pos)
+        self._early = _EarlyEnd(self._turn_seq, self._turn_start, event.speech_end)
+        return True
+
+    def _continues(self, early: _EarlyEnd, speech_start: int) -> bool:
+        """Speech within the full end-of-turn silence after an early end continues that turn
+        (unless a command already acted on it): its reply is stopped and withdrawn."""
+        gap_ms = (speech_start - early.speech_end) * 1000 / SAMPLE_RATE
+        if gap_ms > self.settings.end_silence_ms:
+            return False
+        with self._lock:
+            reply = self._reply
+            answering = reply if reply is not None and reply.seq == early.seq else None
+            if (
+                answering is not None
+                and answering.by == "skill"
+                and answering.intent not in WITHDRAWABLE_SKILLS
+            ):
+                return False
+            self._withdrawn.add(early.seq)
+            token = self._tokens.get(early.seq)
+        log.info("the user went on after an early end of turn; joining the two parts")
+        self.bus.emit(Notice("you went on speaking: answering the whole sentence"))
+        if token is not None:
+            token.cancel()
+        if answering is not None and not answering.finished:
+            self._cut(answering, "continued", announce=False)
+        self._texts.put(_Withdraw(early.seq))
+        return True
 
     def _final_end(self, speech_end: int, pos: int) -> int:
         return min(speech_end + TAIL_MS * SAMPLE_RATE // 1000, pos)
@@ -523,8 +636,12 @@ class VoiceLoop:
         if not result.text or _is_noise(result.text):
             self._settle_state()
             return
+        with self._lock:
+            if result.turn in self._withdrawn:
+                return
+            self._tokens[result.turn] = CancelToken()
         self.engine.cancel("user spoke")
-        self._texts.put((result.text, "voice"))
+        self._texts.put(_Said(result.text, "voice", result.turn))
 
     def _on_asr_error(self, err: Exception) -> None:
         self.bus.emit(Error("asr", f"speech recognition failed: {err}"))
@@ -535,25 +652,67 @@ class VoiceLoop:
             item = self._texts.get()
             if item is None:
                 return
-            text, source = item
+            if isinstance(item, _Withdraw):
+                self._withdraw(item.seq)
+                continue
+            if isinstance(item, _Prepare):
+                self._prepare()
+                continue
+            with self._lock:
+                if item.seq in self._withdrawn:
+                    continue
+                token = self._tokens.get(item.seq) if item.seq else None
+                self._handling_seq = item.seq
             self._set_state(AssistantState.THINKING)
             try:
-                self.engine.handle(text, source=source)  # type: ignore[arg-type]
+                result = self.engine.handle(
+                    item.text,
+                    source=item.source,  # type: ignore[arg-type]
+                    cancel=token,
+                )
             except AssistantError as err:
                 self.bus.emit(Error("voice", str(err)))
             except Exception as err:
                 log.exception("a voice turn failed")
                 self.bus.emit(Error("voice", f"the turn failed: {err}"))
+            else:
+                if item.seq:  # only the newest voice turn can still be continued
+                    with self._lock:
+                        self._results = {item.seq: result}
+            finally:
+                with self._lock:
+                    self._handling_seq = 0
+                    self._tokens.pop(item.seq, None)
             self._settle_state()
+
+    def _prepare(self) -> None:
+        if not self._texts.empty():
+            return  # a message is already waiting: it reads the context itself
+        try:
+            self.engine.prepare()
+        except Exception:  # only a head start: the turn reports real failures
+            log.exception("preparing the language model failed")
+
+    def _withdraw(self, seq: int) -> None:
+        """Forget the stored first half of a continued turn (after it has finished)."""
+        with self._lock:
+            result = self._results.pop(seq, None)
+        if result is not None:
+            self.engine.retract(result)
 
     # --- speaking -------------------------------------------------------------------------
 
     def _on_event(self, event: Event) -> None:
         """Engine events (on the engine's thread): keep it quick, hand work to the queues."""
-        if isinstance(event, ReplyStarted):
+        if isinstance(event, IntentDetected):
+            self._intent = (event.turn_id, event.intent)
+        elif isinstance(event, ReplyStarted):
+            intent = self._intent[1] if self._intent[0] == event.turn_id else ""
             with self._lock:
                 old = self._reply
-                reply = _Reply(event.turn_id, time.monotonic())
+                reply = _Reply(
+                    event.turn_id, time.monotonic(), self._handling_seq, event.by, intent
+                )
                 self._replies[event.turn_id] = reply
                 self._reply = reply
             if old is not None and not old.finished:
@@ -580,11 +739,20 @@ class VoiceLoop:
             if stopped is not None and not stopped.finished:
                 self._cut(stopped, event.reason, announce=False)
 
+    def _until_first_audio(self, turn_id: int) -> None:
+        """Hold the engine's generation until the first sentence is heard (on 2 cores the
+        model and the voice would otherwise share the CPU and both be slow)."""
+        with self._lock:
+            reply = self._replies.get(turn_id)
+        if reply is not None and not (self._muted or self._tts_broken):
+            reply.heard.wait(FIRST_AUDIO_HOLD_S)
+
     def _cut(self, reply: _Reply, reason: str, announce: bool) -> None:
         with self._lock:
             if reply.cut:
                 return
             reply.cut = True
+        reply.heard.set()
         self.speaker.stop()
         if announce:
             self.bus.emit(Interrupted(reply.turn_id, reason))
@@ -598,6 +766,7 @@ class VoiceLoop:
             )
 
     def _discard(self, reply: _Reply, index: int) -> None:
+        reply.heard.set()  # this sentence will not be heard: do not hold the reply for it
         with self._lock:
             reply.pending -= 1
         self._maybe_finish(reply)
@@ -672,6 +841,7 @@ class VoiceLoop:
             if reply is None or reply.started:
                 return
             reply.started = True
+        reply.heard.set()
         self.bus.emit(
             StageTiming(turn_id, "first_audio", (time.monotonic() - reply.started_at) * 1000.0)
         )

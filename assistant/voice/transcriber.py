@@ -76,8 +76,9 @@ class TurnTranscriber:
             self._drop_queued_partials()
         self._jobs.put(job)
 
-    def has(self, turn: int, end: int) -> bool:
-        return (turn, end) in self._cache
+    def cached(self, turn: int, end: int) -> str | None:
+        """The text of a finished job on exactly this audio, if any."""
+        return self._cache.get((turn, end))
 
     def _drop_queued_partials(self) -> None:
         kept = []
