@@ -61,11 +61,11 @@ def _asr_part(clips: Path, say: Callable[[str], None]) -> dict[str, Any]:
     return bench_asr(clips, config_module.load(), setups, repeats=2)
 
 
-def _voice_part(clips: Path, say: Callable[[str], None], count: int = 5) -> dict[str, Any]:
+def _voice_part(clips: Path, say: Callable[[str], None], count: int = 10) -> dict[str, Any]:
     from assistant.bench_voice import bench_voice
 
     say("spoken turns …")
-    with tempfile.TemporaryDirectory() as tmp:  # the first few clips keep the run short
+    with tempfile.TemporaryDirectory() as tmp:  # the first clips (all 10 of the test set)
         for wav in sorted(clips.glob("*.wav"))[:count]:
             for part in (wav, wav.with_suffix(".txt")):
                 if part.exists():

@@ -1,9 +1,9 @@
 """Cut a streaming reply into sentences, so speech can start before the reply is finished.
 
-The first piece may be a clause ("Sure, here is a short list:" → "Sure, here is a short list:"
-is spoken while the list is generated; "Today is Monday, November 23." → "Today is Monday," at
-the first comma after a few words): the voice starts about a clause earlier, which is most of
-the wait for a reply on a CPU.
+The first piece may be a clause: it ends at the first comma, colon or dash after two words
+("Today is Monday," while the date is still being generated), or before a conjunction after six
+words ("I'm sorry that I cannot do that" | "because …"). The voice starts a clause earlier,
+which is most of the wait for a reply on a CPU.
 """
 
 from __future__ import annotations
@@ -12,6 +12,11 @@ import re
 
 _END = re.compile(r"([.!?…]+[\"')\]]*)(\s+)|(\n+)")
 _CLAUSE_END = re.compile(r"([,;:]|\s[—–])(\s+)")
+# … or before a conjunction, once the first piece is long ("I'm sorry for you | but we're …")
+_BEFORE_CONJUNCTION = re.compile(
+    r"()(\s+)(?=(?:and|but|because|so|or|which|when|while|although|though|since|unless|until)\s)"
+)
+CONJUNCTION_WORDS = 6
 _ABBREVIATIONS = {
     "mr",
     "mrs",
@@ -52,11 +57,15 @@ class SentenceSplitter:
     def _first_clause(self) -> list[str]:
         if not self._first_clause_words:
             return []
-        for match in _CLAUSE_END.finditer(self._buffer):
-            clause = self._buffer[: match.end(1)].strip()
-            if len(clause.split()) >= self._first_clause_words:
-                self._buffer = self._buffer[match.end() :]
-                return [clause]
+        for pattern, words in (
+            (_CLAUSE_END, self._first_clause_words),
+            (_BEFORE_CONJUNCTION, max(self._first_clause_words, CONJUNCTION_WORDS)),
+        ):
+            for match in pattern.finditer(self._buffer):
+                clause = self._buffer[: match.end(1)].strip()
+                if len(clause.split()) >= words and not _END.search(clause + " "):
+                    self._buffer = self._buffer[match.end() :]
+                    return [clause]
         return []
 
     def _sentences(self) -> list[str]:

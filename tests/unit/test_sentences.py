@@ -33,6 +33,11 @@ def test_whole_sentences_with_abbreviations_and_short_ones_joined() -> None:
         ("It's 6:25 PM.", ["It's 6:25 PM."]),
         ("Well, the answer is yes.", ["Well, the answer is yes."]),  # one word: no cut
         ("I'm sorry, but I cannot.", ["I'm sorry,", "but I cannot."]),
+        (
+            "I'm sorry that we are not able to chat because the server is down.",
+            ["I'm sorry that we are not able to chat", "because the server is down."],
+        ),
+        ("I like tea and cake a lot.", ["I like tea and cake a lot."]),  # too short to cut
         ("Sure: here is a list: one, two.", ["Sure: here is a list:", "one, two."]),
         ("I have 1,000 books, really.", ["I have 1,000 books,", "really."]),
     ],
