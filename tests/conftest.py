@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The models prepared by `make` live in the real user cache; tests reuse them (read-only) so
 # the slow tests do not re-prepare them. Everything else goes to per-test temporary folders.
 REAL_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
+def ctrl_c_works() -> None:
+    """``preexec_fn`` of a child that a test stops with Ctrl-C (SIGINT): started from a background
+    job without job control (`make test &` in a script, some CI runners) it would inherit SIGINT
+    ignored, and Python then never raises KeyboardInterrupt; a terminal user's Ctrl-C works."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ from assistant.bench_asr import word_error_rate
 from assistant.config import Config
 from tests.audio.clips import clip
 from tests.audio.virtual_audio import VirtualAudio
+from tests.conftest import ctrl_c_works
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -36,6 +37,7 @@ class Listen:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             bufsize=1,
+            preexec_fn=ctrl_c_works,
         )
         self.out: list[str] = []
         self.err: list[str] = []

@@ -21,6 +21,7 @@ import pytest
 
 from assistant.audio import playback
 from assistant.errors import DeviceError
+from tests.conftest import ctrl_c_works
 
 
 def _no_sound_env(tmp_path: Path) -> dict[str, str]:
@@ -60,6 +61,7 @@ def test_no_sound_devices_voice_mode_still_takes_typed_text(tmp_path: Path) -> N
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=ctrl_c_works,
     )
     assert child.stdin is not None and child.stdout is not None
     lines: list[str] = []
