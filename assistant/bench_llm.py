@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cancel import CancelToken
-from assistant.llm.base import ChatMessage, GenerationOptions, LanguageModel
+from assistant.llm.base import ChatMessage, GenerationOptions, LanguageModel, Prefilling
 
 SYSTEM = (
     "You are Aria, a friendly, concise voice assistant running entirely offline on the user's "
@@ -177,11 +177,12 @@ def bench_backend(llm: LanguageModel, tokens: int = 64) -> dict[str, Any]:
         ChatMessage("user", FOLLOW_UP),
     ]
     ttft_500_next, _ = first_token_s(llm, next_turn, short)
-    prefill = getattr(llm, "prefill", None)
     ttft_500_prefilled: float | None = None
-    if callable(prefill):  # the context run ahead (while the user speaks), then the question
+    if isinstance(
+        llm, Prefilling
+    ):  # the context run ahead (while the user speaks), then the question
         _forget(llm)
-        prefill(context_500[:-1], short)
+        llm.prefill(context_500[:-1], short)
         ttft_500_prefilled, _ = first_token_s(llm, context_500, short)
 
     _forget(llm)

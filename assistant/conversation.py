@@ -35,7 +35,12 @@ from assistant.events import (
     StageTiming,
     UserText,
 )
-from assistant.llm.base import ChatMessage, GenerationOptions, LanguageModel
+from assistant.llm.base import (
+    ChatMessage,
+    GenerationOptions,
+    LanguageModel,
+    Prefilling,
+)
 from assistant.memory.context import PromptParts, build_context, system_prompt
 from assistant.memory.self_facts import extract_self_facts
 from assistant.memory.store import MemoryStore
@@ -382,13 +387,12 @@ class ConversationEngine:
         """Run the conversation so far into the language model's cache before the next message
         (at start, and while the user is speaking), so that its reply only has to read the new
         message. Best effort: returns the tokens cached (0 when the model cannot or is busy)."""
-        prefill = getattr(self.llm, "prefill", None)
-        if not callable(prefill) or self.busy:
+        if not isinstance(self.llm, Prefilling) or self.busy:
             return 0
         history = self.store.messages(self._conversation_id, limit=200)
         try:
             messages = self._context("", history, Affect(), None)[:-1]
-            return int(prefill(messages, generation_options(self.config)))
+            return self.llm.prefill(messages, generation_options(self.config))
         except AssistantError as err:
             log.info("prefill skipped: %s", err)
             return 0

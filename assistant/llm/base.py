@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from assistant.cancel import CancelToken
 
@@ -52,4 +52,19 @@ class LanguageModel(Protocol):
         cancel: CancelToken | None = None,
     ) -> Iterator[str]:
         """Yield text pieces; stop within ~100 ms once ``cancel`` is set."""
+        ...
+
+
+@runtime_checkable
+class Prefilling(Protocol):
+    """A backend that keeps a KV cache and can fill it ahead of the next ``stream`` (ONNX, and
+    the child process wrapping it)."""
+
+    def prefill(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        cancel: CancelToken | None = None,
+    ) -> int:
+        """Run ``messages`` (no reply prompt) into the kept cache; returns the tokens cached."""
         ...

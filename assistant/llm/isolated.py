@@ -21,7 +21,7 @@ from typing import Any
 from assistant.cancel import CancelToken
 from assistant.config import Config
 from assistant.errors import AssistantError, ModelError
-from assistant.llm.base import ChatMessage, GenerationOptions
+from assistant.llm.base import ChatMessage, GenerationOptions, Prefilling
 
 POLL_S = 0.05  # how often a waiting stream looks at its cancel token
 
@@ -160,9 +160,8 @@ def _answer(reply: tuple[Any, ...]) -> Any:
     raise ModelError(f"the language model failed: {rest[0]}")
 
 
-def _prefill(llm: Any, messages: list[ChatMessage], options: GenerationOptions) -> int:
-    prefill = getattr(llm, "prefill", None)
-    return int(prefill(messages, options)) if callable(prefill) else 0
+def _prefill(llm: object, messages: list[ChatMessage], options: GenerationOptions) -> int:
+    return llm.prefill(messages, options) if isinstance(llm, Prefilling) else 0
 
 
 def _serve(conn: Connection) -> None:

@@ -661,7 +661,7 @@ class VoiceLoop:
             with self._lock:
                 if item.seq in self._withdrawn:
                     continue
-                token = self._tokens.get(item.seq) if item.seq else None
+                token = self._tokens.get(item.seq)  # None for typed lines
                 self._handling_seq = item.seq
             self._set_state(AssistantState.THINKING)
             try:
