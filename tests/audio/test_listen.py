@@ -61,6 +61,15 @@ class Listen:
                     break
         raise AssertionError(f"no {text!r}; stdout={self.out} stderr={self.err[-20:]}")
 
+    def type_then_ctrl_c(self, line: str) -> None:
+        """Type ``line``, wait for the (fake) reply, then press Ctrl-C."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        self.wait_for("assistant: This is a fake reply.", timeout=30)
+        self.proc.send_signal(2)  # Ctrl-C
+        self.proc.wait(timeout=20)
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
@@ -106,12 +115,7 @@ def test_typed_lines_join_the_conversation_and_ctrl_c_closes_cleanly(
     app = Listen(["--mute"], listen_env)
     try:
         app.wait_for("Listening", timeout=180)
-        assert app.proc.stdin is not None
-        app.proc.stdin.write("hello from the keyboard\n")
-        app.proc.stdin.flush()
-        app.wait_for("assistant: This is a fake reply.", timeout=30)
-        app.proc.send_signal(2)  # Ctrl-C
-        app.proc.wait(timeout=20)
+        app.type_then_ctrl_c("hello from the keyboard")
     finally:
         app.close()
     assert app.proc.returncode == 0
@@ -134,12 +138,7 @@ def test_without_any_sound_device_it_says_so_and_text_still_works(tmp_path: Path
     app = Listen([], env)
     try:
         app.wait_for("no microphone found", timeout=180)
-        assert app.proc.stdin is not None
-        app.proc.stdin.write("are you there\n")
-        app.proc.stdin.flush()
-        app.wait_for("assistant: This is a fake reply.", timeout=30)
-        app.proc.send_signal(2)
-        app.proc.wait(timeout=20)
+        app.type_then_ctrl_c("are you there")
     finally:
         app.close()
     assert app.proc.returncode == 0
