@@ -9,6 +9,7 @@ Environment overrides: ``ASSISTANT_<SECTION>_<KEY>`` (e.g. ``ASSISTANT_LLM_TEMPE
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -38,7 +39,19 @@ class AssistantSection:
     name: str = opt("Aria", "The assistant's name, used in its persona.")
     persona: str = opt(
         "You are {name}, a friendly, concise voice assistant running entirely offline on the "
-        "user's desktop. Answer in one to three short sentences unless asked for more.",
+        "user's desktop. Your replies are spoken aloud: answer in one or two short sentences "
+        "unless asked for more, with no lists or markdown.\n"
+        "You are software: you have no body, family, hobbies, weekends or memories beyond this "
+        "conversation and the facts listed here. Never invent anything about yourself or the "
+        "user. If you are not sure of a fact, say you are not sure. If a message is only a "
+        "fragment or unclear, say you are not sure what they mean and ask.\n"
+        "Examples:\n"
+        "User: seven of clubs\n"
+        '{name}: I\'m not sure what you mean by "seven of clubs". Are you playing cards?\n'
+        "User: what did you do yesterday?\n"
+        "{name}: I'm an assistant on your computer, so I don't have days out. How was yours?\n"
+        "User: what's my dog's name?\n"
+        "{name}: You haven't told me your dog's name yet.",
         "System prompt persona; {name} is replaced by the name.",
     )
     language: str = opt("en", "Language of conversation (ISO 639-1 code).")
@@ -48,12 +61,13 @@ class AssistantSection:
 class LLMSection:
     backend: str = opt(
         "auto",
-        "Language model backend: auto = CUDA torch if a GPU exists, "
-        "else the ONNX export if prepared, else torch on the CPU.",
-        choices=("auto", "torch", "onnx", "fake"),
+        "Language model backend: auto = CUDA torch if a GPU exists, else on the CPU the faster "
+        "of llama.cpp (GGUF models) and the ONNX export, else torch; openai = a server you run "
+        "(Ollama, llama.cpp, vLLM, LM Studio) at llm.base_url.",
+        choices=("auto", "torch", "onnx", "llamacpp", "openai", "fake"),
     )
     model: str = opt(
-        "smollm2-135m-instruct",
+        "qwen2.5-coder-1.5b-instruct",
         "A model name from `assistant models`, or a path "
         "to a local Hugging Face model folder or a .gguf file.",
     )
@@ -63,12 +77,34 @@ class LLMSection:
     temperature: float = opt(0.3, "Sampling temperature; 0 = greedy.", lo=0.0, hi=2.0)
     top_k: int = opt(40, "Sample from the k most likely tokens (0 = off).", lo=0, hi=1000)
     top_p: float = opt(0.9, "Nucleus sampling threshold.", lo=0.0, hi=1.0)
-    repetition_penalty: float = opt(1.2, "Penalty for repeating tokens (1 = off).", lo=1.0, hi=2.0)
+    repetition_penalty: float = opt(1.1, "Penalty for repeating tokens (1 = off).", lo=1.0, hi=2.0)
     max_new_tokens: int = opt(160, "Longest reply, in tokens.", lo=1, hi=4096)
     context_tokens: int = opt(
         1536, "Token budget of the prompt (system prompt + history).", lo=128, hi=32768
     )
     threads: int = opt(0, "CPU threads for the model (0 = number of cores).", lo=0, hi=256)
+    base_url: str = opt(
+        "",
+        "OpenAI-compatible server for llm.backend = openai, e.g. http://localhost:11434/v1 "
+        "(Ollama) or http://gpu-box:8000/v1 (vLLM). Only used with that backend.",
+    )
+    server_model: str = opt(
+        "",
+        "Model name to ask the server for (e.g. llama3.2:3b for Ollama); empty = the first "
+        "model the server lists.",
+    )
+    api_key_env: str = opt(
+        "",
+        "Name of the environment variable holding the server's API key (the key itself is "
+        "never stored in this file); empty = no key.",
+    )
+    timeout_s: float = opt(
+        30.0, "Seconds to wait for the server to connect or send the next piece.", lo=1, hi=600
+    )
+    fallback: bool = opt(
+        True,
+        "When the server fails, let the local model answer instead (with a notice).",
+    )
 
 
 @dataclass
@@ -393,7 +429,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):

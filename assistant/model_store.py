@@ -52,6 +52,9 @@ class ModelEntry:
     license: str
     prepare: tuple[str, ...]
     files: tuple[ModelFile, ...]
+    # for models shipped in parts: the sha256 of the joined file, and values its header must have
+    assembled_sha256: str = ""
+    header: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -76,6 +79,7 @@ PREPARERS: dict[str, Preparer] = {}
 ARTEFACT_NAMES: dict[str, str] = {
     "gguf-to-hf": "{name}-hf",
     "concat-ct2": "{name}-ct2",
+    "concat-gguf": "{name}.gguf",
     "ct2-to-openai-whisper": "{name}-openai.pt",
     "onnx-export": "{name}-onnx",
 }
@@ -136,6 +140,8 @@ class ModelStore:
                     raw["license"],
                     tuple(raw.get("prepare", [])),
                     files,
+                    raw.get("assembled_sha256", ""),
+                    tuple((k, str(v)) for k, v in raw.get("header", {}).items()),
                 )
         return self._entries
 

@@ -14,15 +14,23 @@ from assistant.cli.common import print_result
 def register(subparsers: Any) -> None:
     bench = subparsers.add_parser("bench", help="measure speed and accuracy (JSON)")
     sub = bench.add_subparsers(dest="bench_command", metavar="WHAT", required=True)
-    llm = sub.add_parser("llm", help="load time, time to first token, decode tokens/s")
+    llm = sub.add_parser(
+        "llm",
+        help="torch, ONNX and llama.cpp side by side on the same prompts: load time, memory, "
+        "time to first token (cold, next turn, prefilled), decode tokens/s",
+    )
     llm.add_argument("--json", action="store_true", help="print only the JSON object")
     llm.add_argument(
         "--backend",
-        choices=("auto", "torch", "onnx"),
-        default=None,
-        help="backend to measure (default: the configured one)",
+        choices=("torch", "onnx", "llamacpp"),
+        action="append",
+        help="measure only this backend (repeatable; default: all three)",
     )
+    llm.add_argument("--model", help="chat model (default: the configured one)")
     llm.add_argument("--tokens", type=int, default=64, help="tokens to generate per run")
+    llm.add_argument(
+        "--one", action="store_true", help="measure the configured backend in this process"
+    )
     llm.set_defaults(func=run_llm)
     everything = sub.add_parser(
         "all", help="every speed target in one JSON object (LLM, ASR, spoken turns, window, RAM)"
@@ -85,9 +93,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run_voice(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from assistant.bench_voice import bench_voice
+    from assistant.bench.voice import bench_voice
 
     def log(text: str) -> None:
         if not args.json:
@@ -101,35 +107,58 @@ def _run_voice(args: argparse.Namespace) -> int:
 
 
 def _run_intents(args: argparse.Namespace) -> int:
-    from assistant.cli.understanding import run_bench_intents
+    from assistant.bench.intents import run, summary
 
-    return run_bench_intents(args)
+    report = run(Path(args.file))
+    if args.json:
+        print_result(report, True)
+    else:
+        print(summary(report))
+        if args.output:
+            Path(args.output).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return 0
 
 
 def _run_asr(args: argparse.Namespace) -> int:
-    from assistant.cli.speech import run_bench_asr
+    from assistant import config as config_module
+    from assistant.bench.asr import DEFAULT_SETUPS, AsrSetup, bench_asr
 
-    return run_bench_asr(args)
+    config = config_module.load()
+    setups = (
+        [AsrSetup(args.backend, args.model, args.beam_size, args.compute_type)]
+        if args.backend
+        else list(DEFAULT_SETUPS)
+    )
+    progress = None if args.json else (lambda label: print(f"measuring {label} …", file=sys.stderr))
+    result = bench_asr(Path(args.directory), config, setups, progress=progress, repeats=args.repeat)
+    print_result(result, args.json)
+    return 0
 
 
 def run_llm(args: argparse.Namespace) -> int:
     from assistant import config as config_module
-    from assistant.bench_llm import bench_backend
+    from assistant.bench.llm import ALL_BACKENDS, bench_backend, bench_side_by_side
     from assistant.llm.factory import build_llm
 
     config = config_module.load()
-    if args.backend:
-        config.llm.backend = args.backend
-    result = bench_backend(build_llm(config), tokens=args.tokens)
+    if args.model:
+        config.llm.model = args.model
+    if args.one:
+        result = bench_backend(build_llm(config), tokens=args.tokens)
+    else:
+        result = bench_side_by_side(
+            config.llm.model,
+            args.backend or ALL_BACKENDS,
+            tokens=args.tokens,
+            log=None if args.json else (lambda text: print(text, file=sys.stderr, flush=True)),
+        )
     print_result(result, args.json)
     return 0
 
 
 def run_ocr(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from assistant import config as config_module
-    from assistant.vision.bench import bench_ocr
+    from assistant.bench.ocr import bench_ocr
     from assistant.vision.ocr import RapidOcrReader
 
     config = config_module.load()
@@ -139,7 +168,7 @@ def run_ocr(args: argparse.Namespace) -> int:
 
 
 def run_all(args: argparse.Namespace) -> int:
-    from assistant.bench import bench_all
+    from assistant.bench.all import bench_all
 
     result = bench_all(args.clips, log=lambda text: print(text, file=sys.stderr, flush=True))
     text = json.dumps(result, indent=None if args.json else 2, default=str)

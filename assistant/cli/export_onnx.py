@@ -45,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
     entry = store.entry(name)
     if entry.role != "llm":
         raise ModelError(f"{name} is a {entry.role} model; export-onnx exports chat models.")
+    if "gguf-to-hf" not in entry.prepare:
+        raise ModelError(
+            f"{name} runs from its GGUF under llama.cpp; export-onnx exports the models prepared "
+            "for torch (e.g. --model smollm2-135m-instruct)."
+        )
     require_builder()
     store.artefact(entry, "gguf-to-hf")  # a clear error before any work if it is not prepared
 

@@ -60,13 +60,13 @@ def run_list(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         print_json(rows)
         return 0
-    print(f"{'name':<24} {'role':<10} {'size':>8}  {'state':<12} {'licence':<22} package")
+    print(f"{'name':<28} {'role':<10} {'size':>8}  {'state':<12} {'licence':<22} package")
     for r in rows:
         print(
-            f"{r['name']:<24} {r['role']:<10} {_size(r['size_bytes']):>8}  {r['state']:<12} "
+            f"{r['name']:<28} {r['role']:<10} {_size(r['size_bytes']):>8}  {r['state']:<12} "
             f"{r['license'][:22]:<22} {r['package']}=={r['version']}"
         )
-        print(f"{'':<24} {r['path'] or '(package not installed: run make run)'}")
+        print(f"{'':<28} {r['path'] or '(package not installed: run make run)'}")
     return 0
 
 

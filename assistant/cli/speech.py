@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.cli.common import print_json, print_result
+from assistant.cli.common import print_json
 from assistant.errors import AssistantError, ConfigError, DeviceError
 
 
@@ -138,21 +138,3 @@ def play(audio: Any, rate: int) -> None:
         sd.wait()
     except (sd.PortAudioError, ValueError) as err:
         raise DeviceError(f"no sound output device ({str(err).splitlines()[0]}); {hint}.") from None
-
-
-def run_bench_asr(args: argparse.Namespace) -> int:
-    """`assistant bench asr DIR` (registered by assistant/cli/bench.py)."""
-
-    from assistant import config as config_module
-    from assistant.bench_asr import DEFAULT_SETUPS, AsrSetup, bench_asr
-
-    config = config_module.load()
-    setups = (
-        [AsrSetup(args.backend, args.model, args.beam_size, args.compute_type)]
-        if args.backend
-        else list(DEFAULT_SETUPS)
-    )
-    progress = None if args.json else (lambda label: print(f"measuring {label} …", file=sys.stderr))
-    result = bench_asr(Path(args.directory), config, setups, progress=progress, repeats=args.repeat)
-    print_result(result, args.json)
-    return 0

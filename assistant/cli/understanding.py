@@ -1,9 +1,8 @@
-"""`assistant intent "text" --json` (and `--stdin`), `assistant timers`, `bench intents`."""
+"""`assistant intent "text" --json` (and `--stdin`), `assistant timers`."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from typing import Any
@@ -108,19 +107,4 @@ def run_timers(args: argparse.Namespace) -> int:
         when = f"in {describe_duration(left)}" if left >= 1 else "due (fires when the app runs)"
         print(f"{a.kind:8}  {due:>28}  {when:<30}  {what}")
 
-    return 0
-
-
-def run_bench_intents(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from assistant.bench_intents import run, summary
-
-    report = run(Path(args.file))
-    if args.json:
-        print_json(report)
-    else:
-        print(summary(report))
-        if args.output:
-            Path(args.output).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0

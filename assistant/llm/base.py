@@ -22,12 +22,23 @@ class GenerationOptions:
     temperature: float = 0.3
     top_k: int = 40
     top_p: float = 0.9
-    repetition_penalty: float = 1.2
+    repetition_penalty: float = 1.1
     max_new_tokens: int = 160
 
     @property
     def greedy(self) -> bool:
         return self.temperature <= 0.0
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    """What a backend's last ``stream`` call did (benchmarks and logs read ``last_stats``)."""
+
+    prompt_tokens: int
+    reused_tokens: int  # prompt tokens whose KV cache came from the previous turn
+    new_tokens: int
+    first_token_s: float
+    total_s: float
 
 
 class LanguageModel(Protocol):

@@ -17,13 +17,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant.cancel import CancelToken
 from assistant.errors import ModelError
-from assistant.llm.base import ChatMessage, GenerationOptions
+from assistant.llm.base import ChatMessage, GenerationOptions, GenerationStats
 
 log = logging.getLogger(__name__)
 
@@ -81,17 +80,6 @@ def encode_chat(tokenizer: Any, messages: Sequence[ChatMessage], reply: bool = T
     chat = json.dumps([{"role": m.role, "content": m.content} for m in messages])
     text = tokenizer.apply_chat_template(chat, add_generation_prompt=reply)
     return [int(i) for i in tokenizer.encode(text)]
-
-
-@dataclass(frozen=True)
-class GenerationStats:
-    """What the last ``stream`` call did (benchmarks and logs read it)."""
-
-    prompt_tokens: int
-    reused_tokens: int  # prompt tokens whose KV cache came from the previous turn
-    new_tokens: int
-    first_token_s: float
-    total_s: float
 
 
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

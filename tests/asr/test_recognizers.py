@@ -19,7 +19,7 @@ from assistant.asr.whisper_core import (
     join,
     transcribe_blocks,
 )
-from assistant.bench_asr import word_error_rate
+from assistant.bench.asr import word_error_rate
 from tests.asr.conftest import Clip, RecognizerFactory
 
 

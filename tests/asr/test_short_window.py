@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.asr.short_window import WINDOW_FRAMES, ShortWindowEncoder, content_frames
-from assistant.bench_asr import word_error_rate
+from assistant.bench.asr import word_error_rate
 from tests.asr.conftest import Clip, RecognizerFactory
 
 

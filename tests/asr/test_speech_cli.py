@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from assistant.bench_asr import word_error_rate
+from assistant.bench.asr import word_error_rate
 
 ASSISTANT = [sys.executable, "-m", "assistant"]
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")

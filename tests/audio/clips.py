@@ -7,7 +7,7 @@ from functools import cache
 
 import pytest
 
-from assistant.bench_voice import SpeechClip, load_clips
+from assistant.bench.voice import SpeechClip, load_clips
 from tests.speech_clips import FetchError, fetch
 
 

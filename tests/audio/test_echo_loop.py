@@ -18,7 +18,7 @@ import pytest
 from assistant.asr.factory import build_recognizer
 from assistant.audio import SAMPLE_RATE
 from assistant.audio.echo import DoubleTalkDetector
-from assistant.bench_asr import word_error_rate
+from assistant.bench.asr import word_error_rate
 from assistant.config import Config
 from assistant.conversation import ConversationEngine
 from assistant.events import (

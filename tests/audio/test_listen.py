@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from assistant.asr.factory import build_recognizer
-from assistant.bench_asr import word_error_rate
+from assistant.bench.asr import word_error_rate
 from assistant.config import Config
 from tests.audio.clips import clip
 from tests.audio.virtual_audio import VirtualAudio

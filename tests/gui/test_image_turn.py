@@ -20,12 +20,12 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QImage
 
+from assistant.bench.ocr import cer
 from assistant.conversation import ConversationEngine
 from assistant.events import EventBus
 from assistant.llm.fake import FakeLanguageModel
 from assistant.memory.store import MemoryStore
 from assistant.model_store import ModelStore
-from assistant.vision.bench import cer
 from assistant.vision.setup import attach_vision
 from assistant.vision.turn import ImageReader
 from tests.gui.conftest import REPLY

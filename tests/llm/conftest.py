@@ -62,7 +62,7 @@ def export_run(tmp_path_factory: pytest.TempPathFactory, hf_dir: Path) -> Export
     store.cache.mkdir(parents=True)
     store.artefact_path(entry, "gguf-to-hf").symlink_to(hf_dir, target_is_directory=True)
     store.record(entry, "gguf-to-hf", {"linked_from": str(hf_dir)})
-    return ExportRun(run_cli(["export-onnx", "--json"], home, timeout=900), store)
+    return ExportRun(run_cli(["export-onnx", "--json", "--model", MODEL], home, timeout=900), store)
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,12 @@ from assistant.llm.factory import (
     build_llm,
     choose_backend,
     cuda_present,
+    measured_speeds,
+    record_speeds,
     torch_gpu_build,
     wants_cuda,
 )
+from assistant.llm.llamacpp_backend import LlamaCppLanguageModel
 from assistant.llm.onnx_backend import OnnxLanguageModel
 from assistant.llm.torch_backend import DeviceChoice, TorchLanguageModel, choose_device
 from assistant.model_store import ModelStore
@@ -47,19 +50,37 @@ def store_with(tmp_path: Path, *steps: str) -> ModelStore:
 
 
 @pytest.mark.parametrize(
-    "requested,cuda,onnx_ready,expected",
+    "requested,cuda,onnx_ready,gguf_ready,measured,expected",
     [
-        ("auto", True, True, "torch"),
-        ("auto", True, False, "torch"),
-        ("auto", False, True, "onnx"),
-        ("auto", False, False, "torch"),
-        ("onnx", True, False, "onnx"),
-        ("torch", False, True, "torch"),
-        ("fake", False, True, "fake"),
+        ("auto", True, True, True, {}, "torch"),
+        ("auto", True, False, False, {}, "torch"),
+        ("auto", False, True, False, {}, "onnx"),
+        ("auto", False, False, False, {}, "torch"),
+        ("auto", False, True, True, {}, "llamacpp"),  # not measured yet: llama.cpp for a GGUF
+        ("auto", False, True, True, {"onnx": 60.0, "llamacpp": 40.0}, "onnx"),
+        ("auto", False, True, True, {"onnx": 42.0, "llamacpp": 85.0}, "llamacpp"),
+        ("auto", False, False, True, {"onnx": 60.0, "llamacpp": 40.0}, "llamacpp"),  # onnx gone
+        ("onnx", True, False, True, {}, "onnx"),
+        ("torch", False, True, True, {}, "torch"),
+        ("llamacpp", True, True, False, {}, "llamacpp"),
+        ("fake", False, True, True, {}, "fake"),
     ],
 )
-def test_choose_backend(requested: str, cuda: bool, onnx_ready: bool, expected: str) -> None:
-    assert choose_backend(requested, cuda, onnx_ready) == expected
+def test_choose_backend(
+    requested: str,
+    cuda: bool,
+    onnx_ready: bool,
+    gguf_ready: bool,
+    measured: dict[str, float],
+    expected: str,
+) -> None:
+    assert choose_backend(requested, cuda, onnx_ready, gguf_ready, measured) == expected
+
+
+def smollm2() -> Config:
+    config = Config()
+    config.llm.model = MODEL
+    return config
 
 
 def test_torch_on_cuda_runs_in_half_precision() -> None:
@@ -98,28 +119,44 @@ def test_device_setting_decides_before_probing() -> None:
     assert wants_cuda("auto", a_gpu) is True and wants_cuda("auto", no_gpu) is False
 
 
-def test_auto_without_gpu_picks_the_onnx_export(tmp_path: Path) -> None:
+def test_auto_without_gpu_picks_llamacpp_for_a_gguf_until_measured(tmp_path: Path) -> None:
     store = store_with(tmp_path, "gguf-to-hf", "onnx-export")
-    llm = build_llm(Config(), store, probe_cuda=no_gpu)
-    assert isinstance(llm, OnnxLanguageModel)
+    llm = build_llm(smollm2(), store, probe_cuda=no_gpu)
+    assert isinstance(llm, LlamaCppLanguageModel)
     assert llm.name == MODEL and llm.device == "unloaded"  # nothing loaded yet
+    record_speeds(store, MODEL, {"onnx": 60.0, "llamacpp": 40.0})  # as `bench llm` does
+    assert measured_speeds(store, MODEL) == {"onnx": 60.0, "llamacpp": 40.0}
+    assert isinstance(build_llm(smollm2(), store, probe_cuda=no_gpu), OnnxLanguageModel)
+
+
+def test_the_default_model_runs_from_its_joined_gguf(tmp_path: Path) -> None:
+    store = ModelStore(cache=tmp_path / "models")
+    entry = store.entry(Config().llm.model)
+    assert entry.prepare == ("concat-gguf",)
+    config = Config()
+    config.llm.backend = "llamacpp"
+    with pytest.raises(ModelError, match="needs a GGUF"):
+        build_llm(config, store, probe_cuda=no_gpu)  # not joined yet
+    joined = store.artefact_path(entry, "concat-gguf")
+    joined.parent.mkdir(parents=True)
+    joined.write_bytes(b"GGUF")
+    store.record(entry, "concat-gguf", {})
+    llm = build_llm(Config(), store, probe_cuda=no_gpu)
+    assert isinstance(llm, LlamaCppLanguageModel) and llm.name == entry.name
 
 
 def test_auto_with_gpu_picks_torch_on_cuda(tmp_path: Path) -> None:
     store = store_with(tmp_path, "gguf-to-hf", "onnx-export")
-    llm = build_llm(Config(), store, probe_cuda=a_gpu)
+    llm = build_llm(smollm2(), store, probe_cuda=a_gpu)
     assert isinstance(llm, TorchLanguageModel)
 
 
-def test_auto_without_export_falls_back_to_torch(tmp_path: Path) -> None:
-    llm = build_llm(Config(), store_with(tmp_path, "gguf-to-hf"), probe_cuda=no_gpu)
-    assert isinstance(llm, TorchLanguageModel)
-
-
-def test_explicit_torch_and_cpu_device_ignore_the_gpu_and_export(tmp_path: Path) -> None:
+def test_explicit_backends_ignore_the_gpu_and_the_measurements(tmp_path: Path) -> None:
     store = store_with(tmp_path, "gguf-to-hf", "onnx-export")
-    config = Config()
+    config = smollm2()
     config.llm.device = "cpu"
+    assert isinstance(build_llm(config, store, probe_cuda=a_gpu), LlamaCppLanguageModel)
+    config.llm.backend = "onnx"
     assert isinstance(build_llm(config, store, probe_cuda=a_gpu), OnnxLanguageModel)
     config.llm.backend = "torch"
     assert isinstance(build_llm(config, store, probe_cuda=no_gpu), TorchLanguageModel)
@@ -130,10 +167,13 @@ def test_onnx_without_export_says_how_to_make_it(tmp_path: Path) -> None:
     config.llm.backend = "onnx"
     with pytest.raises(ModelError, match="run `assistant export-onnx`"):
         build_llm(config, store_with(tmp_path, "gguf-to-hf"), probe_cuda=no_gpu)
+    config.llm.model = MODEL
+    with pytest.raises(ModelError, match="run `assistant export-onnx`"):
+        build_llm(config, store_with(tmp_path / "b", "gguf-to-hf"), probe_cuda=no_gpu)
 
 
 def test_onnx_on_cuda_is_refused(tmp_path: Path) -> None:
-    config = Config()
+    config = smollm2()
     config.llm.backend, config.llm.device = "onnx", "cuda"
     with pytest.raises(ModelError, match="runs on the CPU"):
         build_llm(config, store_with(tmp_path, "gguf-to-hf", "onnx-export"), probe_cuda=a_gpu)
@@ -149,17 +189,18 @@ def test_a_configured_onnx_folder_is_used_directly(tmp_path: Path) -> None:
     assert isinstance(llm, OnnxLanguageModel) and llm.name == "my-model-onnx"
 
 
-def test_auto_on_the_cpu_with_the_export_does_not_import_torch(tmp_path: Path) -> None:
+def test_auto_on_the_cpu_does_not_import_torch(tmp_path: Path) -> None:
     store_with(tmp_path, "gguf-to-hf", "onnx-export")
     code = (
         "import sys; from pathlib import Path\n"
         "from assistant.config import Config\n"
         "from assistant.llm.factory import build_llm\n"
         "from assistant.model_store import ModelStore\n"
-        f"llm = build_llm(Config(), ModelStore(cache=Path({str(tmp_path / 'models')!r})))\n"
+        f"config = Config(); config.llm.model = {MODEL!r}\n"
+        f"llm = build_llm(config, ModelStore(cache=Path({str(tmp_path / 'models')!r})))\n"
         "print(type(llm).__name__, 'torch' in sys.modules)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     ).stdout.split()
-    assert out == ["OnnxLanguageModel", "False"]
+    assert out == ["LlamaCppLanguageModel", "False"]

@@ -14,7 +14,7 @@ from tests.llm.conftest import MODEL, ExportRun, manifest, run_cli
 
 
 def test_export_without_the_hf_folder_says_how_to_prepare_it(tmp_path: Path) -> None:
-    result = run_cli(["export-onnx"], tmp_path, timeout=120)
+    result = run_cli(["export-onnx", "--model", MODEL], tmp_path, timeout=120)
     assert result.returncode == 3
     assert result.stderr.strip().splitlines() == [
         f"assistant: the model {MODEL} is not prepared (gguf-to-hf); run `assistant models "

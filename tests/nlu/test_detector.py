@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from assistant.bench_intents import load_examples, score
+from assistant.bench.intents import load_examples, score
 from assistant.nlu.base import CHAT
 from assistant.nlu.detector import EmbeddingIntentDetector
 from tests.nlu.conftest import NOW

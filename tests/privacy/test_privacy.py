@@ -126,7 +126,7 @@ def test_config_holds_no_secrets(session: tuple[Path, dict[str, str]]) -> None:
     from assistant.config import Config, render
 
     rendered = render(Config())
-    for word in ("password", "token =", "api_key", "secret", "apikey"):
+    for word in ("password", "token =", "api_key =", "secret", "apikey"):
         assert word not in rendered.lower()
     config_file = session[0] / "config" / "assistant" / "config.toml"
     if config_file.exists():

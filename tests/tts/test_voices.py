@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.asr.audio_file import to_mono_16k
-from assistant.bench_asr import word_error_rate
+from assistant.bench.asr import word_error_rate
 from assistant.config import Config
 from assistant.errors import ModelError
 from assistant.model_store import ModelStore

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from assistant.vision.bench import cer
+from assistant.bench.ocr import cer
 from assistant.vision.ocr import NO_TEXT
 from assistant.vision.turn import ImageReader
 

@@ -5,6 +5,9 @@
   the ONNX backend reuses the KV cache of the unchanged prefix; and after the context was
   prefilled ahead, as while the user is still speaking), decode tokens/s.
 - ``bench_conversation(llm)``: six typed turns through the real engine: TTFT and reused tokens.
+- ``bench_side_by_side(model, backends)``: ``bench_backend`` for each of torch, ONNX and llama.cpp
+  on the same prompts, each in a child process of its own (so load time and resident memory are
+  that backend's alone), in one run; records the decode speeds for ``llm.backend = auto``.
 - ``compare_onnx_torch(hf_dir, onnx_dir)``: both runtimes in one process on the same prompt ids:
   decode tokens/s of each, their ratio, and whether the first 64 greedy tokens are identical.
 
@@ -14,7 +17,10 @@ and a warning when the machine was busy.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -331,4 +337,86 @@ def compare_onnx_torch(
         "greedy_matching_prefix": parity.matching_prefix,
         "load_average_before": load_before,
         "warning": busy_warning(load_before),
+    }
+
+
+ALL_BACKENDS = ("torch", "onnx", "llamacpp")
+
+
+def backend_ready(model: str, backend: str) -> str | None:
+    """Why ``backend`` cannot run ``model`` here (None when it can)."""
+    from assistant.config import Config
+    from assistant.errors import AssistantError
+    from assistant.llm import factory
+    from assistant.model_store import ModelStore
+
+    config = Config()
+    config.llm.model = model
+    store = ModelStore()
+    try:
+        if backend == "onnx" and factory.onnx_export_dir(config, store) is None:
+            return "no ONNX export of this model (`assistant export-onnx --model M`)"
+        if backend == "llamacpp" and factory.gguf_path(config, store) is None:
+            return "no GGUF file of this model"
+        if backend == "torch":
+            factory.resolve_model(config, store)
+    except AssistantError as err:
+        return str(err)
+    return None
+
+
+def bench_side_by_side(
+    model: str,
+    backends: Sequence[str] = ALL_BACKENDS,
+    tokens: int = 64,
+    timeout_s: float = 1800,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """``bench_backend`` of ``model`` under each backend, each in its own child process, on the
+    same prompts; the decode speeds measured on the CPU are recorded for ``auto``."""
+    from assistant.llm.factory import record_speeds
+    from assistant.model_store import ModelStore
+
+    results: dict[str, Any] = {}
+    for backend in backends:
+        why = backend_ready(model, backend)
+        if why:
+            results[backend] = {"skipped": why}
+            continue
+        if log:
+            log(f"language model: {model} on {backend} …")
+        env = dict(
+            os.environ,
+            ASSISTANT_LLM_MODEL=model,
+            ASSISTANT_LLM_BACKEND=backend,
+            ASSISTANT_LLM_DEVICE="cpu",
+        )
+        command = [sys.executable, "-m", "assistant", "bench", "llm", "--one", "--json"]
+        done = subprocess.run(
+            [*command, "--tokens", str(tokens)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+        if done.returncode != 0:
+            lines = (done.stderr or done.stdout).strip().splitlines()
+            results[backend] = {"failed": lines[-1] if lines else f"exit {done.returncode}"}
+            continue
+        results[backend] = json.loads(done.stdout.strip().splitlines()[-1])
+    speeds = {
+        b: float(r["decode_tokens_per_s"])
+        for b, r in results.items()
+        if b in ("onnx", "llamacpp") and "decode_tokens_per_s" in r
+    }
+    if speeds:
+        record_speeds(ModelStore(), model, speeds)
+    measured = [b for b in results if "decode_tokens_per_s" in results[b]]
+    return {
+        "model": model,
+        "backends": results,
+        "fastest_decode": (
+            max(measured, key=lambda b: results[b]["decode_tokens_per_s"]) if measured else None
+        ),
     }

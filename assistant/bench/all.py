@@ -1,6 +1,6 @@
 """`assistant bench all`: every speed target of the assistant in one JSON object, from one run.
 
-Each part is measured by its own module (bench_llm, bench_asr, bench_voice); this one runs them in
+Each part is measured by its own module (bench.llm, bench.asr, bench.voice); this one runs them in
 order, adds the window start-up time and the resident memory with every default model loaded
 (both in child processes, so this process's own imports do not count), and picks the headline
 keys. Ratios compare two things measured in this same run, so a busy machine affects both.
@@ -30,27 +30,29 @@ def default_clips_dir() -> Path:
 
 
 def _llm_part(say: Callable[[str], None]) -> dict[str, Any]:
+    """The configured model on every backend side by side, and the ONNX export's decode speed
+    and greedy parity against torch on the model it is prepared for."""
     from assistant import config as config_module
-    from assistant.bench_llm import bench_backend, compare_onnx_torch
-    from assistant.llm.factory import build_llm
+    from assistant.bench.llm import bench_side_by_side, compare_onnx_torch
     from assistant.model_store import ModelStore
 
     store = ModelStore()
     name = config_module.load().llm.model
-    say("language model: ONNX vs torch …")
-    compared = compare_onnx_torch(
-        store.artefact(name, "gguf-to-hf"), store.artefact(name, "onnx-export")
-    )
-    say("language model: time to first token …")
-    config = config_module.load()
-    config.llm.backend = "onnx"
-    backend = bench_backend(build_llm(config, store))
-    return {"compare": compared, "onnx": backend}
+    compared: dict[str, Any] | None = None
+    onnx_models = [e for e in store.entries() if e.role == "llm" and "onnx-export" in e.prepare]
+    if onnx_models and store.is_prepared(onnx_models[0]):
+        say(f"language model: ONNX vs torch ({onnx_models[0].name}) …")
+        compared = compare_onnx_torch(
+            store.artefact(onnx_models[0], "gguf-to-hf"),
+            store.artefact(onnx_models[0], "onnx-export"),
+        )
+    side_by_side = bench_side_by_side(name, log=say)
+    return {"compare": compared, "side_by_side": side_by_side}
 
 
 def _asr_part(clips: Path, say: Callable[[str], None]) -> dict[str, Any]:
     from assistant import config as config_module
-    from assistant.bench_asr import AsrSetup, bench_asr
+    from assistant.bench.asr import AsrSetup, bench_asr
 
     say("speech recognition: openai-whisper vs faster-whisper …")
     setups = (
@@ -62,7 +64,7 @@ def _asr_part(clips: Path, say: Callable[[str], None]) -> dict[str, Any]:
 
 
 def _voice_part(clips: Path, say: Callable[[str], None], count: int = 10) -> dict[str, Any]:
-    from assistant.bench_voice import bench_voice
+    from assistant.bench.voice import bench_voice
 
     say("spoken turns …")
     with tempfile.TemporaryDirectory() as tmp:  # the first clips (all 10 of the test set)
@@ -183,12 +185,17 @@ def bench_all(clips: Path | None = None, log: Callable[[str], None] | None = Non
         kind: voice.get(f"{kind}_turns", {}).get("latency_ms", {}).get("first_audio", {}).get("p50")
         for kind in ("skill", "llm")
     }
+    compare = llm["compare"] or {}
+    fastest = llm["side_by_side"]["fastest_decode"]
+    chosen = llm["side_by_side"]["backends"].get(fastest, {}) if fastest else {}
     return {
         "machine": {"cpu_count": os.cpu_count(), "load_average_before": round(load_before, 2)},
-        "onnx_vs_torch_decode_ratio": llm["compare"]["onnx_vs_torch_decode_ratio"],
-        "greedy_tokens_identical": llm["compare"]["greedy_tokens_identical"],
-        "ttft_ms": llm["onnx"]["ttft_500_next_turn_ms"],
-        "ttft_500_cold_ms": llm["onnx"]["ttft_500_cold_ms"],
+        "onnx_vs_torch_decode_ratio": compare.get("onnx_vs_torch_decode_ratio"),
+        "greedy_tokens_identical": compare.get("greedy_tokens_identical"),
+        "llm_backend": fastest,
+        "decode_tokens_per_s": chosen.get("decode_tokens_per_s"),
+        "ttft_ms": chosen.get("ttft_500_next_turn_ms"),
+        "ttft_500_cold_ms": chosen.get("ttft_500_cold_ms"),
         "asr_speedup": round(reference["rtf"] / max(fast["rtf"], 1e-9), 2),
         "asr_speedup_full_window": round(reference["rtf"] / max(full_window["rtf"], 1e-9), 2),
         "asr_wer": fast["wer"],

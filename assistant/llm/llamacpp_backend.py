@@ -1,0 +1,308 @@
+"""The llama.cpp language-model backend: any GGUF file, run quantised as it is, in-process.
+
+``xllamacpp`` embeds llama.cpp's own C++ server engine: one slot (one conversation at a time),
+continuous batching, and its prompt cache, which keeps the KV cache of the last prompt and reuses
+the longest common prefix on the next request, so the next turn only runs its new tokens. The
+engine releases the GIL while it computes (a ticking Python thread was never held up more than
+~10 ms during a reply), so audio and the GUI bridge keep running.
+
+Text streams through a callback the engine calls for each chunk; returning True from it stops
+decoding at the next token, which is how a cancel stops a reply. The engine also listens on
+127.0.0.1 on a random port for its HTTP API, guarded by a random key made at each start; this
+backend uses that local endpoint only to render the chat template and count tokens
+(``/apply-template`` + ``/tokenize``), so counts are the model's own.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import queue
+import secrets
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.cancel import CancelToken
+from assistant.errors import ModelError
+from assistant.llm.base import ChatMessage, GenerationOptions, GenerationStats
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "pip install --no-deps xllamacpp==2026.10.11549"
+POLL_S = 0.02  # how often a waiting stream looks at its cancel token
+COUNT_CACHE = 512  # token counts remembered (the context builder counts the same turns again)
+_END = object()  # the engine finished the request (the end sentinel on the piece queue)
+
+
+class _Failure:
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def request_body(
+    messages: Sequence[ChatMessage], options: GenerationOptions, stream: bool = True
+) -> dict[str, Any]:
+    """An OpenAI-style chat completion request for our sampling options."""
+    body: dict[str, Any] = {
+        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "stream": stream,
+        "max_tokens": options.max_new_tokens,
+        "repeat_penalty": options.repetition_penalty,
+        "cache_prompt": True,
+    }
+    if options.greedy:
+        body.update(temperature=0.0, top_k=1)
+    else:
+        body.update(temperature=options.temperature, top_k=options.top_k, top_p=options.top_p)
+    return body
+
+
+def chunk_text(chunk: Any) -> str:
+    """The text of one streamed chat chunk ('' for role/finish chunks)."""
+    if not isinstance(chunk, dict):
+        return ""
+    choices = chunk.get("choices") or []
+    if not choices:
+        return ""
+    delta = choices[0].get("delta") or {}
+    return str(delta.get("content") or "")
+
+
+class LlamaCppLanguageModel:
+    """A ``LanguageModel`` (and ``Prefilling``) over one GGUF file."""
+
+    def __init__(
+        self,
+        gguf: Path,
+        threads: int = 2,
+        context_tokens: int = 4096,
+        on_load: Callable[[str, float], None] | None = None,
+        name: str | None = None,
+        gpu_layers: int = 0,
+    ) -> None:
+        self._gguf = gguf
+        self._threads = threads
+        self._n_ctx = context_tokens
+        self._on_load = on_load
+        self._name = name or gguf.stem
+        self._gpu_layers = gpu_layers
+        self._server: Any = None
+        self._address: tuple[str, int] = ("127.0.0.1", 0)
+        self._key = ""
+        self._load_lock = threading.Lock()
+        self._busy = threading.Lock()  # one request at a time owns the single slot
+        self._counts: dict[tuple[tuple[str, str], ...], int] = {}
+        self.load_seconds: float | None = None
+        self.last_stats: GenerationStats | None = None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def device(self) -> str:
+        if self._server is None:
+            return "unloaded"
+        return "cuda" if self._gpu_layers else "cpu"
+
+    @property
+    def threads(self) -> int:
+        return self._threads
+
+    def load(self) -> None:
+        with self._load_lock:
+            if self._server is not None:
+                return
+            try:
+                import xllamacpp as xlc
+            except ImportError:
+                raise ModelError(f"the llamacpp backend needs xllamacpp: {INSTALL_HINT}") from None
+            if not self._gguf.is_file():
+                raise ModelError(f"llm.model: {self._gguf} does not exist.")
+            started = time.perf_counter()
+            params = xlc.CommonParams()
+            params.model.path = str(self._gguf)
+            params.n_ctx = self._n_ctx
+            params.n_parallel = 1
+            params.n_gpu_layers = self._gpu_layers
+            params.cpuparams.n_threads = self._threads
+            params.cpuparams_batch.n_threads = self._threads
+            params.verbosity = 0  # llama.cpp's own log lines stay off the terminal
+            params.offline = True  # never fetch anything from a model hub
+            params.hostnames = ["127.0.0.1"]
+            params.port = 0
+            self._key = secrets.token_urlsafe(24)
+            params.api_keys = [self._key]
+            try:
+                server = xlc.Server(params)
+            except Exception as err:  # the engine raises plain exceptions for a bad file
+                raise ModelError(
+                    f"llama.cpp cannot load {self._gguf.name}: {err}; is it a complete GGUF "
+                    "chat model? (`assistant models verify`)"
+                ) from None
+            address = urllib.parse.urlparse(server.listening_address)
+            self._address = (address.hostname or "127.0.0.1", int(address.port or 0))
+            self._server = server
+            self.load_seconds = time.perf_counter() - started
+            log.info("LLM %s (llama.cpp) loaded in %.2f s", self.name, self.load_seconds)
+            if self._on_load:
+                self._on_load(self.name, self.load_seconds)
+
+    def close(self) -> None:
+        """Free the model (the engine stops with its last reference)."""
+        with self._load_lock:
+            self._server = None
+
+    # --- tokens ---------------------------------------------------------------------------
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A request to the engine's own loopback endpoint (never another host)."""
+        host, port = self._address
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        try:
+            conn.request(
+                "POST",
+                path,
+                json.dumps(body),
+                {"Content-Type": "application/json", "Authorization": f"Bearer {self._key}"},
+            )
+            response = conn.getresponse()
+            data = response.read()
+        except OSError as err:
+            raise ModelError(f"the llama.cpp engine did not answer ({err}).") from None
+        finally:
+            conn.close()
+        if response.status != 200:
+            raise ModelError(f"the llama.cpp engine refused {path}: HTTP {response.status}")
+        return dict(json.loads(data))
+
+    def render(self, messages: Sequence[ChatMessage]) -> str:
+        """``messages`` in the model's chat template, with the start of the reply."""
+        self.load()
+        chat = [{"role": m.role, "content": m.content} for m in messages]
+        return str(self._post("/apply-template", {"messages": chat})["prompt"])
+
+    def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        key = tuple((m.role, m.content) for m in messages)
+        found = self._counts.get(key)
+        if found is None:
+            tokens = self._post("/tokenize", {"content": self.render(messages)})["tokens"]
+            found = len(tokens)
+            if len(self._counts) >= COUNT_CACHE:
+                self._counts.clear()
+            self._counts[key] = found
+        return found
+
+    # --- generation -----------------------------------------------------------------------
+
+    def forget(self) -> None:
+        """Make the next turn start cold: a one-token request on an unrelated prompt replaces
+        the cached prefix."""
+        self.load()
+        with self._busy:
+            self._server.handle_chat_completions(
+                request_body(
+                    [ChatMessage("user", "-")],
+                    GenerationOptions(temperature=0.0, max_new_tokens=1),
+                    stream=False,
+                )
+            )
+
+    def prefill(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        cancel: CancelToken | None = None,
+    ) -> int:
+        """Run ``messages`` into the engine's prompt cache ahead of the next turn (at warm-up,
+        or while the user is still speaking); returns the prompt tokens cached, 0 when a turn
+        owns the engine."""
+        self.load()
+        if not self._busy.acquire(blocking=False):
+            return 0
+        try:
+            if cancel is not None and cancel.cancelled:
+                return 0
+            body = request_body(messages, GenerationOptions(max_new_tokens=1), stream=False)
+            body.update(temperature=0.0, top_k=1)
+            result = self._server.handle_chat_completions(body)
+            usage = result.get("usage", {}) if isinstance(result, dict) else {}
+            return int(usage.get("prompt_tokens", 0))
+        finally:
+            self._busy.release()
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[str]:
+        self.load()
+        token = cancel or CancelToken()
+        pieces: queue.Queue[Any] = queue.Queue()  # put by the engine's callback, taken here
+        stop = threading.Event()  # set when the reader goes away or cancels
+        timings: dict[str, Any] = {}
+        started = time.perf_counter()
+
+        def on_chunk(chunk: Any) -> bool:
+            if isinstance(chunk, dict):
+                if "timings" in chunk:
+                    timings.update(chunk["timings"])
+                if "error" in chunk:
+                    pieces.put(_Failure(str(chunk["error"].get("message", chunk["error"]))))
+                    return True
+            text = chunk_text(chunk)
+            if text:
+                pieces.put(text)
+            return stop.is_set() or token.cancelled
+
+        def run() -> None:
+            try:
+                with self._busy:
+                    result = self._server.handle_chat_completions(
+                        request_body(messages, options), on_chunk
+                    )
+                if isinstance(result, dict) and "error" in result:
+                    error = result["error"]
+                    pieces.put(_Failure(str(error.get("message", error))))
+            except Exception as err:
+                pieces.put(_Failure(f"{type(err).__name__}: {err}"))
+            finally:
+                pieces.put(_END)
+
+        worker = threading.Thread(target=run, name="llamacpp-stream", daemon=True)
+        worker.start()
+        first: float | None = None
+        produced = 0
+        try:
+            while True:
+                if token.cancelled:
+                    return
+                try:
+                    item = pieces.get(timeout=POLL_S)
+                except queue.Empty:
+                    continue
+                if item is _END:
+                    return
+                if isinstance(item, _Failure):
+                    raise ModelError(f"generation failed: {item.message}")
+                if first is None:
+                    first = time.perf_counter() - started
+                produced += 1
+                yield item
+        finally:
+            stop.set()
+            if not token.cancelled:
+                worker.join()
+            self.last_stats = GenerationStats(
+                prompt_tokens=int(timings.get("cache_n", 0)) + int(timings.get("prompt_n", 0)),
+                reused_tokens=int(timings.get("cache_n", 0)),
+                new_tokens=int(timings.get("predicted_n", produced)),
+                first_token_s=first or 0.0,
+                total_s=time.perf_counter() - started,
+            )

@@ -1,0 +1,148 @@
+"""The llama.cpp backend with real GGUF files: SmolLM2 (98 MB, fast) for the mechanics, the
+default Qwen2.5-Coder-1.5B for what a user hears."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.cancel import CancelToken
+from assistant.config import Config
+from assistant.errors import ModelError
+from assistant.llm.base import ChatMessage, GenerationOptions, Prefilling
+from assistant.llm.factory import registry_gguf
+from assistant.llm.llamacpp_backend import LlamaCppLanguageModel, request_body
+from assistant.model_store import ModelStore
+from tests.llm.conftest import MODEL, REAL_MODELS
+
+pytestmark = pytest.mark.slow
+
+GREEDY = GenerationOptions(temperature=0.0, max_new_tokens=24)
+SYSTEM = ChatMessage("system", "You are a concise assistant. Answer in one short sentence.")
+
+
+def _gguf(name: str) -> Path:
+    found = registry_gguf(ModelStore(cache=REAL_MODELS), name)
+    if found is None:
+        pytest.skip(f"{name} is not prepared (make run prepares it)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def small() -> Iterator[LlamaCppLanguageModel]:
+    llm = LlamaCppLanguageModel(_gguf(MODEL), threads=2, context_tokens=2048)
+    llm.load()
+    yield llm
+    llm.close()
+
+
+def test_sampling_options_become_the_request() -> None:
+    body = request_body([SYSTEM], GenerationOptions(temperature=0.0, max_new_tokens=7))
+    assert body["temperature"] == 0.0 and body["top_k"] == 1 and body["max_tokens"] == 7
+    assert body["stream"] and body["cache_prompt"]
+    sampled = request_body([SYSTEM], GenerationOptions(temperature=0.7, top_k=20, top_p=0.8))
+    assert (sampled["temperature"], sampled["top_k"], sampled["top_p"]) == (0.7, 20, 0.8)
+
+
+def test_streams_pieces_and_counts_tokens(small: LlamaCppLanguageModel) -> None:
+    assert isinstance(small, Prefilling) and small.device == "cpu" and small.threads == 2
+    messages = [SYSTEM, ChatMessage("user", "Say hello in a few words.")]
+    pieces = list(small.stream(messages, GREEDY))
+    assert len(pieces) > 2 and "".join(pieces).strip()
+    count = small.count_tokens(messages)
+    stats = small.last_stats
+    assert stats is not None and stats.prompt_tokens == count  # the model's own tokenizer
+    assert small.count_tokens(messages) == count  # cached, same answer
+
+
+def test_the_next_turn_reuses_the_unchanged_prefix(small: LlamaCppLanguageModel) -> None:
+    whole = GenerationOptions(temperature=0.0, max_new_tokens=200)  # ends by itself
+    first = [SYSTEM, ChatMessage("user", "Name a colour.")]
+    reply = "".join(small.stream(first, whole)).strip()  # stored stripped, as the engine does
+    second = [*first, ChatMessage("assistant", reply), ChatMessage("user", "Name another one.")]
+    "".join(small.stream(second, GREEDY))
+    stats = small.last_stats
+    assert stats is not None
+    # the whole previous prompt came from the cache (and the reply, as far as its text
+    # tokenizes back to the tokens generated: small models sometimes generate other splits)
+    assert stats.reused_tokens >= small.count_tokens(first), stats
+
+
+def test_prefill_puts_the_conversation_in_the_cache_ahead(small: LlamaCppLanguageModel) -> None:
+    small.forget()
+    history = [SYSTEM, ChatMessage("user", "Hi!"), ChatMessage("assistant", "Hello!")]
+    assert small.prefill(history, GREEDY) >= small.count_tokens(history[:2])
+    "".join(small.stream([*history, ChatMessage("user", "How are you?")], GREEDY))
+    stats = small.last_stats
+    assert stats is not None and stats.reused_tokens >= small.count_tokens(history[:2]) - 4
+
+
+def test_cancel_stops_decoding_within_100_ms(small: LlamaCppLanguageModel) -> None:
+    token = CancelToken()
+    long = GenerationOptions(temperature=0.0, max_new_tokens=400)
+    messages = [SYSTEM, ChatMessage("user", "Tell me a very long story about a dragon.")]
+    stream = small.stream(messages, long, token)
+    seen = [next(stream) for _ in range(3)]
+    cancelled = time.perf_counter()
+    token.cancel()
+    rest = list(stream)
+    assert time.perf_counter() - cancelled < 0.1
+    assert seen and len(rest) <= 1
+    # the engine is free again at once: the next turn answers
+    started = time.perf_counter()
+    assert "".join(small.stream([SYSTEM, ChatMessage("user", "Hi")], GREEDY)).strip()
+    assert time.perf_counter() - started < 10
+
+
+def test_python_threads_keep_running_while_it_generates(small: LlamaCppLanguageModel) -> None:
+    gaps: list[float] = []
+    done = threading.Event()
+
+    def tick() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            time.sleep(0.005)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    try:
+        long = GenerationOptions(temperature=0.0, max_new_tokens=48)
+        "".join(small.stream([SYSTEM, ChatMessage("user", "Describe the sea.")], long))
+    finally:
+        done.set()
+        ticker.join()
+    assert max(gaps) < 0.1, f"the GIL was held for {max(gaps) * 1000:.0f} ms"
+
+
+def test_a_broken_gguf_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "half.gguf"
+    bad.write_bytes(_gguf(MODEL).read_bytes()[: 1 << 20])
+    with pytest.raises(ModelError, match=r"cannot load half\.gguf"):
+        LlamaCppLanguageModel(bad).load()
+    with pytest.raises(ModelError, match="does not exist"):
+        LlamaCppLanguageModel(tmp_path / "missing.gguf").load()
+
+
+def test_the_default_model_answers_correctly_and_briefly() -> None:
+    name = Config().llm.model
+    llm = LlamaCppLanguageModel(_gguf(name), threads=2, context_tokens=2048)
+    try:
+        questions = {
+            "What is the capital of Australia?": "canberra",
+            "What colour do you get when you mix blue and yellow?": "green",
+            "How many legs does a spider have?": "eight|8",
+        }
+        for question, answer in questions.items():
+            reply = "".join(llm.stream([SYSTEM, ChatMessage("user", question)], GREEDY))
+            assert re.search(answer, reply.lower()), (question, reply)
+            assert len(reply.split()) <= 24
+    finally:
+        llm.close()
