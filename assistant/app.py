@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant import config as config_module
 from assistant import paths
 from assistant.config import Config
 from assistant.conversation import ConversationEngine
-from assistant.events import Error, EventBus, ModelLoaded, ModelLoading
+from assistant.events import Error, EventBus, ModelLoaded, ModelLoading, Notice
 from assistant.llm.base import LanguageModel
 from assistant.llm.factory import build_llm
 from assistant.memory.store import MemoryStore
@@ -69,14 +70,32 @@ class Assistant:
         self.store.close()
 
 
-def build(config: Config | None = None, bus: EventBus | None = None) -> Assistant:
+# Builds the language model for a config; the callable it gets tells the user something (a model
+# server failed and the local model answers instead).
+LlmBuilder = Callable[[Config, Callable[[str], None]], LanguageModel]
+
+
+def build(
+    config: Config | None = None,
+    bus: EventBus | None = None,
+    llm_builder: LlmBuilder | None = None,
+) -> Assistant:
+    """Every part of the assistant, nothing loaded yet. ``llm_builder`` replaces ``build_llm``
+    (the window runs the model in a child process)."""
     config = config or config_module.load()
     bus = bus or EventBus()
     store = MemoryStore(paths.database_file())
     if config.memory.retention_days:
         store.delete_older_than(config.memory.retention_days)
     models = ModelStore()
-    llm = build_llm(config, models)
+
+    def notify(text: str) -> None:
+        bus.emit(Notice(text, kind="warning"))
+
+    if llm_builder is None:
+        llm = build_llm(config, models, on_notice=notify)
+    else:
+        llm = llm_builder(config, notify)
     understanding = build_understanding_stage(config, store, bus)
     engine = ConversationEngine(
         store=store,

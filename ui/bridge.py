@@ -43,6 +43,7 @@ from assistant.events import (
     StateChanged,
     UserText,
 )
+from assistant.llm.base import LanguageModel
 
 if TYPE_CHECKING:
     from assistant.app import Assistant
@@ -55,19 +56,29 @@ Builder = Callable[[EventBus], "Assistant"]
 VoiceFactory = Callable[["Assistant"], "VoiceControl | None"]
 
 
+def isolated_llm(config: Config, notify: Callable[[str], None]) -> LanguageModel:
+    """The language model in a child process: native code may hold the GIL for seconds while
+    loading and prefilling, which would freeze the window. A model server's client stays here
+    (it only waits on a socket) so its notices reach the window; its local fallback is isolated."""
+    from assistant.llm.factory import build_llm
+    from assistant.llm.isolated import IsolatedLanguageModel
+
+    if config.llm.backend == "fake":
+        return build_llm(config)
+    if config.llm.backend == "openai":
+        from assistant.llm.fallback import build_openai_llm
+
+        return build_openai_llm(config, IsolatedLanguageModel, notify)
+    return IsolatedLanguageModel(config)
+
+
 def default_builder(config: Config) -> Builder:
-    """``assistant.app.build``, with the language model moved to a child process: its native
-    code holds the GIL for seconds while loading and prefilling, which would freeze the window."""
+    """``assistant.app.build``, with the language model in a child process."""
 
     def build(bus: EventBus) -> Assistant:
         from assistant.app import build as build_assistant
 
-        assistant = build_assistant(config, bus)
-        if config.llm.backend != "fake":
-            from assistant.llm.isolated import IsolatedLanguageModel
-
-            assistant.llm = assistant.engine.llm = IsolatedLanguageModel(config)
-        return assistant
+        return build_assistant(config, bus, llm_builder=isolated_llm)
 
     return build
 
@@ -571,13 +582,28 @@ class Bridge(QObject):
 
     # --- settings -------------------------------------------------------------------------
 
-    def model_names(self, role: str) -> list[str]:
-        """Names of the registry's models of ``role`` (for the settings dialog)."""
+    def model_names(self, role: str, prepared_only: bool = False) -> list[str]:
+        """Names of the registry's models of ``role`` (for the settings dialog); with
+        ``prepared_only`` just those ready to use here."""
+        return [name for name, _ in self.model_choices(role, prepared_only)]
+
+    def model_choices(self, role: str, prepared_only: bool = False) -> list[tuple[str, str]]:
+        """(name, label with size and description) of the registry's models of ``role``."""
         from assistant.model_store import ModelStore
 
         try:
             models = self.assistant.models if self.assistant else ModelStore()
-            return [entry.name for entry in models.entries() if entry.role == role]
+            found = []
+            for entry in models.entries():
+                if entry.role != role:
+                    continue
+                status = models.status(entry)
+                if prepared_only and not status.prepared:
+                    continue
+                size = f"{status.size_bytes / 1e6:,.0f} MB" if status.size_bytes else ""
+                label = f"{entry.name} — {size}, {entry.description}".replace(" — , ", " — ")
+                found.append((entry.name, label))
+            return found
         except AssistantError:
             return []
 

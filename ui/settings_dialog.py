@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import shutil
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -199,16 +201,56 @@ class SettingsDialog(QDialog):
         page, form = self._form()
         llm = self.config.llm
         self.model = QComboBox(page)
-        self.model.setEditable(True)
-        self.model.addItems(self.bridge.model_names("llm"))
+        self.model.setEditable(True)  # a path to any .gguf file or model folder works too
+        for name, label in self.bridge.model_choices("llm", prepared_only=True):
+            self.model.addItem(name, name)
+            self.model.setItemData(self.model.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
         self.model.setCurrentText(llm.model)
-        self._row(form, "&Chat model:", self.model, "Chat model", _meta("llm", "model")["help"])
+        browse = QPushButton("&Browse…", page)
+        browse.setAccessibleName("Choose a GGUF model file")
+        browse.clicked.connect(self._browse_model)
+        self._row(
+            form,
+            "&Chat model:",
+            self.model,
+            "Chat model",
+            "The prepared models, or the path of any .gguf file (run by llama.cpp) or Hugging "
+            "Face folder.",
+            extra=browse,
+        )
         self.llm_backend = QComboBox(page)
-        self.llm_backend.addItems(_meta("llm", "backend")["choices"])
+        self.llm_backend.addItems([c for c in _meta("llm", "backend")["choices"] if c != "fake"])
         self.llm_backend.setCurrentText(llm.backend)
         self._row(
             form, "&Backend:", self.llm_backend, "Model backend", _meta("llm", "backend")["help"]
         )
+        self.base_url = QLineEdit(llm.base_url, page)
+        self.base_url.setPlaceholderText("http://localhost:11434/v1")
+        self._row(
+            form, "Server &URL:", self.base_url, "Server URL", _meta("llm", "base_url")["help"]
+        )
+        self.server_model = QLineEdit(llm.server_model, page)
+        self.server_model.setPlaceholderText("the first model the server lists")
+        self._row(
+            form,
+            "Server mo&del:",
+            self.server_model,
+            "Server model",
+            _meta("llm", "server_model")["help"],
+        )
+        self.api_key_env = QLineEdit(llm.api_key_env, page)
+        self.api_key_env.setPlaceholderText(
+            "e.g. OPENAI_API_KEY (the key stays in the environment)"
+        )
+        self._row(
+            form,
+            "API &key variable:",
+            self.api_key_env,
+            "API key environment variable",
+            _meta("llm", "api_key_env")["help"],
+        )
+        self.llm_backend.currentTextChanged.connect(self._show_server_fields)
+        self._show_server_fields(llm.backend)
         self.asr_model = QComboBox(page)
         self.asr_model.setEditable(True)
         self.asr_model.addItems(self.bridge.model_names("asr"))
@@ -224,6 +266,18 @@ class SettingsDialog(QDialog):
         note.setWordWrap(True)
         form.addRow("", note)
         return page
+
+    def _browse_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a chat model", str(Path.home()), "GGUF models (*.gguf)"
+        )
+        if path:
+            self.model.setCurrentText(path)
+
+    def _show_server_fields(self, backend: str) -> None:
+        """The server fields matter only for llm.backend = openai."""
+        for field in (self.base_url, self.server_model, self.api_key_env):
+            field.setEnabled(backend == "openai")
 
     def _interface_tab(self) -> QWidget:
         page, form = self._form()
@@ -375,6 +429,9 @@ class SettingsDialog(QDialog):
         c.tts.muted = self.muted.isChecked()
         c.llm.model = self.model.currentText().strip()
         c.llm.backend = self.llm_backend.currentText()
+        c.llm.base_url = self.base_url.text().strip()
+        c.llm.server_model = self.server_model.text().strip()
+        c.llm.api_key_env = self.api_key_env.text().strip()
         c.asr.model = self.asr_model.currentText().strip()
         c.ui.theme = self.theme.currentText()
         c.ui.mic_mode = self.mic_mode.currentData()
@@ -398,6 +455,11 @@ class SettingsDialog(QDialog):
             QMessageBox.warning(self, "Settings", problem)
             self.tabs.setCurrentIndex(2)
             self.capture_hotkey.setFocus()
+            return
+        if config.llm.backend == "openai" and not config.llm.base_url:
+            QMessageBox.warning(self, "Settings", "The openai backend needs a server URL.")
+            self.tabs.setCurrentIndex(1)
+            self.base_url.setFocus()
             return
         try:
             self.bridge.save_config(config)

@@ -116,7 +116,7 @@ def window_shown_seconds(timeout_s: float = 60.0) -> float:
 def _resident_memory() -> dict[str, Any]:
     """Every default model loaded in a fresh process (LLM, Whisper, voice, VAD, MiniLM, OCR)."""
     out = subprocess.run(
-        [sys.executable, "-m", "assistant.bench", "rss"],
+        [sys.executable, "-m", "assistant.bench.all", "rss"],
         capture_output=True,
         text=True,
         timeout=600,

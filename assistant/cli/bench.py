@@ -90,6 +90,33 @@ def register(subparsers: Any) -> None:
     asr.add_argument("--compute-type", default="int8", help="faster-whisper weights")
     asr.add_argument("--repeat", type=int, default=1, help="runs per clip; the fastest counts")
     asr.set_defaults(func=_run_asr)
+    _register_replies(sub)
+
+
+def _register_replies(sub: Any) -> None:
+    replies = sub.add_parser(
+        "replies",
+        help="reply quality through the real engine: facts, multi-turn memory, no invention, "
+        "short spoken replies; several models side by side",
+    )
+    replies.add_argument(
+        "--models",
+        help="comma-separated models to run in turn (names from `assistant models` or paths; "
+        "NAME@BACKEND picks the backend); default: the configured one",
+    )
+    replies.add_argument(
+        "--model", action="append", default=[], help="a model to run (repeatable, like --models)"
+    )
+    replies.add_argument(
+        "--backend",
+        choices=("auto", "torch", "onnx", "llamacpp", "openai", "fake"),
+        help="backend for every model without @BACKEND (default: the configured one)",
+    )
+    replies.add_argument("--limit", type=int, help="only the first N cases of each category")
+    replies.add_argument("--set", type=Path, help="case file (default: the shipped replies.toml)")
+    replies.add_argument("--json", action="store_true", help="print only the JSON object")
+    replies.add_argument("-o", "--output", type=Path, help="also write the JSON here")
+    replies.set_defaults(func=_run_replies)
 
 
 def _run_voice(args: argparse.Namespace) -> int:
@@ -176,3 +203,27 @@ def run_all(args: argparse.Namespace) -> int:
         args.output.write_text(text + "\n", encoding="utf-8")
     print(text)
     return 0
+
+
+def _run_replies(args: argparse.Namespace) -> int:
+    from assistant import config as config_module
+    from assistant.bench.replies import bench_models, first_of_each, load_cases, side_by_side
+
+    cases = load_cases(args.set)
+    if args.limit is not None:
+        cases = first_of_each(cases, max(args.limit, 0))
+    models = [m.strip() for m in (args.models or "").split(",") if m.strip()] + args.model
+    result = bench_models(
+        models,
+        config_module.load(),
+        cases,
+        backend=args.backend,
+        log=None if args.json else (lambda text: print(text, file=sys.stderr, flush=True)),
+    )
+    if args.output:
+        args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    if args.json:
+        print_result(result, True)
+    else:
+        print(side_by_side(result["runs"]))
+    return 0 if all("error" not in run for run in result["runs"]) else 1

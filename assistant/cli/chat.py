@@ -142,6 +142,8 @@ def run_ask(args: argparse.Namespace) -> int:
         def note_failure(event: Event) -> None:
             if isinstance(event, Error) and event.stage == "llm":
                 failed.append(event)
+            elif isinstance(event, Notice) and event.kind == "warning":
+                print(f"assistant: {event.text}", file=sys.stderr)  # e.g. the server fell back
 
         result = run_turn(
             app,

@@ -192,7 +192,10 @@ def build_llm(
     store: ModelStore | None = None,
     on_load: Callable[[str, float], None] | None = None,
     probe_cuda: Callable[[], bool] = cuda_present,
+    on_notice: Callable[[str], None] | None = None,
 ) -> LanguageModel:
+    """The configured backend (nothing loaded yet). ``on_notice`` hears that a model server
+    failed and the local model answers instead (``llm.backend = openai`` with ``llm.fallback``)."""
     store = store or ModelStore()
     requested = config.llm.backend
     if requested == "fake":
@@ -202,7 +205,9 @@ def build_llm(
     if requested == "openai":
         from assistant.llm.fallback import build_openai_llm
 
-        return build_openai_llm(config, lambda local: build_llm(local, store, on_load, probe_cuda))
+        return build_openai_llm(
+            config, lambda local: build_llm(local, store, on_load, probe_cuda), on_notice
+        )
     threads = config.llm.threads or os.cpu_count() or 1
     local = requested in ("auto", "onnx", "llamacpp")
     onnx_dir = onnx_export_dir(config, store) if requested in ("auto", "onnx") else None

@@ -96,3 +96,36 @@ def test_voices_are_listed_and_preview_reports_back(qtbot, window):
     with qtbot.waitSignal(win.bridge.deviceTestDone, timeout=30_000) as done:
         dialog.preview.click()
     assert done.args[0] and done.args[0] == dialog.test_result.text()
+
+
+def test_the_model_picker_lists_the_prepared_models_and_a_server(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.delenv("ASSISTANT_LLM_BACKEND")
+    win = window()
+    dialog = SettingsDialog(win.bridge, win)
+    qtbot.addWidget(dialog)
+    store = win.bridge.assistant.models if win.bridge.assistant else None
+    listed = [dialog.model.itemText(i) for i in range(dialog.model.count())]
+    prepared = [n for n, _ in win.bridge.model_choices("llm", prepared_only=True)]
+    assert listed == prepared
+    if store is not None:
+        assert all(store.status(store.entry(n)).prepared for n in listed)
+    assert "fake" not in [dialog.llm_backend.itemText(i) for i in range(dialog.llm_backend.count())]
+    # the server fields only matter (and are only editable) for the openai backend
+    dialog.llm_backend.setCurrentText("llamacpp")
+    assert not dialog.base_url.isEnabled()
+    dialog.llm_backend.setCurrentText("openai")
+    assert dialog.base_url.isEnabled() and dialog.api_key_env.isEnabled()
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    dialog.accept()  # no URL yet: refused with a message
+    assert warnings == ["The openai backend needs a server URL."]
+    assert config_module.load(win.bridge.config.source, env={}).llm.backend != "openai"
+    dialog.base_url.setText("http://127.0.0.1:11434/v1")
+    dialog.server_model.setText("llama3.2:3b")
+    dialog.api_key_env.setText("MY_SERVER_KEY")
+    dialog.accept()
+    loaded = config_module.load(win.bridge.config.source, env={})
+    assert (loaded.llm.backend, loaded.llm.base_url) == ("openai", "http://127.0.0.1:11434/v1")
+    assert (loaded.llm.server_model, loaded.llm.api_key_env) == ("llama3.2:3b", "MY_SERVER_KEY")

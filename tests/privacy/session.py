@@ -38,10 +38,46 @@ def _hook(event, args):
 sys.addaudithook(_hook)
 """
 
+# A second hook: does a TCP connect go to a port this very process listens on? (The in-process
+# llama.cpp engine's private loopback endpoint, which the app uses to count tokens.)
+OWN_LISTENER = r"""
+import psutil
+
+def _own_listener(event, args):
+    if event != "socket.connect":
+        return
+    sock, address = args[0], args[1]
+    if getattr(sock, "family", None) not in (socket.AF_INET, socket.AF_INET6):
+        return
+    try:
+        mine = any(
+            c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == address[1]
+            for c in psutil.Process().net_connections(kind="inet")
+        )
+    except Exception as err:
+        mine = repr(err)
+    _record({"event": "connect-target", "address": repr(address), "own_listener": mine})
+
+sys.addaudithook(_own_listener)
+"""
+
+
+def network_activity(entries: list[dict]) -> list[dict]:
+    """Socket events other than connects to this process's own loopback listener."""
+    found = []
+    for entry, after in zip(entries, [*entries[1:], {}], strict=True):
+        if entry["event"] in ("import", "connect-target"):
+            continue
+        own = after.get("event") == "connect-target" and after.get("own_listener") is True
+        if entry["event"] == "socket.connect" and own and "127.0.0.1" in entry["address"]:
+            continue
+        found.append(entry)
+    return found
+
 
 def write_hook(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    (folder / "sitecustomize.py").write_text(SITECUSTOMIZE + OWN_LISTENER, encoding="utf-8")
     return folder
 
 

@@ -1,6 +1,7 @@
 """A full session with the real models opens no network socket and loads every model with the
 model hubs switched off. The child process is watched by an audit hook (sys.addaudithook), which
-sees every socket of every library; only local (AF_UNIX) sockets are allowed."""
+sees every socket of every library; only local (AF_UNIX) sockets are allowed, and TCP connects to
+127.0.0.1 ports that the process itself listens on (the in-process llama.cpp engine)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REAL_CACHE
-from tests.privacy.session import audit_entries, child_env, run_cli, write_hook
+from tests.privacy.session import (
+    audit_entries,
+    child_env,
+    network_activity,
+    run_cli,
+    write_hook,
+)
 
 CHAT = "hello there\nset a timer for 2 minutes\nwhat is 12 times 7\nremember that I like tea\n"
 
@@ -37,7 +44,7 @@ def test_full_session_opens_no_network_socket(tmp_path: Path) -> None:
         assert done.returncode == 0, (args, done.stderr[-2000:])
     assert json.loads(done.stdout)["reply"].strip()  # the real model answered
     entries = audit_entries(tmp_path)
-    network = [e for e in entries if e["event"] != "import"]
+    network = network_activity(entries)
     assert network == [], f"network activity: {network[:5]}"
     imports = {e["module"]: e["hf_hub_offline"] for e in entries if e["event"] == "import"}
     assert "faster_whisper" in imports  # the hook saw the model libraries being loaded
