@@ -54,7 +54,7 @@ from assistant.nlu.base import (
     NeutralAffect,
 )
 from assistant.sentences import FIRST_CLAUSE_WORDS, SentenceSplitter
-from assistant.skills.base import SkillContext, SkillRegistry
+from assistant.skills.base import ASK_LLM, SkillContext, SkillRegistry
 
 log = logging.getLogger(__name__)
 
@@ -287,8 +287,8 @@ class ConversationEngine:
                 self.store.replace_keyed_fact(fact.key, fact.text, user_id)
 
         skill = self.skills.get(intent.name) if intent.is_command else None
+        actions: tuple[str, ...] = ()
         if skill is not None:
-            self.bus.emit(ReplyStarted(turn_id, "skill"))
             with stage("skill"):
                 ctx = SkillContext(
                     self.store,
@@ -297,13 +297,14 @@ class ConversationEngine:
                     last_reply=self.last_reply(),
                     image_text=turn_context,
                 )
-                actions: tuple[str, ...]
                 try:
                     reply = skill.run(intent, ctx)
                 except AssistantError as err:
                     reply_text, actions = str(err), ()
                 else:
                     reply_text, actions = reply.text, reply.actions
+        if skill is not None and ASK_LLM not in actions:
+            self.bus.emit(ReplyStarted(turn_id, "skill"))
             pieces: Iterator[str] = iter([reply_text])
         else:
             if intent.is_command:

@@ -141,9 +141,10 @@ class LlamaCppLanguageModel:
             try:
                 server = xlc.Server(params)
             except Exception as err:  # the engine raises plain exceptions for a bad file
+                reason = str(err).split(", please check")[0]
                 raise ModelError(
-                    f"llama.cpp cannot load {self._gguf.name}: {err}; is it a complete GGUF "
-                    "chat model? (`assistant models verify`)"
+                    f"cannot load the chat model {self._gguf.name} with llama.cpp ({reason}); "
+                    "is it a complete GGUF file? Check it with `assistant models verify`."
                 ) from None
             address = urllib.parse.urlparse(server.listening_address)
             self._address = (address.hostname or "127.0.0.1", int(address.port or 0))

@@ -24,10 +24,14 @@ class SkillContext:
     image_text: str | None = None
 
 
+ASK_LLM = "ask_llm"
+
+
 @dataclass(frozen=True)
 class SkillReply:
     text: str
-    # Actions for the engine/UI: "new_conversation", "stop", "speak_only" …
+    # Actions for the engine/UI: "new_conversation", "stop", "speak_only" …; ASK_LLM: the skill
+    # has no answer and the language model (which sees the conversation) should reply instead
     actions: tuple[str, ...] = field(default_factory=tuple)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from assistant.memory.store import Fact, MemoryStore
 from assistant.nlu.base import Intent, IntentDetector
 from assistant.nlu.embeddings import Embedder, from_blob, to_blob
-from assistant.skills.base import SkillContext, SkillReply
+from assistant.skills.base import ASK_LLM, SkillContext, SkillReply
 from assistant.skills.reminders import second_person
 
 RECALL_MIN_SIMILARITY = 0.35
@@ -112,18 +112,20 @@ class RecallSkill:
     def run(self, intent: Intent, ctx: SkillContext) -> SkillReply:
         query = str(intent.slots.get("query") or "").strip().lower()
         ranked = self.index.ranked(query or "me")
-        if not ranked:
+        about_me = not query or bool(_ABOUT_ME.match(query))
+        if not ranked and about_me:
             return SkillReply(
                 "You haven't told me anything about yourself yet. Say \"remember "
                 "that …\" and I'll keep it."
             )
-        if _ABOUT_ME.match(query):
+        if about_me:
             facts = [about_you(f.text) for _, f in ranked[:5]]
             return SkillReply("Here's what I know: " + "; ".join(facts) + ".")
-        similarity, best = ranked[0]
-        if similarity < RECALL_MIN_SIMILARITY:
-            return SkillReply('I don\'t know that yet. You can tell me with "remember that …".')
-        return SkillReply(f"You told me that {about_you(best.text)}.")
+        if not ranked or ranked[0][0] < RECALL_MIN_SIMILARITY:
+            # not a remembered fact: the language model may find it earlier in the conversation
+            # ("my sister is called Maya" … "what's my sister's name?") or say it doesn't know
+            return SkillReply("", actions=(ASK_LLM,))
+        return SkillReply(f"You told me that {about_you(ranked[0][1].text)}.")
 
 
 class ForgetSkill:

@@ -125,7 +125,7 @@ def test_python_threads_keep_running_while_it_generates(small: LlamaCppLanguageM
 def test_a_broken_gguf_is_one_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "half.gguf"
     bad.write_bytes(_gguf(MODEL).read_bytes()[: 1 << 20])
-    with pytest.raises(ModelError, match=r"cannot load half\.gguf"):
+    with pytest.raises(ModelError, match=r"cannot load the chat model half\.gguf"):
         LlamaCppLanguageModel(bad).load()
     with pytest.raises(ModelError, match="does not exist"):
         LlamaCppLanguageModel(tmp_path / "missing.gguf").load()

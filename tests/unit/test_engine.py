@@ -173,3 +173,35 @@ def test_a_retracted_turn_leaves_no_message_and_reloads_views(tmp_path: Path) ->
     assert isinstance(events[-1], ConversationChanged)
     engine.handle("what is the weather")
     assert engine.store.get_conversation(engine.conversation_id).title.startswith("what is")
+
+
+def test_a_skill_without_an_answer_hands_the_turn_to_the_language_model(tmp_path: Path) -> None:
+    from assistant.events import ReplyStarted
+    from assistant.nlu.base import Intent
+    from assistant.skills.base import ASK_LLM, SkillContext, SkillRegistry, SkillReply
+
+    class Recall:
+        def run(self, intent: Intent, ctx: SkillContext) -> SkillReply:
+            return SkillReply("", actions=(ASK_LLM,))
+
+    class AlwaysRecall:
+        def detect(self, text: str) -> Intent:
+            return Intent("memory.recall", 0.9, {"query": text})
+
+    skills = SkillRegistry()
+    skills.register("memory.recall", Recall())
+    llm = FakeLanguageModel("Your sister is called Maya.")
+    events: list[Event] = []
+    bus = EventBus()
+    bus.subscribe(events.append)
+    engine = ConversationEngine(
+        store=MemoryStore(tmp_path / "a.db"),
+        llm=llm,
+        config=Config(),
+        bus=bus,
+        detector=AlwaysRecall(),
+        skills=skills,
+    )
+    result = engine.handle("what's my sister's name?")
+    assert result.reply == "Your sister is called Maya." and llm.calls
+    assert [e.by for e in events if isinstance(e, ReplyStarted)] == ["llm"]
