@@ -71,6 +71,8 @@ def network_activity(entries: list[dict]) -> list[dict]:
         own = after.get("event") == "connect-target" and after.get("own_listener") is True
         if entry["event"] == "socket.connect" and own and "127.0.0.1" in entry["address"]:
             continue
+        if entry["event"] == "socket.getaddrinfo" and entry["address"].startswith("('127.0.0.1',"):
+            continue  # a literal loopback address: no name is looked up; its connect is checked
         found.append(entry)
     return found
 
