@@ -384,19 +384,15 @@ class ConversationEngine:
             reserve_tokens=self.config.llm.max_new_tokens,
         )
 
-    def prepare(self, partial: str = "") -> int:
+    def prepare(self) -> int:
         """Run the conversation so far into the language model's cache before the next message
         (at start, and while the user is speaking), so that its reply only has to read the new
-        message. ``partial`` is what the user has said so far (a partial transcript): run in
-        too, the final message then only adds the words after it. Best effort: returns the
-        tokens cached (0 when the model cannot or is busy)."""
+        message. Best effort: returns the tokens cached (0 when the model cannot or is busy)."""
         if not isinstance(self.llm, Prefilling) or self.busy:
             return 0
         history = self.store.messages(self._conversation_id, limit=200)
         try:
-            messages = self._context(partial, history, Affect(), None)
-            if not partial:
-                messages = messages[:-1]
+            messages = self._context("", history, Affect(), None)[:-1]
             return self.llm.prefill(messages, generation_options(self.config))
         except AssistantError as err:
             log.info("prefill skipped: %s", err)

@@ -128,10 +128,7 @@ class _Withdraw:
 
 @dataclass(frozen=True)
 class _Prepare:
-    """The user started speaking (or said more): get the language model's cache ready for
-    their message, with what they have said so far."""
-
-    partial: str = ""
+    """The user started speaking: get the language model's cache ready for their message."""
 
 
 @dataclass(frozen=True)
@@ -634,7 +631,6 @@ class VoiceLoop:
         if not result.final:
             if result.turn == self._turn_seq and self._detector.in_turn and result.text:
                 self.bus.emit(PartialTranscript(result.text))
-                self._texts.put(_Prepare(result.text))
             return
         self.bus.emit(FinalTranscript(result.text))
         if not result.text or _is_noise(result.text):
@@ -660,7 +656,7 @@ class VoiceLoop:
                 self._withdraw(item.seq)
                 continue
             if isinstance(item, _Prepare):
-                self._prepare(item.partial)
+                self._prepare()
                 continue
             with self._lock:
                 if item.seq in self._withdrawn:
@@ -689,11 +685,11 @@ class VoiceLoop:
                     self._tokens.pop(item.seq, None)
             self._settle_state()
 
-    def _prepare(self, partial: str) -> None:
+    def _prepare(self) -> None:
         if not self._texts.empty():
-            return  # a message (or a newer partial) is waiting: it reads the context itself
+            return  # a message is already waiting: it reads the context itself
         try:
-            self.engine.prepare(partial)
+            self.engine.prepare()
         except Exception:  # only a head start: the turn reports real failures
             log.exception("preparing the language model failed")
 
