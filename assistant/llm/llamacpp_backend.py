@@ -18,7 +18,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import queue
 import secrets
 import threading
 import time
@@ -30,18 +29,12 @@ from typing import Any
 from assistant.cancel import CancelToken
 from assistant.errors import ModelError
 from assistant.llm.base import ChatMessage, GenerationOptions, GenerationStats
+from assistant.llm.pieces import PieceQueue
 
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install --no-deps xllamacpp==2026.10.11549"
-POLL_S = 0.02  # how often a waiting stream looks at its cancel token
 COUNT_CACHE = 512  # token counts remembered (the context builder counts the same turns again)
-_END = object()  # the engine finished the request (the end sentinel on the piece queue)
-
-
-class _Failure:
-    def __init__(self, message: str) -> None:
-        self.message = message
 
 
 def request_body(
@@ -245,7 +238,7 @@ class LlamaCppLanguageModel:
     ) -> Iterator[str]:
         self.load()
         token = cancel or CancelToken()
-        pieces: queue.Queue[Any] = queue.Queue()  # put by the engine's callback, taken here
+        pieces = PieceQueue()  # put by the engine's callback, drained here
         stop = threading.Event()  # set when the reader goes away or cancels
         timings: dict[str, Any] = {}
         started = time.perf_counter()
@@ -255,7 +248,7 @@ class LlamaCppLanguageModel:
                 if "timings" in chunk:
                     timings.update(chunk["timings"])
                 if "error" in chunk:
-                    pieces.put(_Failure(str(chunk["error"].get("message", chunk["error"]))))
+                    pieces.fail(str(chunk["error"].get("message", chunk["error"])))
                     return True
             text = chunk_text(chunk)
             if text:
@@ -270,32 +263,18 @@ class LlamaCppLanguageModel:
                     )
                 if isinstance(result, dict) and "error" in result:
                     error = result["error"]
-                    pieces.put(_Failure(str(error.get("message", error))))
+                    pieces.fail(str(error.get("message", error)))
             except Exception as err:
-                pieces.put(_Failure(f"{type(err).__name__}: {err}"))
+                pieces.fail(f"{type(err).__name__}: {err}")
             finally:
-                pieces.put(_END)
+                pieces.end()
 
         worker = threading.Thread(target=run, name="llamacpp-stream", daemon=True)
         worker.start()
-        first: float | None = None
-        produced = 0
         try:
-            while True:
-                if token.cancelled:
-                    return
-                try:
-                    item = pieces.get(timeout=POLL_S)
-                except queue.Empty:
-                    continue
-                if item is _END:
-                    return
-                if isinstance(item, _Failure):
-                    raise ModelError(f"generation failed: {item.message}")
-                if first is None:
-                    first = time.perf_counter() - started
-                produced += 1
-                yield item
+            yield from pieces.drain(token)
+        except ModelError as err:
+            raise ModelError(f"generation failed: {err}") from None
         finally:
             stop.set()
             if not token.cancelled:
@@ -303,7 +282,7 @@ class LlamaCppLanguageModel:
             self.last_stats = GenerationStats(
                 prompt_tokens=int(timings.get("cache_n", 0)) + int(timings.get("prompt_n", 0)),
                 reused_tokens=int(timings.get("cache_n", 0)),
-                new_tokens=int(timings.get("predicted_n", produced)),
-                first_token_s=first or 0.0,
+                new_tokens=int(timings.get("predicted_n", pieces.count)),
+                first_token_s=pieces.first_piece_s or 0.0,
                 total_s=time.perf_counter() - started,
             )

@@ -32,7 +32,6 @@ import json
 import logging
 import math
 import os
-import queue
 import socket
 import ssl
 import threading
@@ -44,21 +43,15 @@ from typing import Any
 from assistant.cancel import CancelToken
 from assistant.errors import ConfigError, ModelError
 from assistant.llm.base import ChatMessage, GenerationOptions, GenerationStats
+from assistant.llm.pieces import PieceQueue
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.02  # how often a waiting stream looks at its cancel token
 CHARS_PER_TOKEN = 4  # the token estimate for ASCII text (servers have no common tokenizer API)
 MESSAGE_TOKENS = 4  # chat-template markup around each message, estimated
 MAX_LINE = 4 << 20  # longest server-sent line read (a longer one is a malformed stream)
 MAX_ERROR_BODY = 64 << 10  # bytes of an error response read for its message
-_END = object()  # the reply finished (the end sentinel on the piece queue)
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
-
-
-class _Failure:
-    def __init__(self, message: str) -> None:
-        self.message = message
 
 
 class _Aborted(Exception):
@@ -306,7 +299,7 @@ class OpenAICompatibleModel:
         cancel: CancelToken | None = None,
     ) -> Iterator[str]:
         token = cancel or CancelToken()
-        pieces: queue.Queue[Any] = queue.Queue()
+        pieces = PieceQueue()  # put by the reader thread, drained here
         exchange = _Exchange()
         reader = threading.Thread(
             target=self._read_reply,
@@ -315,28 +308,19 @@ class OpenAICompatibleModel:
             daemon=True,
         )
         started = time.perf_counter()
-        first: float | None = None
-        count = 0
         reader.start()
         try:
-            while not token.cancelled:
-                try:
-                    item = pieces.get(timeout=POLL_S)
-                except queue.Empty:
-                    continue
-                if item is _END:
-                    return
-                if isinstance(item, _Failure):
-                    raise ModelError(item.message)
-                if first is None:
-                    first = time.perf_counter() - started
-                count += 1
-                yield item
+            yield from pieces.drain(token)
         finally:
             exchange.abort()  # a no-op after a finished reply: the reader closed it
             total = time.perf_counter() - started
+            first = pieces.first_piece_s
             self.last_stats = GenerationStats(
-                estimate_tokens(messages), 0, count, first if first is not None else total, total
+                estimate_tokens(messages),
+                0,
+                pieces.count,
+                first if first is not None else total,
+                total,
             )
 
     # --- HTTP -----------------------------------------------------------------------------
@@ -449,10 +433,10 @@ class OpenAICompatibleModel:
         messages: list[ChatMessage],
         options: GenerationOptions,
         exchange: _Exchange,
-        pieces: queue.Queue[Any],
+        pieces: PieceQueue,
     ) -> None:
-        """The reader thread: load if needed, send the request, put pieces, then _END or a
-        _Failure; silent once the stream was aborted."""
+        """The reader thread: load if needed, send the request, put pieces, then the end or a
+        failure; silent once the stream was aborted."""
         conn: http.client.HTTPConnection | None = None
         try:
             self.load()
@@ -471,16 +455,16 @@ class OpenAICompatibleModel:
                         return
                     exchange.produced = True
                     pieces.put(piece)
-            pieces.put(_END)
+            pieces.end()
         except _Aborted:
             return
         except ModelError as err:
             if not exchange.aborted:
-                pieces.put(_Failure(str(err)))
+                pieces.fail(str(err))
         except Exception as err:
             if not exchange.aborted:
                 log.info("LLM stream from %s failed: %r", self._shown, err)
-                pieces.put(_Failure(self._broken_error(err, exchange.produced)))
+                pieces.fail(self._broken_error(err, exchange.produced))
         finally:
             if conn is not None:
                 conn.close()
