@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from assistant import config as config_module
 from assistant import paths
@@ -70,6 +71,29 @@ class Assistant:
         self.store.close()
 
 
+def conversation_engine(
+    config: Config,
+    store: MemoryStore,
+    bus: EventBus,
+    llm: LanguageModel,
+    understanding: Understanding,
+    clock: Callable[[], datetime] = datetime.now,
+) -> ConversationEngine:
+    """The conversation engine with the understanding stage's detector, sentiment, skills and
+    facts (the app, and the benchmarks and tests that play turns as the app does)."""
+    return ConversationEngine(
+        store=store,
+        llm=llm,
+        config=config,
+        bus=bus,
+        detector=understanding.detector,
+        affect=understanding.affect,
+        skills=understanding.skills,
+        facts=understanding.facts,
+        clock=clock,
+    )
+
+
 # Builds the language model for a config; the callable it gets tells the user something (a model
 # server failed and the local model answers instead).
 LlmBuilder = Callable[[Config, Callable[[str], None]], LanguageModel]
@@ -97,16 +121,7 @@ def build(
     else:
         llm = llm_builder(config, notify)
     understanding = build_understanding_stage(config, store, bus)
-    engine = ConversationEngine(
-        store=store,
-        llm=llm,
-        config=config,
-        bus=bus,
-        detector=understanding.detector,
-        affect=understanding.affect,
-        skills=understanding.skills,
-        facts=understanding.facts,
-    )
+    engine = conversation_engine(config, store, bus, llm, understanding)
     understanding.scheduler.announce = engine.announce  # timers speak like a reply
     vision = attach_vision(engine, config, understanding.embedder)
     return Assistant(config, bus, store, models, llm, engine, vision, understanding)

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant import paths
+from assistant.app import conversation_engine
 from assistant.config import Config
-from assistant.conversation import ConversationEngine
 from assistant.errors import AssistantError
 from assistant.events import EventBus
 from assistant.llm.base import LanguageModel
@@ -227,17 +227,7 @@ def play_case(
         understanding = build_understanding_stage(
             config, store, bus, embedder=embedder, launch=_no_launch, clock=clock
         )
-        engine = ConversationEngine(
-            store=store,
-            llm=llm,
-            config=config,
-            bus=bus,
-            detector=understanding.detector,
-            affect=understanding.affect,
-            skills=understanding.skills,
-            facts=understanding.facts,
-            clock=clock,
-        )
+        engine = conversation_engine(config, store, bus, llm, understanding, clock)
         for text in case.turns:
             engine.handle(text)
         turn = engine.handle(case.ask)

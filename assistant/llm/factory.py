@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from assistant.config import Config
 from assistant.errors import ModelError
@@ -56,13 +57,20 @@ def choose_backend(
     return ready[0] if ready else "torch"
 
 
-def measured_speeds(store: ModelStore, model: str) -> dict[str, float]:
-    """Decode tokens/s per CPU backend that `assistant bench llm` measured for ``model``."""
+def _speed_file(store: ModelStore) -> dict[str, Any]:
+    """Everything `bench llm` recorded ({} when nothing was, or the file is unreadable)."""
     try:
         data = json.loads((store.cache / SPEED_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    found = data.get(model, {}) if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) else {}
+
+
+def measured_speeds(store: ModelStore, model: str) -> dict[str, float]:
+    """Decode tokens/s per CPU backend that `assistant bench llm` measured for ``model``."""
+    found = _speed_file(store).get(model)
+    if not isinstance(found, dict):
+        return {}
     return {
         k: float(v) for k, v in found.items() if k in CPU_BACKENDS and isinstance(v, int | float)
     }
@@ -71,10 +79,7 @@ def measured_speeds(store: ModelStore, model: str) -> dict[str, float]:
 def record_speeds(store: ModelStore, model: str, speeds: dict[str, float]) -> None:
     """Keep the decode speeds `bench llm` measured, for ``auto`` to choose by."""
     path = store.cache / SPEED_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
+    data = _speed_file(store)
     data[model] = {k: v for k, v in speeds.items() if k in CPU_BACKENDS}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
@@ -113,18 +118,26 @@ def wants_cuda(device: str, probe: Callable[[], bool]) -> bool:
     return device == "auto" and probe()
 
 
+def model_path(name: str) -> Path | None:
+    """``llm.model`` as a path (a .gguf file or a model folder), or None for a registry name."""
+    candidate = Path(name).expanduser()
+    if candidate.suffix == ".gguf" or candidate.is_dir() or "/" in name or name.startswith("."):
+        return candidate
+    return None
+
+
 def resolve_model(config: Config, store: ModelStore) -> tuple[Path, str | None]:
     """(folder, gguf file name or None) of the configured model for torch: a registry name (its
     dequantised folder when prepared, else its GGUF) or a path."""
     name = config.llm.model
-    candidate = Path(name).expanduser()
-    if candidate.suffix == ".gguf":
-        if not candidate.is_file():
-            raise ModelError(f"llm.model: {candidate} does not exist.")
-        return candidate.parent, candidate.name
-    if candidate.is_dir():
-        return candidate, None
-    if "/" in name or name.startswith("."):
+    candidate = model_path(name)
+    if candidate is not None:
+        if candidate.suffix == ".gguf":
+            if not candidate.is_file():
+                raise ModelError(f"llm.model: {candidate} does not exist.")
+            return candidate.parent, candidate.name
+        if candidate.is_dir():
+            return candidate, None
         raise ModelError(f"llm.model: {candidate} is not a model folder or .gguf file.")
     entry = _chat_entry(store, name)
     if "gguf-to-hf" in entry.prepare:
@@ -158,11 +171,9 @@ def registry_gguf(store: ModelStore, name: str) -> Path | None:
 
 def gguf_path(config: Config, store: ModelStore) -> Path | None:
     """The configured model as a GGUF file for llama.cpp, or None when it has none."""
-    candidate = Path(config.llm.model).expanduser()
-    if candidate.suffix == ".gguf":
-        return candidate if candidate.is_file() else None
-    if "/" in config.llm.model or candidate.is_dir():
-        return None
+    candidate = model_path(config.llm.model)
+    if candidate is not None:
+        return candidate if candidate.suffix == ".gguf" and candidate.is_file() else None
     return registry_gguf(store, config.llm.model)
 
 
@@ -176,11 +187,9 @@ def onnx_runtime_installed() -> bool:
 
 def onnx_export_dir(config: Config, store: ModelStore) -> Path | None:
     """The prepared ONNX export of the configured model, or a configured ONNX folder; else None."""
-    candidate = Path(config.llm.model).expanduser()
-    if (candidate / "genai_config.json").is_file():
-        return candidate
-    if "/" in config.llm.model or candidate.suffix == ".gguf" or candidate.is_dir():
-        return None
+    candidate = model_path(config.llm.model)
+    if candidate is not None:
+        return candidate if (candidate / "genai_config.json").is_file() else None
     entry = store.entry(config.llm.model)
     if entry.role == "llm" and store.is_prepared(entry, ONNX_STEP):
         return store.artefact_path(entry, ONNX_STEP)

@@ -34,6 +34,8 @@ from assistant.llm.pieces import PieceQueue
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install --no-deps xllamacpp==2026.10.11549"
+# prefill and forget only fill the prompt cache: one greedy token is the least a request makes
+ONE_GREEDY_TOKEN = GenerationOptions(temperature=0.0, max_new_tokens=1)
 COUNT_CACHE = 512  # token counts remembered (the context builder counts the same turns again)
 
 
@@ -200,11 +202,7 @@ class LlamaCppLanguageModel:
         self.load()
         with self._busy:
             self._server.handle_chat_completions(
-                request_body(
-                    [ChatMessage("user", "-")],
-                    GenerationOptions(temperature=0.0, max_new_tokens=1),
-                    stream=False,
-                )
+                request_body([ChatMessage("user", "-")], ONE_GREEDY_TOKEN, stream=False)
             )
 
     def prefill(
@@ -222,9 +220,9 @@ class LlamaCppLanguageModel:
         try:
             if cancel is not None and cancel.cancelled:
                 return 0
-            body = request_body(messages, GenerationOptions(max_new_tokens=1), stream=False)
-            body.update(temperature=0.0, top_k=1)
-            result = self._server.handle_chat_completions(body)
+            result = self._server.handle_chat_completions(
+                request_body(messages, ONE_GREEDY_TOKEN, stream=False)
+            )
             usage = result.get("usage", {}) if isinstance(result, dict) else {}
             return int(usage.get("prompt_tokens", 0))
         finally:

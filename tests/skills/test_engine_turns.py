@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.app import conversation_engine
 from assistant.config import Config
 from assistant.conversation import ConversationEngine
 from assistant.events import Event, EventBus, ModelLoaded, ReplyStarted
@@ -36,17 +37,7 @@ def setup(
         config, store, bus, embedder=embedder, launch=no_launch, clock=lambda: NOW
     )
     llm = FakeLanguageModel("A friendly reply from the language model.")
-    engine = ConversationEngine(
-        store=store,
-        llm=llm,
-        config=config,
-        bus=bus,
-        detector=understanding.detector,
-        affect=understanding.affect,
-        skills=understanding.skills,
-        facts=understanding.facts,
-        clock=lambda: NOW,
-    )
+    engine = conversation_engine(config, store, bus, llm, understanding, clock=lambda: NOW)
     return engine, llm, understanding, events
 
 
