@@ -20,6 +20,8 @@ from typing import Protocol
 
 from assistant.cancel import CancelToken
 from assistant.config import Config
+from assistant.dialogue.state import DialogueStore
+from assistant.dialogue.tracker import DialogueTracker
 from assistant.errors import AssistantError
 from assistant.events import (
     ConversationChanged,
@@ -44,6 +46,7 @@ from assistant.llm.base import (
 from assistant.memory.context import PromptParts, build_context, system_prompt
 from assistant.memory.self_facts import extract_self_facts
 from assistant.memory.store import MemoryStore
+from assistant.nlu.affect import command_affect
 from assistant.nlu.base import (
     CHAT,
     Affect,
@@ -54,7 +57,7 @@ from assistant.nlu.base import (
     NeutralAffect,
 )
 from assistant.sentences import FIRST_CLAUSE_WORDS, SentenceSplitter
-from assistant.skills.base import ASK_LLM, SkillContext, SkillRegistry
+from assistant.skills.base import ASK_LLM, SkillContext, SkillRegistry, SkillReply
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,7 @@ class ConversationEngine:
         affect: AffectAnalyzer | None = None,
         skills: SkillRegistry | None = None,
         facts: FactSelector | None = None,
+        dialogue: DialogueTracker | None = None,
         fit_turn_context: Callable[[str, str], str] | None = None,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
@@ -127,6 +131,7 @@ class ConversationEngine:
         self.affect: AffectAnalyzer = affect or NeutralAffect()
         self.skills = skills or SkillRegistry()
         self.facts: FactSelector = facts or AllFacts(store)
+        self.dialogue = dialogue or DialogueTracker(DialogueStore(store), self.bus)
         # (shared text, question) → the part of the text that fits the prompt budget
         self.fit_turn_context = fit_turn_context
         # context waiting for the next turn (an image captured before a spoken question)
@@ -269,9 +274,11 @@ class ConversationEngine:
         self.bus.emit(UserText(turn_id, conversation_id, user_id, text, source))
 
         with stage("intent"):
-            intent = self._detect(text)
+            intent = self._follow_up(conversation_id, text) or self._detect(text)
         with stage("affect"):
             affect = self._analyze(text)
+            if intent.is_command:
+                affect = command_affect(affect)
         self.store.update_message(
             user_id,
             intent=intent.name,
@@ -288,6 +295,7 @@ class ConversationEngine:
 
         skill = self.skills.get(intent.name) if intent.is_command else None
         actions: tuple[str, ...] = ()
+        skill_reply: SkillReply | None = None
         if skill is not None:
             with stage("skill"):
                 ctx = SkillContext(
@@ -296,24 +304,25 @@ class ConversationEngine:
                     self.clock,
                     last_reply=self.last_reply(),
                     image_text=turn_context,
+                    last_change=self.dialogue.last_change(conversation_id),
                 )
                 try:
-                    reply = skill.run(intent, ctx)
+                    skill_reply = skill.run(intent, ctx)
                 except AssistantError as err:
-                    reply_text, actions = str(err), ()
-                else:
-                    reply_text, actions = reply.text, reply.actions
+                    skill_reply = SkillReply(str(err))
+                reply_text, actions = skill_reply.text, skill_reply.actions
         if skill is not None and ASK_LLM not in actions:
             self.bus.emit(ReplyStarted(turn_id, "skill"))
             pieces: Iterator[str] = iter([reply_text])
         else:
             if intent.is_command:
                 intent = Intent(CHAT, intent.confidence, intent.slots)
-            actions = ()
+            actions, skill_reply = (), None
             self.bus.emit(ReplyStarted(turn_id, "llm"))
             pieces = self._llm_stream(text, history, affect, turn_context, cancel, stage)
 
         reply_text, interrupted = self._stream_reply(turn_id, pieces, cancel, timings, started)
+        self._record_dialogue(conversation_id, intent, skill_reply)
         with stage("store_reply"):
             reply_id = self.store.add_message(
                 conversation_id,
@@ -332,6 +341,22 @@ class ConversationEngine:
         return TurnResult(
             turn_id, conversation_id, user_id, reply_id, reply_text, intent, interrupted, timings
         )
+
+    def _follow_up(self, conversation_id: int, text: str) -> Intent | None:
+        """The turn read against the dialogue state (an answer, an undo, "cancel it")."""
+        try:
+            return self.dialogue.read(conversation_id, text, self.clock())
+        except Exception:  # never lose the message over the dialogue state
+            log.exception("reading the dialogue state failed")
+            return None
+
+    def _record_dialogue(
+        self, conversation_id: int, intent: Intent, reply: SkillReply | None
+    ) -> None:
+        try:
+            self.dialogue.record(conversation_id, intent, reply)
+        except Exception:
+            log.exception("recording the dialogue state failed")
 
     def _detect(self, text: str) -> Intent:
         try:

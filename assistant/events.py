@@ -109,6 +109,14 @@ class ConversationChanged(Event):
     conversation_id: int
 
 
+@dataclass(frozen=True)
+class DialogueChanged(Event):
+    """The question the assistant waits an answer to changed (None: no question waits)."""
+
+    conversation_id: int
+    question: str | None
+
+
 # --- voice --------------------------------------------------------------------------------
 
 

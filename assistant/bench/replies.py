@@ -207,7 +207,7 @@ def private_dirs() -> Iterator[Path]:
                     os.environ[name] = value
 
 
-def _no_launch(argv: Sequence[str]) -> None:
+def no_launch(argv: Sequence[str]) -> None:
     """Nothing is started during a benchmark (the skill still answers as it would)."""
 
 
@@ -225,7 +225,7 @@ def play_case(
     try:
         bus = EventBus()
         understanding = build_understanding_stage(
-            config, store, bus, embedder=embedder, launch=_no_launch, clock=clock
+            config, store, bus, embedder=embedder, launch=no_launch, clock=clock
         )
         engine = conversation_engine(config, store, bus, llm, understanding, clock)
         for text in case.turns:

@@ -57,6 +57,9 @@ def register(subparsers: Any) -> None:
         "sentiment agreement, latency per message",
     )
     intents.add_argument("file", help="labelled messages (JSONL: text, intent, slots, sentiment)")
+    intents.add_argument(
+        "--flows", help="also play these multi-turn flows (TOML, e.g. tests/data/flows.toml)"
+    )
     intents.add_argument("--json", action="store_true", help="print only the JSON object")
     intents.add_argument("--output", help="also write the full JSON report to this file")
     intents.set_defaults(func=_run_intents)
@@ -134,13 +137,19 @@ def _run_voice(args: argparse.Namespace) -> int:
 
 
 def _run_intents(args: argparse.Namespace) -> int:
+    from assistant import config as config_module
+    from assistant.bench.flows import flows_summary, run_flows
     from assistant.bench.intents import run, summary
 
     report = run(Path(args.file))
+    if args.flows:
+        report["flows"] = run_flows(Path(args.flows), config_module.load())
     if args.json:
         print_result(report, True)
     else:
         print(summary(report))
+        if args.flows:
+            print("\n".join(flows_summary(report["flows"])))
         if args.output:
             Path(args.output).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0

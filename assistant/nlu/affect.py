@@ -231,3 +231,11 @@ class VaderAffect:
     def analyze(self, text: str) -> Affect:
         label, score = self.sentiment(text)
         return Affect(label, score, self.emotion(text, label, score))
+
+
+def command_affect(affect: Affect) -> Affect:
+    """A command ("put a reminder for my dentist on friday") carries no feeling unless its
+    words say so strongly ("cancel that stupid timer, I hate it"): its topic is not its mood."""
+    if abs(affect.score) >= STRONG_SENTIMENT:
+        return affect
+    return Affect()

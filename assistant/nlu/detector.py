@@ -259,8 +259,12 @@ class EmbeddingIntentDetector:
             return slot_parsers.forget_slots(normalized)
         if intent == "app.open":
             # from the raw words: the skill must see any path or shell characters to refuse them
-            app = slot_parsers.app_name(" ".join(text.lower().split()).rstrip(".!?,"))
-            return {"app": app} if app else None
+            words = " ".join(text.lower().split()).rstrip(".!?,")
+            app = slot_parsers.app_name(words)
+            if app:
+                return {"app": app}
+            generic = slot_parsers.GENERIC_APP.match(slot_parsers.app_lead_removed(words))
+            return {} if generic else None
         return {}
 
 

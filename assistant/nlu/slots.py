@@ -410,12 +410,23 @@ _APP_LEAD = re.compile(
     r"^(?:(?:hey|ok|okay|please|can you|could you|would you|will you|i want to|i'd like to|"
     r"i need to|go ahead and|let's)\s+)*"
     r"(?:open|open up|launch|start|start up|run|fire up|bring up|load|show)\s+"
-    r"(?:up\s+)?(?:the|my|a|an)?\s*"
+    r"(?:up\s+)?(?:(?:the|my|a|an)\s+)?"
+)
+GENERIC_APP = re.compile(
+    r"^(?:(?:an?|some|another|the)\s+)?(?:app|application|program|something)"
+    r"(?:\s+(?:for me|please))?$"
 )
 
 
+def app_lead_removed(normalized: str) -> str:
+    return _APP_LEAD.sub("", normalized).strip()
+
+
 def app_name(normalized: str) -> str:
-    name = _APP_LEAD.sub("", normalized).strip()
+    """The application a launch names; '' for "open an app" (the skill asks which)."""
+    name = app_lead_removed(normalized)
+    if GENERIC_APP.match(name):
+        return ""
     name = re.sub(r"\s+(?:for me|please|now|app|application|program)$", "", name)
     name = re.sub(r"\s+(?:app|application|program)$", "", name)
     return name.strip()

@@ -92,6 +92,40 @@ class AlarmBook:
         self.changed.set()
         return cur.rowcount
 
+    def get(self, alarm_id: int) -> Alarm | None:
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT * FROM alarms WHERE id = ?", (alarm_id,)).fetchone()
+        return None if row is None else _alarm(row)
+
+    def restore(self, alarm_ids: list[int]) -> list[Alarm]:
+        """Undo a cancel: cancelled alarms that are still in the future ring again."""
+        if not alarm_ids:
+            return []
+        marks = ",".join("?" for _ in alarm_ids)
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE alarms SET state = 'pending' WHERE state = 'cancelled' AND due_at > ? "
+                f"AND id IN ({marks})",
+                (self.clock(), *alarm_ids),
+            )
+            rows = conn.execute(
+                f"SELECT * FROM alarms WHERE state = 'pending' AND id IN ({marks}) ORDER BY due_at",
+                alarm_ids,
+            ).fetchall()
+        self.changed.set()
+        return [_alarm(r) for r in rows]
+
+    def reschedule(self, alarm_id: int, due_at: float, duration_s: int | None) -> Alarm | None:
+        """Move a pending alarm ("make it fifteen", "push it back 10 minutes")."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE alarms SET due_at = ?, duration_s = ? WHERE id = ? AND state = 'pending'",
+                (due_at, duration_s, alarm_id),
+            )
+        self.changed.set()
+        alarm = self.get(alarm_id)
+        return alarm if alarm is not None and alarm.state == "pending" else None
+
     def take_due(self) -> list[Alarm]:
         """Mark every alarm that is due as fired and return them (each fires once)."""
         now = self.clock()

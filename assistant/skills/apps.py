@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.dialogue.state import Question
 from assistant.nlu.base import Intent
 from assistant.skills.base import SkillContext, SkillReply
 
@@ -32,6 +33,7 @@ _UNSAFE = re.compile(r"[;&|$`<>\\/*?!{}()\[\]~\"]|\.\.")
 _GENERIC = re.compile(r"\b(?:app|application|program|the|my|a|an)\b")
 
 Launcher = Callable[[Sequence[str]], None]
+WHICH_APP = "Which application should I open?"
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,7 @@ class AppLauncherSkill:
     def run(self, intent: Intent, ctx: SkillContext) -> SkillReply:
         name = str(intent.slots.get("app") or "").strip()
         if not name:
-            return SkillReply("Which application should I open?")
+            return SkillReply(WHICH_APP, asks=Question("app.open", "app", WHICH_APP))
         if _UNSAFE.search(name) or len(name) > 80:
             return SkillReply(
                 "I can't open that: I only open applications by name, not paths or commands."

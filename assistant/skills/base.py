@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from assistant.dialogue.state import Question, Referent, Undo
 from assistant.nlu.base import Intent
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ class SkillContext:
     now: Callable[[], datetime] = datetime.now
     last_reply: str | None = None
     image_text: str | None = None
+    last_change: Undo | None = None  # what "undo that" takes back (from the dialogue state)
 
 
 ASK_LLM = "ask_llm"
@@ -33,6 +35,11 @@ class SkillReply:
     # Actions for the engine/UI: "new_conversation", "stop", "speak_only" …; ASK_LLM: the skill
     # has no answer and the language model (which sees the conversation) should reply instead
     actions: tuple[str, ...] = field(default_factory=tuple)
+    # for the dialogue state: the question this reply asks (the next turn answers it), what
+    # it created or touched ("it" from now on), and how to take the change back
+    asks: Question | None = None
+    touched: tuple[Referent, ...] = ()
+    undo: Undo | None = None
 
 
 class Skill(Protocol):

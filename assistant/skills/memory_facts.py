@@ -2,33 +2,29 @@
 
 Facts are stored with their MiniLM embedding; recall and forget pick the closest fact, and
 ``EmbeddingFactSelector`` hands the most relevant facts to the language model's system prompt.
-Forgetting everything asks first: the next "yes" confirms (``ConfirmationDetector``).
+Forgetting everything asks first: the question goes into the dialogue state, and the next "yes"
+answers it (``FollowUpReader``); "undo that" puts forgotten facts back.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-import time
-from datetime import datetime
 
 import numpy as np
 
+from assistant.dialogue.state import Question, Referent, Undo
 from assistant.memory.store import Fact, MemoryStore
-from assistant.nlu.base import Intent, IntentDetector
+from assistant.nlu.base import Intent
 from assistant.nlu.embeddings import Embedder, from_blob, to_blob
 from assistant.skills.base import ASK_LLM, SkillContext, SkillReply
 from assistant.skills.reminders import second_person
 
 RECALL_MIN_SIMILARITY = 0.35
 FORGET_MIN_SIMILARITY = 0.45
-CONFIRM_WINDOW_S = 60.0
 _ABOUT_ME = re.compile(r"^(?:me|myself|about me|everything|anything|you know|all)?$")
-_YES = re.compile(
-    r"^(?:yes|yeah|yep|yup|sure|ok|okay|confirm|do it|go ahead|please do|"
-    r"yes please|absolutely|correct)\b"
+REALLY_FORGET = (
+    "Are you sure you want me to forget everything I know about you? Say yes to confirm."
 )
-_NO = re.compile(r"^(?:no|nope|nah|cancel|don't|do not|stop|never mind|keep)\b")
 
 
 _THIRD_PERSON = (
@@ -101,8 +97,12 @@ class RememberSkill:
                 'What should I remember? Say, for example, "remember that my '
                 "sister's birthday is May 3rd\"."
             )
-        self.index.add(fact)
-        return SkillReply(f"Okay, I'll remember that {second_person(fact)}.")
+        fact_id = self.index.add(fact)
+        return SkillReply(
+            f"Okay, I'll remember that {second_person(fact)}.",
+            touched=(Referent("fact", fact_id),),
+            undo=Undo("delete_fact", (fact_id,), f"that {second_person(fact)}"),
+        )
 
 
 class RecallSkill:
@@ -129,69 +129,46 @@ class RecallSkill:
 
 
 class ForgetSkill:
-    """Forgets the closest fact, or (after a confirmation) every fact."""
+    """Forgets the closest fact (or the one referred to), or after a "yes" every fact."""
 
     def __init__(self, index: FactIndex) -> None:
         self.index = index
-        self._lock = threading.Lock()
-        self._confirm_until = 0.0
-
-    @property
-    def awaiting_confirmation(self) -> bool:
-        return time.monotonic() < self._confirm_until
-
-    def drop_confirmation(self) -> None:
-        with self._lock:
-            self._confirm_until = 0.0
 
     def run(self, intent: Intent, ctx: SkillContext) -> SkillReply:
+        store = self.index.store
         if "confirm" in intent.slots:
-            with self._lock:
-                self._confirm_until = 0.0
             if not intent.slots["confirm"]:
                 return SkillReply("Okay, I'll keep everything.")
-            count = self.index.store.delete_all_facts()
+            facts = store.facts()
+            count = store.delete_all_facts()
             return SkillReply(
                 f"Done. I've forgotten everything you told me ({count} "
-                f"fact{'s' if count != 1 else ''})."
+                f"fact{'s' if count != 1 else ''}).",
+                undo=_put_back(facts, "everything you told me"),
             )
         if intent.slots.get("all"):
-            if not self.index.store.facts():
+            if not store.facts():
                 return SkillReply("There's nothing to forget: I don't know anything about you.")
-            with self._lock:
-                self._confirm_until = time.monotonic() + CONFIRM_WINDOW_S
-            return SkillReply(
-                "Do you really want me to forget everything I know about you? Say yes to confirm."
-            )
-        query = str(intent.slots.get("query") or "").strip()
-        ranked = self.index.ranked(query) if query else []
-        if not ranked or ranked[0][0] < FORGET_MIN_SIMILARITY:
-            return SkillReply("I don't have anything like that stored.")
-        fact = ranked[0][1]
-        self.index.store.delete_fact(fact.id)
-        return SkillReply(f"Okay, I've forgotten that {about_you(fact.text)}.")
+            question = Question("memory.forget", "confirm", REALLY_FORGET, {"all": True})
+            return SkillReply(REALLY_FORGET, asks=question)
+        ref = intent.slots.get("ref")
+        if isinstance(ref, int):
+            chosen = [f for f in store.facts() if f.id == ref]
+            if not chosen:
+                return SkillReply("I don't have that stored any more.")
+            fact = chosen[0]
+        else:
+            query = str(intent.slots.get("query") or "").strip()
+            ranked = self.index.ranked(query) if query else []
+            if not ranked or ranked[0][0] < FORGET_MIN_SIMILARITY:
+                return SkillReply("I don't have anything like that stored.")
+            fact = ranked[0][1]
+        store.delete_fact(fact.id)
+        return SkillReply(
+            f"Okay, I've forgotten that {about_you(fact.text)}.",
+            undo=_put_back([fact], f"that {about_you(fact.text)}"),
+        )
 
 
-class ConfirmationDetector:
-    """Wraps the detector: while a forget-everything waits, "yes"/"no" answer it."""
-
-    def __init__(self, inner: IntentDetector, forget: ForgetSkill) -> None:
-        self.inner = inner
-        self.forget = forget
-
-    def detect(self, text: str, now: datetime | None = None) -> Intent:
-        if self.forget.awaiting_confirmation:
-            answer = " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-            if _YES.match(answer):
-                return Intent("memory.forget", 1.0, {"confirm": True})
-            if _NO.match(answer):
-                return Intent("memory.forget", 1.0, {"confirm": False})
-            self.forget.drop_confirmation()  # the user moved on: nothing is deleted
-        if now is None:
-            return self.inner.detect(text)
-        return self.inner.detect(text, now)  # type: ignore[call-arg]
-
-    def load(self) -> None:
-        load = getattr(self.inner, "load", None)
-        if load is not None:
-            load()
+def _put_back(facts: list[Fact], description: str) -> Undo:
+    return Undo("restore_facts", description=description, texts=tuple(f.text for f in facts))

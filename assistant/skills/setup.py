@@ -22,22 +22,32 @@ from assistant.skills.base import Skill, SkillRegistry
 from assistant.skills.calculator import CalculatorSkill
 from assistant.skills.clock import DateSkill, TimeSkill
 from assistant.skills.control import HelpSkill, NewConversationSkill, RepeatSkill, StopSkill
+from assistant.skills.followups import DismissSkill, NothingToReferSkill, UndoSkill
 from assistant.skills.memory_facts import (
-    ConfirmationDetector,
     EmbeddingFactSelector,
     FactIndex,
     ForgetSkill,
     RecallSkill,
     RememberSkill,
 )
-from assistant.skills.reminders import ReminderSkill
-from assistant.skills.timers import TimerCancelSkill, TimerSetSkill, TimerStatusSkill
+from assistant.skills.reminders import (
+    ReminderCancelSkill,
+    ReminderChangeSkill,
+    ReminderSkill,
+    ReminderStatusSkill,
+)
+from assistant.skills.timers import (
+    TimerCancelSkill,
+    TimerChangeSkill,
+    TimerSetSkill,
+    TimerStatusSkill,
+)
 
 
 @dataclass
 class Understanding:
     embedder: MiniLMEmbedder
-    detector: ConfirmationDetector
+    detector: EmbeddingIntentDetector
     affect: VaderAffect
     skills: SkillRegistry
     facts: EmbeddingFactSelector
@@ -62,7 +72,6 @@ def build_understanding_stage(
     embedder = embedder or MiniLMEmbedder()
     index = FactIndex(store, embedder)
     book = AlarmBook(store, clock=lambda: clock().timestamp())
-    forget = ForgetSkill(index)
     catalog = AppCatalog(dict(config.skills.apps), use_desktop=config.skills.desktop_apps)
     skills = SkillRegistry()
     table: dict[str, Skill] = {
@@ -71,16 +80,23 @@ def build_understanding_stage(
         "timer.set": TimerSetSkill(book),
         "timer.cancel": TimerCancelSkill(book),
         "timer.status": TimerStatusSkill(book),
+        "timer.change": TimerChangeSkill(book),
         "reminder.set": ReminderSkill(book),
+        "reminder.cancel": ReminderCancelSkill(book),
+        "reminder.status": ReminderStatusSkill(book),
+        "reminder.change": ReminderChangeSkill(book),
         "calculate": CalculatorSkill(),
         "memory.remember": RememberSkill(index),
         "memory.recall": RecallSkill(index),
-        "memory.forget": forget,
+        "memory.forget": ForgetSkill(index),
         "app.open": AppLauncherSkill(catalog, launch),
         "stop": StopSkill(),
         "repeat": RepeatSkill(),
         "conversation.new": NewConversationSkill(),
         "help": HelpSkill(),
+        "undo": UndoSkill(book, index),
+        "dismiss": DismissSkill(),
+        "followup.nothing": NothingToReferSkill(),
     }
     for name, skill in table.items():
         skills.register(name, skill)
@@ -93,7 +109,7 @@ def build_understanding_stage(
 
     return Understanding(
         embedder=embedder,
-        detector=ConfirmationDetector(detector, forget),
+        detector=detector,
         affect=VaderAffect(embedder),
         skills=skills,
         facts=EmbeddingFactSelector(index),

@@ -17,8 +17,9 @@ from assistant.skills.base import ASK_LLM, SkillContext
 from assistant.skills.calculator import CalculatorSkill
 from assistant.skills.clock import DateSkill, TimeSkill, spoken_moment
 from assistant.skills.control import HelpSkill, NewConversationSkill, RepeatSkill, StopSkill
+from assistant.dialogue.followups import FollowUpReader
+from assistant.dialogue.state import DialogueState
 from assistant.skills.memory_facts import (
-    ConfirmationDetector,
     EmbeddingFactSelector,
     FactIndex,
     ForgetSkill,
@@ -117,30 +118,27 @@ def test_remember_recall_forget(ctx: SkillContext, embedder: MiniLMEmbedder) -> 
     )
 
 
-class _Inner:
-    def detect(self, text: str) -> Intent:
-        return Intent("chat")
-
-
 def test_forget_everything_asks_first(ctx: SkillContext, embedder: MiniLMEmbedder) -> None:
     index = FactIndex(ctx.store, embedder)
     index.add("my name is Sam")
     forget = ForgetSkill(index)
-    detector = ConfirmationDetector(_Inner(), forget)
-    assert detector.detect("yes").name == "chat"  # nothing to confirm yet
+    reader, state = FollowUpReader(), DialogueState()
+    assert reader.read("yes", state, NOW) is None  # nothing to confirm yet
     question = forget.run(Intent("memory.forget", 1, {"all": True}), ctx)
     assert "Say yes to confirm" in question.text and len(ctx.store.facts()) == 1
-    answer = detector.detect("No.")
-    assert answer == Intent("memory.forget", 1.0, {"confirm": False})
+    assert question.asks is not None and question.asks.slot == "confirm"
+    state.question = question.asks
+    answer = reader.read("No.", state, NOW)
+    assert answer == Intent("memory.forget", 1.0, {"all": True, "confirm": False})
     assert forget.run(answer, ctx).text == "Okay, I'll keep everything."
     assert len(ctx.store.facts()) == 1
-    forget.run(Intent("memory.forget", 1, {"all": True}), ctx)
-    assert detector.detect("what's the weather").name == "chat"  # moved on: dropped
-    assert not forget.awaiting_confirmation
-    forget.run(Intent("memory.forget", 1, {"all": True}), ctx)
-    answer = detector.detect("Yes, please")
-    assert forget.run(answer, ctx).text.startswith("Done. I've forgotten everything")
+    assert reader.read("what's the weather", state, NOW) is None  # moved on: the detector reads it
+    answer = reader.read("Yes, please", state, NOW)
+    assert answer is not None
+    done = forget.run(answer, ctx)
+    assert done.text.startswith("Done. I've forgotten everything")
     assert ctx.store.facts() == []
+    assert done.undo is not None and done.undo.texts == ("my name is Sam",)
 
 
 def test_fact_selector_ranks_by_meaning(ctx: SkillContext, embedder: MiniLMEmbedder) -> None:

@@ -1,0 +1,1 @@
+"""Dialogue state: questions asked, things referred to, changes to undo."""

@@ -1,0 +1,261 @@
+"""Reads a turn against the dialogue state, before the intent detector.
+
+In this order:
+
+1. A question waits ("For how long?"): the turn is read as its answer ("ten minutes", "tomorrow
+   at 9", "to feed the cat", "the terminal", "yes"). "Never mind" declines it. A question of its
+   own or a new command ("what time is it", "remind me at 5 to …") changes the subject: the
+   question is dropped and the detector reads the turn.
+2. "Undo that".
+3. A reference to something made or touched earlier ("cancel it", "the second one", "make it
+   fifteen", "no, 6 pm", "push it back 10 minutes", "how long is left on it"): the intent on
+   that thing, with its row id in the ``ref`` slot. With nothing to refer to, the
+   ``followup.nothing`` intent says so instead of guessing.
+
+Anything else returns None: the detector decides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from assistant.dialogue.state import DialogueState, Question, Referent
+from assistant.nlu import slots as slot_parsers
+from assistant.nlu.base import Intent
+from assistant.nlu.normalize import normalize
+
+UNDO = "undo"
+DISMISS = "dismiss"
+NOTHING = "followup.nothing"  # a reference with nothing to refer to
+
+_YES = re.compile(
+    r"^(?:yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|do it|go ahead|please do|"
+    r"yes please|yes do it|that's right|correct|absolutely|definitely)(?: please)?$"
+)
+_NO = re.compile(r"^(?:no|nope|nah|don't|do not|cancel|keep (?:it|them|everything)|no thanks)$")
+_DECLINE = re.compile(
+    r"^(?:(?:oh|ah|actually|well|no|sorry|wait)\s+)*(?:never ?mind|forget it|forget about it|"
+    r"nothing|no thanks|no thank you|cancel|cancel that|don't bother|not now|skip it|"
+    r"leave it|drop it|nevermind)(?:\s+(?:then|please|thanks))*$"
+)
+# a question or a command of its own: the turn changes the subject
+_NEW_REQUEST = re.compile(
+    r"^(?:what|what's|whats|when|where|who|whose|why|how|which|is|are|am|can|could|would|will"
+    r"|should|do|does|did|tell|remind|set|start|open|launch|cancel|stop|delete|remember"
+    r"|forget|play|show|turn|give|let's|calculate|please)\b"
+)
+_CLOCK_OR_WHEN = re.compile(r"\b(?:at|in|on|by|tomorrow|tonight|today|am|pm|noon|midnight)\b")
+_ANSWER_LEAD = re.compile(r"^(?:(?:oh|ah|well|hmm|let's say|say|make it|how about|for|maybe)\s+)+")
+_TEXT_LEAD = re.compile(r"^(?:to|that|about|for)\s+")
+
+_UNDO = re.compile(
+    r"^(?:(?:oh|no|actually|wait|oops|sorry|please)\s+)*(?:undo|undo (?:that|it|this|the last"
+    r" (?:thing|change|one))|take (?:that|it) back|revert (?:that|it)|put it back)"
+    r"(?:\s+please)?$"
+)
+_LEAD = r"^(?:(?:oh|ah|no|actually|wait|sorry|ok|okay|please|hmm|never ?mind|and|so|then)\s+)*"
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "1st": 0, "2nd": 1, "3rd": 2}
+_THING = (
+    r"(?P<thing>it|that|this|that one|this one|the (?P<ord>first|second|third|fourth|1st|2nd|3rd"
+    r"|last|other|new|latest) one|(?:the|that|this|my) (?:new |last |latest )?"
+    r"(?P<kind>timer|reminder))"
+)
+_CANCEL = re.compile(
+    _LEAD + r"(?:cancel|delete|remove|scrap|ditch|kill|drop|get rid of|clear|stop|turn off"
+    r"|switch off)\s+" + _THING + r"(?:\s+(?:please|then|too|as well|now))*$"
+)
+_STATUS = (
+    re.compile(
+        _LEAD + r"how (?:long|much time|much longer|many minutes) (?:is |are )?(?:left|remaining)"
+        r"(?: on " + _THING + r")?$"
+    ),
+    re.compile(
+        _LEAD + r"(?:when (?:is|does)|what time is) " + _THING + r"(?: (?:go off|ring|due))?"
+        r"(?: again)?$"
+    ),
+)
+_SHIFT_LATER = re.compile(
+    r"\b(?:push (?:it|that) back|move (?:it|that) back|delay (?:it|that)(?: by)?|postpone"
+    r" (?:it|that)(?: by)?|add|give (?:it|me))\b|\b(?:later|more)$"
+)
+_SHIFT_EARLIER = re.compile(
+    r"\b(?:bring (?:it|that) forward|move (?:it|that) forward|take|knock|shave)\b.*\boff\b"
+    r"|\b(?:bring (?:it|that) forward|move (?:it|that) (?:forward|up))\b|\b(?:earlier|less)$"
+)
+_CHANGE = re.compile(
+    _LEAD + r"(?:make (?:it|that)|change (?:it|that)(?: to)?|set (?:it|that)(?: to| for)?"
+    r"|move (?:it|that)(?: to)?|switch (?:it|that) to|i (?:meant|said)|i mean|let's do|"
+    r"push (?:it|that) back|move (?:it|that) back|bring (?:it|that) forward|delay (?:it|that)"
+    r"|postpone (?:it|that)|add|take|knock|shave|give (?:it|me))\b"
+)
+_CORRECTION = re.compile(r"^(?:actually|no|sorry|oops|wait|i mean|i meant)\b")
+_BARE_NUMBER = re.compile(r"\b(\d+(?:\.\d+)?)\b")
+
+
+@dataclass(frozen=True)
+class FollowUpReader:
+    """Turns a message into an intent on the dialogue state, or None for the detector."""
+
+    def read(self, text: str, state: DialogueState, now: datetime) -> Intent | None:
+        normalized = normalize(text).strip()
+        if not normalized:
+            return None
+        if state.question is not None:
+            answer = self._answer(normalized, text, state.question, now)
+            if answer is not None:
+                return answer
+        if _UNDO.match(normalized):
+            return Intent(UNDO, 1.0)
+        return self._reference(normalized, state, now)
+
+    # --- answers to the question asked ----------------------------------------------------
+
+    def _answer(
+        self, normalized: str, text: str, question: Question, now: datetime
+    ) -> Intent | None:
+        slots = dict(question.slots)
+        if question.slot == "confirm":
+            if _YES.match(normalized):
+                return Intent(question.intent, 1.0, {**slots, "confirm": True})
+            if _NO.match(normalized):
+                return Intent(question.intent, 1.0, {**slots, "confirm": False})
+            return None
+        if _DECLINE.match(normalized):
+            return Intent(DISMISS, 1.0)
+        if _NEW_REQUEST.match(normalized):
+            return None
+        value = _ANSWER_LEAD.sub("", normalized).strip()
+        if question.slot == "duration_s":
+            seconds = slot_parsers.parse_duration(value) or _bare_minutes(value)
+            if seconds is None:
+                return None
+            label = slot_parsers.timer_label(value)
+            if label and "label" not in slots:
+                slots["label"] = label
+            return Intent(question.intent, 1.0, {**slots, "duration_s": int(seconds)})
+        if question.slot == "when":
+            when, _ = slot_parsers.parse_when(value, now)
+            if when is None:
+                return None
+            return Intent(question.intent, 1.0, {**slots, "when": _iso(when)})
+        if question.slot == "text":
+            when, spans = slot_parsers.parse_when(value, now)
+            reminder = slot_parsers.remove_spans(value, spans) if spans else value
+            reminder = _TEXT_LEAD.sub("", reminder).strip(" ,.")
+            if not reminder:
+                return None
+            # the user's words, not the normalised ones ("call Anna", not "call anna")
+            original = _original_words(text, reminder)
+            found: dict[str, Any] = {**slots, "text": original}
+            if when is not None:
+                found["when"] = _iso(when)
+            return Intent(question.intent, 1.0, found)
+        if question.slot == "app":
+            app = slot_parsers.app_name(f"open {value}") or value
+            return Intent(question.intent, 1.0, {**slots, "app": app})
+        return None
+
+    # --- references to what was made or touched --------------------------------------------
+
+    def _reference(self, normalized: str, state: DialogueState, now: datetime) -> Intent | None:
+        cancel = _CANCEL.match(normalized)
+        if cancel:
+            referent = _pick(state, cancel)
+            if referent is None:
+                kind = cancel.group("kind")
+                if kind == "reminder":
+                    return Intent("reminder.cancel", 1.0)
+                if kind == "timer":
+                    return None  # "cancel the timer": the detector's timer.cancel
+                return Intent(NOTHING, 1.0, {"verb": "cancel"})
+            if referent.kind == "fact":
+                return Intent("memory.forget", 1.0, {"ref": referent.id})
+            return Intent(f"{referent.kind}.cancel", 1.0, {"ref": referent.id})
+        status = _STATUS[0].match(normalized) or _STATUS[1].match(normalized)
+        if status:
+            referent = _pick(state, status, kinds=("timer", "reminder"))
+            if referent is None:
+                return None  # "how long is left": the detector's timer.status
+            return Intent(f"{referent.kind}.status", 1.0, {"ref": referent.id})
+        if _CHANGE.match(normalized) or _CORRECTION.match(normalized):
+            return self._change(normalized, state, now)
+        return None
+
+    def _change(self, normalized: str, state: DialogueState, now: datetime) -> Intent | None:
+        referent = state.last("timer", "reminder")
+        later = bool(_SHIFT_LATER.search(normalized))
+        earlier = bool(_SHIFT_EARLIER.search(normalized))
+        duration = slot_parsers.parse_duration(normalized)
+        when, _ = slot_parsers.parse_when(normalized, now)
+        number = _BARE_NUMBER.search(normalized)
+        if duration is None and when is None and number is None:
+            return None  # "no, that's wrong": nothing to change it to
+        if referent is None:
+            if _CHANGE.match(normalized):
+                return Intent(NOTHING, 1.0, {"verb": "change"})
+            return None  # "no, 6 pm" with nothing to correct: the detector reads it
+        slots: dict[str, Any] = {"ref": referent.id}
+        if later or earlier:
+            if duration is None and number is not None:
+                duration = int(float(number.group(1)) * 60)
+            if duration is None:
+                return None
+            slots["delta_s"] = int(duration) * (-1 if earlier else 1)
+        elif referent.kind == "timer":
+            seconds = duration or (_bare_minutes(number.group(1)) if number else None)
+            if seconds is None:
+                return None
+            slots["duration_s"] = int(seconds)
+        elif when is not None and (_CLOCK_OR_WHEN.search(normalized) or duration is None):
+            slots["when"] = _iso(when)
+        elif duration is not None:
+            slots["after_s"] = int(duration)  # "make it 30 minutes": from when it was set
+        elif number is not None:
+            slots["number"] = float(number.group(1))  # "make it 6" / "make it 30": the skill
+        else:
+            return None
+        return Intent(f"{referent.kind}.change", 1.0, slots)
+
+
+_ANY_KIND = ("timer", "reminder", "fact")
+
+
+def _pick(
+    state: DialogueState, match: re.Match[str], kinds: tuple[str, ...] = _ANY_KIND
+) -> Referent | None:
+    """The referent a phrase means: "it" the latest, "the second one" the second of its kind."""
+    groups = match.groupdict()
+    kind = groups.get("kind")
+    wanted = tuple(k for k in kinds if kind is None or k == kind)
+    latest = state.last(*wanted)  # type: ignore[arg-type]
+    ordinal = groups.get("ord")
+    if latest is None or ordinal in (None, "last", "new", "latest"):
+        return latest
+    same = state.of_kind(latest.kind)
+    if ordinal == "other":
+        others = [r for r in same if r.id != latest.id]
+        return others[-1] if others else None
+    index = _ORDINALS.get(ordinal or "", -1)
+    return same[index] if 0 <= index < len(same) else None
+
+
+def _bare_minutes(value: str) -> int | None:
+    """An answer of a bare number to "for how long?" means minutes ("15")."""
+    match = re.fullmatch(r"(?:for\s+)?(\d+(?:\.\d+)?)(?:\s+please)?", value.strip())
+    if match is None:
+        return None
+    minutes = float(match.group(1))
+    return int(minutes * 60) if 0 < minutes <= 24 * 60 else None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _original_words(text: str, normalized_part: str) -> str:
+    """``normalized_part`` in the user's own spelling when it appears there (case kept)."""
+    found = re.search(re.escape(normalized_part), text, flags=re.IGNORECASE)
+    return found.group(0) if found else normalized_part
