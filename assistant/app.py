@@ -120,7 +120,7 @@ def build(
         llm = build_llm(config, models, on_notice=notify)
     else:
         llm = llm_builder(config, notify)
-    understanding = build_understanding_stage(config, store, bus)
+    understanding = build_understanding_stage(config, store, bus, llm=llm)
     engine = conversation_engine(config, store, bus, llm, understanding)
     understanding.scheduler.announce = engine.announce  # timers speak like a reply
     vision = attach_vision(engine, config, understanding.embedder)

@@ -283,6 +283,11 @@ class SkillsSection:
         lo=0.0,
         hi=1.0,
     )
+    llm_parse: bool = opt(
+        True,
+        "When intent detection is unsure, ask the language model for a structured parse "
+        "(llama.cpp or a model server; ~1-3 s on a 2-core CPU, about one message in five).",
+    )
 
 
 SECTIONS: dict[str, type] = {

@@ -105,10 +105,10 @@ def play_flow(
     store = MemoryStore(database)
     try:
         bus = EventBus()
-        understanding = build_understanding_stage(
-            config, store, bus, embedder=embedder, launch=no_launch, clock=clock
-        )
         model = llm or FakeLanguageModel(CHAT_REPLY)
+        understanding = build_understanding_stage(
+            config, store, bus, embedder=embedder, llm=model, launch=no_launch, clock=clock
+        )
         engine = conversation_engine(config, store, bus, model, understanding, clock)
         for number, turn in enumerate(flow.turns, start=1):
             done = engine.handle(turn.say)

@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
+from assistant.llm.base import LanguageModel
+from assistant.nlu.affect import command_affect
 from assistant.nlu.base import CHAT, Affect, Intent
+from assistant.nlu.parse import LlmIntentParser, ParseStats
 
 REFERENCE_NOW = datetime(2026, 3, 2, 10, 0, 0)
 IGNORED_SLOTS = {"expression", "error"}
@@ -125,6 +128,12 @@ def score(examples: list[Example], predictions: list[tuple[Intent, Affect]]) -> 
     sentiment_agree = sum(a.label == e.sentiment for e, a in labelled)
     with_emotion = [(e, a) for e, (_, a) in zip(examples, predictions, strict=True) if e.emotion]
     emotion_agree = sum(a.emotion == e.emotion for e, a in with_emotion)
+    neutral_commands = [
+        (e, a)
+        for e, (_, a) in zip(examples, predictions, strict=True)
+        if e.intent != CHAT and e.emotion == "neutral"
+    ]
+    false_emotions = [e.text for e, a in neutral_commands if a.emotion != "neutral"]
     errors = [
         {
             "text": e.text,
@@ -152,35 +161,48 @@ def score(examples: list[Example], predictions: list[tuple[Intent, Affect]]) -> 
         "sentiment_agreement": _ratio(sentiment_agree, len(labelled)),
         "emotion_agreement": _ratio(emotion_agree, len(with_emotion)),
         "emotion_labelled": len(with_emotion),
+        "neutral_commands": len(neutral_commands),
+        "false_emotions_on_commands": false_emotions,
         "errors": errors,
     }
 
 
-def run(path: Path, warmup: int = 5) -> dict[str, Any]:
-    """Load the understanding models once, label every example, and score."""
+def run(path: Path, warmup: int = 5, llm: LanguageModel | None = None) -> dict[str, Any]:
+    """Load the understanding models once, label every example, and score. With ``llm``, the
+    messages the embedding detector is unsure about get its structured parse, as in the app."""
     from assistant.nlu.factory import build_understanding
 
     examples = load_examples(path)
-    detector, affect = build_understanding()
+    detector, affect = build_understanding(llm=llm)
     started = time.perf_counter()
     detector.load()
     affect.load()
     load_s = time.perf_counter() - started
     for e in examples[:warmup]:
-        detector.detect(e.text + " warm up", now=e.now)
+        detector.detector.detect(e.text + " warm up", now=e.now)
         affect.analyze(e.text + " warm up")
+    if detector.parser is not None:
+        detector.parser.parse("warm up: what is the capital of France")  # the prompt, cached
+        detector.parser.stats = ParseStats()
     predictions: list[tuple[Intent, Affect]] = []
     latencies: list[float] = []
+    clear: list[float] = []  # messages the embedding detector decided alone
     cpu: list[float] = []
     for e in examples:
+        calls = detector.parser.stats.calls if detector.parser is not None else 0
         t0, c0 = time.perf_counter(), time.thread_time()
         intent = detector.detect(e.text, now=e.now)
         feeling = affect.analyze(e.text)
+        if intent.is_command:
+            feeling = command_affect(feeling)
         latencies.append((time.perf_counter() - t0) * 1000.0)
         cpu.append((time.thread_time() - c0) * 1000.0)
+        if detector.parser is None or detector.parser.stats.calls == calls:
+            clear.append(latencies[-1])
         predictions.append((intent, feeling))
     report: dict[str, Any] = {"file": str(path), "load_s": round(load_s, 3)}
     report.update(score(examples, predictions))
+    report["parse"] = _parse_report(detector.parser, len(examples), clear)
     ordered = sorted(latencies)
     report["latency_ms"] = {
         "mean": round(statistics.fmean(latencies), 2),
@@ -202,6 +224,29 @@ def run(path: Path, warmup: int = 5) -> dict[str, Any]:
     return report
 
 
+def _parse_report(
+    parser: LlmIntentParser | None, messages: int, clear: list[float]
+) -> dict[str, Any]:
+    """How often the language model's parse was needed, what it cost, and the cost of the rest."""
+    clear_ms = sorted(clear)
+    found: dict[str, Any] = {
+        "clear_messages": len(clear),
+        "clear_p50_ms": round(clear_ms[len(clear_ms) // 2], 2) if clear_ms else None,
+    }
+    if parser is None:
+        return {"used": False, **found}
+    ms = sorted(parser.stats.milliseconds)
+    return {
+        "used": True,
+        "calls": parser.stats.calls,
+        "share": _ratio(parser.stats.calls, messages),
+        "accepted": parser.stats.accepted,
+        "p50_ms": round(ms[len(ms) // 2], 1) if ms else None,
+        "p90_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.9))], 1) if ms else None,
+        **found,
+    }
+
+
 def summary(report: dict[str, Any]) -> str:
     """A few readable lines of the report (the JSON has everything)."""
 
@@ -220,6 +265,18 @@ def summary(report: dict[str, Any]) -> str:
     lines = [line("all", report)]
     for name, part in report.get("splits", {}).items():
         lines.append(line(name, part))
+    lines.append(
+        f"false emotions on neutral commands: {len(report['false_emotions_on_commands'])} of "
+        f"{report['neutral_commands']}"
+        + "".join(f"\n  ✗ emotion on {t!r}" for t in report["false_emotions_on_commands"][:10])
+    )
+    parse = report.get("parse", {})
+    if parse.get("used"):
+        lines.append(
+            f"language-model parse: {parse['calls']} of {report['messages']} messages "
+            f"({pct(parse['share'])}), {parse['accepted']} accepted, p50 {parse['p50_ms']} ms, "
+            f"p90 {parse['p90_ms']} ms; the other messages p50 {parse['clear_p50_ms']} ms"
+        )
     lat = report["latency_ms"]
     lines.append(
         f"latency per message: mean {lat['mean']} ms, p50 {lat['p50']} ms, p95 {lat['p95']} ms; "

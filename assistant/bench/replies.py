@@ -225,7 +225,7 @@ def play_case(
     try:
         bus = EventBus()
         understanding = build_understanding_stage(
-            config, store, bus, embedder=embedder, launch=no_launch, clock=clock
+            config, store, bus, embedder=embedder, llm=llm, launch=no_launch, clock=clock
         )
         engine = conversation_engine(config, store, bus, llm, understanding, clock)
         for text in case.turns:

@@ -60,6 +60,11 @@ def register(subparsers: Any) -> None:
     intents.add_argument(
         "--flows", help="also play these multi-turn flows (TOML, e.g. tests/data/flows.toml)"
     )
+    intents.add_argument(
+        "--llm",
+        action="store_true",
+        help="with the configured language model's structured parse when unsure (as the app)",
+    )
     intents.add_argument("--json", action="store_true", help="print only the JSON object")
     intents.add_argument("--output", help="also write the full JSON report to this file")
     intents.set_defaults(func=_run_intents)
@@ -141,9 +146,15 @@ def _run_intents(args: argparse.Namespace) -> int:
     from assistant.bench.flows import flows_summary, run_flows
     from assistant.bench.intents import run, summary
 
-    report = run(Path(args.file))
+    config = config_module.load()
+    llm = None
+    if args.llm:
+        from assistant.llm.factory import build_llm
+
+        llm = build_llm(config)
+    report = run(Path(args.file), llm=llm)
     if args.flows:
-        report["flows"] = run_flows(Path(args.flows), config_module.load())
+        report["flows"] = run_flows(Path(args.flows), config, llm)
     if args.json:
         print_result(report, True)
     else:

@@ -64,7 +64,8 @@ _THING = (
     r"(?P<kind>timer|reminder))"
 )
 _CANCEL = re.compile(
-    _LEAD + r"(?:cancel|delete|remove|scrap|ditch|kill|drop|get rid of|clear|stop|turn off"
+    # not "stop it": that is the stop command (stop talking)
+    _LEAD + r"(?:cancel|delete|remove|scrap|ditch|kill|drop|get rid of|clear|turn off"
     r"|switch off)\s+" + _THING + r"(?:\s+(?:please|then|too|as well|now))*$"
 )
 _STATUS = (
@@ -239,7 +240,10 @@ def _pick(
         others = [r for r in same if r.id != latest.id]
         return others[-1] if others else None
     index = _ORDINALS.get(ordinal or "", -1)
-    return same[index] if 0 <= index < len(same) else None
+    if 0 <= index < len(same):
+        return same[index]
+    everything = [r for r in state.referents if r.kind in wanted]  # "the second one" of all
+    return everything[index] if 0 <= index < len(everything) else None
 
 
 def _bare_minutes(value: str) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from assistant.cancel import CancelToken
 
@@ -78,4 +78,16 @@ class Prefilling(Protocol):
         cancel: CancelToken | None = None,
     ) -> int:
         """Run ``messages`` (no reply prompt) into the kept cache; returns the tokens cached."""
+        ...
+
+
+@runtime_checkable
+class StructuredOutput(Protocol):
+    """A backend that can hold its output to a JSON schema (llama.cpp's grammar from the
+    schema, a model server's ``response_format``): the intent parser's second opinion."""
+
+    def complete_json(
+        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+    ) -> str:
+        """The greedy reply to ``messages``, valid JSON of ``schema`` (raises ModelError)."""
         ...

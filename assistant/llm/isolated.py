@@ -21,7 +21,7 @@ from typing import Any
 from assistant.cancel import CancelToken
 from assistant.config import Config
 from assistant.errors import AssistantError, ModelError
-from assistant.llm.base import ChatMessage, GenerationOptions, Prefilling
+from assistant.llm.base import ChatMessage, GenerationOptions, Prefilling, StructuredOutput
 
 POLL_S = 0.05  # how often a waiting stream looks at its cancel token
 
@@ -106,6 +106,12 @@ class IsolatedLanguageModel:
         """The child's model runs ``messages`` into its cache (0 when it cannot)."""
         return int(self._ask("prefill", list(messages), options))
 
+    def complete_json(
+        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+    ) -> str:
+        """The child's model parses (a ModelError when its backend cannot)."""
+        return str(self._ask("json", list(messages), schema, max_new_tokens))
+
     def stream(
         self,
         messages: Sequence[ChatMessage],
@@ -162,6 +168,12 @@ def _answer(reply: tuple[Any, ...]) -> Any:
 
 def _prefill(llm: object, messages: list[ChatMessage], options: GenerationOptions) -> int:
     return llm.prefill(messages, options) if isinstance(llm, Prefilling) else 0
+
+
+def _complete_json(llm: object, *args: Any) -> str:
+    if not isinstance(llm, StructuredOutput):
+        raise ModelError("this language model backend cannot give structured output.")
+    return llm.complete_json(*args)
 
 
 def _serve(conn: Connection) -> None:
@@ -225,6 +237,8 @@ def _serve(conn: Connection) -> None:
             send(guarded(lambda messages=request[1]: model().count_tokens(messages)))
         elif kind == "prefill":
             send(guarded(lambda args=request[1:]: _prefill(model(), *args)))
+        elif kind == "json":
+            send(guarded(lambda args=request[1:]: _complete_json(model(), *args)))
 
 
 if __name__ == "__main__":

@@ -228,6 +228,22 @@ class LlamaCppLanguageModel:
         finally:
             self._busy.release()
 
+    def complete_json(
+        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+    ) -> str:
+        """Greedy, held to ``schema`` by the grammar llama.cpp builds from it."""
+        self.load()
+        body = request_body(
+            messages, GenerationOptions(temperature=0.0, max_new_tokens=max_new_tokens), False
+        )
+        body["json_schema"] = schema
+        with self._busy:
+            result = self._server.handle_chat_completions(body)
+        if not isinstance(result, dict) or "error" in result or not result.get("choices"):
+            error = result.get("error") if isinstance(result, dict) else result
+            raise ModelError(f"the structured parse failed: {error}")
+        return str(result["choices"][0]["message"].get("content") or "")
+
     def stream(
         self,
         messages: Sequence[ChatMessage],

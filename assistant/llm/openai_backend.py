@@ -292,18 +292,41 @@ class OpenAICompatibleModel:
                     found.append(str(ident))
         return found
 
+    def complete_json(
+        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+    ) -> str:
+        """Greedy, held to ``schema`` by the server (``response_format``: OpenAI, Ollama,
+        vLLM, llama.cpp's server and LM Studio read it)."""
+        options = GenerationOptions(temperature=0.0, max_new_tokens=max_new_tokens)
+        extra = {
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "intent", "strict": True, "schema": schema},
+            }
+        }
+        return "".join(self._stream(messages, options, None, extra))
+
     def stream(
         self,
         messages: Sequence[ChatMessage],
         options: GenerationOptions,
         cancel: CancelToken | None = None,
     ) -> Iterator[str]:
+        return self._stream(messages, options, cancel, {})
+
+    def _stream(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        cancel: CancelToken | None,
+        extra: dict[str, Any],
+    ) -> Iterator[str]:
         token = cancel or CancelToken()
         pieces = PieceQueue()  # put by the reader thread, drained here
         exchange = _Exchange()
         reader = threading.Thread(
             target=self._read_reply,
-            args=(list(messages), options, exchange, pieces),
+            args=(list(messages), options, exchange, pieces, extra),
             name="openai-stream",
             daemon=True,
         )
@@ -434,6 +457,7 @@ class OpenAICompatibleModel:
         options: GenerationOptions,
         exchange: _Exchange,
         pieces: PieceQueue,
+        extra: dict[str, Any],
     ) -> None:
         """The reader thread: load if needed, send the request, put pieces, then the end or a
         failure; silent once the stream was aborted."""
@@ -442,7 +466,7 @@ class OpenAICompatibleModel:
             self.load()
             if exchange.aborted:
                 return
-            body = request_body(self._model, messages, options)
+            body = {**request_body(self._model, messages, options), **extra}
             conn, response = self._open(exchange, "POST", "/chat/completions", body)
             if response.status != 200:
                 raise ModelError(self._status_error(response.status, _read_error(response), "chat"))

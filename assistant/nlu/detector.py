@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,13 +32,16 @@ from assistant.nlu import slots as slot_parsers
 from assistant.nlu.base import CHAT, Intent
 from assistant.nlu.calculator import evaluate, to_expression
 from assistant.nlu.embeddings import Embedder, encode_cached
-from assistant.nlu.exemplars import EXEMPLARS
+from assistant.nlu.intents import INTENTS
 from assistant.nlu.normalize import normalize
 
 DEFAULT_THRESHOLD = 0.58  # a command needs this similarity …
 CUE_THRESHOLD = 0.45  # … or this much when its cue words are present,
 MARGIN = 0.06  # and must beat the nearest chat exemplars by this much
 TOP_K = 2
+UNSURE_COMMAND_LEAD = 0.2  # a command that beats chat by less than this is in doubt …
+UNSURE_CHAT_TOP = 0.35  # … and so is chat when a command is this close
+UNSURE_CHAT_GAP = 0.1  # and trails chat by less than this
 
 # Words that make an intent likely; with one present, a lower similarity suffices.
 _CUES: dict[str, re.Pattern[str]] = {
@@ -118,6 +122,27 @@ _STOP_EXACT = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """The detector's answer, the best command's similarity and its lead over chat (for a
+    command: the chosen one's); ``by_rule`` when an exact rule decided (an arithmetic
+    expression, a bare "stop"), which is never in doubt."""
+
+    intent: Intent
+    top_command: float = 0.0
+    lead: float = 0.0
+    by_rule: bool = True
+
+    def unsure(self) -> bool:
+        """Close enough to a command, or too close to chat, to ask for a second opinion
+        (chosen on the labelled and the fresh sets: ~21 % of the labelled messages)."""
+        if self.by_rule:
+            return False
+        if self.intent.is_command:
+            return self.lead < UNSURE_COMMAND_LEAD
+        return self.top_command >= UNSURE_CHAT_TOP and self.lead >= -UNSURE_CHAT_GAP
+
+
 class EmbeddingIntentDetector:
     """Nearest-exemplar intent classifier; the embedder loads on first use."""
 
@@ -136,7 +161,7 @@ class EmbeddingIntentDetector:
         self.threshold = threshold
         self.cue_threshold = cue_threshold
         self.margin = margin
-        self._exemplars = exemplars or EXEMPLARS
+        self._exemplars = exemplars or {spec.name: spec.exemplars for spec in INTENTS}
         self._clock = clock
         # "hey Aria, stop": the name the user calls the assistant by is not part of the request
         called = "|".join(re.escape(n.lower()) for n in names if n.strip())
@@ -171,17 +196,32 @@ class EmbeddingIntentDetector:
         return {name: float(np.mean(sorted(v, reverse=True)[:TOP_K])) for name, v in per.items()}
 
     def detect(self, text: str, now: datetime | None = None) -> Intent:
+        return self.assess(text, now).intent
+
+    def assess(self, text: str, now: datetime | None = None) -> Assessment:
+        """The intent, and how sure the nearest examples are of it."""
         normalized = self._address.sub("", normalize(text)).strip()
         if not normalized:
-            return Intent(CHAT, 1.0)
+            return Assessment(Intent(CHAT, 1.0))
         if _ABOUT_WORDS.search(normalized):
-            return Intent(CHAT, 0.9)  # "what does the word repeat mean" talks about words
+            # "what does the word repeat mean" talks about words
+            return Assessment(Intent(CHAT, 0.9))
         expression = to_expression(normalized)
         if expression is not None:
-            return Intent("calculate", 0.99, _calculation(expression))
+            return Assessment(Intent("calculate", 0.99, _calculation(expression)))
         if _STOP_EXACT.match(normalized):
-            return Intent("stop", 0.99)
+            return Assessment(Intent("stop", 0.99))
         scores = self.scores(normalized)
+        top_command = max(v for k, v in scores.items() if k != CHAT)
+        intent = self._choose(scores, text, normalized, now)
+        lead = top_command - scores[CHAT]
+        if intent.is_command:
+            lead = scores[intent.name] - scores[CHAT]
+        return Assessment(intent, top_command, lead, by_rule=False)
+
+    def _choose(
+        self, scores: dict[str, float], text: str, normalized: str, now: datetime | None
+    ) -> Intent:
         chat = scores[CHAT]
         strong = [name for name, pattern in _STRONG.items() if pattern.search(normalized)]
         top_name, top_command = max(
@@ -222,6 +262,9 @@ class EmbeddingIntentDetector:
         """The slots of ``intent``, or None when the message cannot be that intent."""
         if intent in ("time", "date") and _NOT_NOW.search(normalized):
             return None  # "what day was the moon landing": about another moment
+        if intent == "date":
+            offset = slot_parsers.day_offset(normalized)
+            return {"offset_days": offset} if offset else {}
         if intent == "timer.set":
             duration = slot_parsers.parse_duration(normalized)
             if duration is None and not _TIMER.search(normalized):

@@ -430,3 +430,14 @@ def app_name(normalized: str) -> str:
     name = re.sub(r"\s+(?:for me|please|now|app|application|program)$", "", name)
     name = re.sub(r"\s+(?:app|application|program)$", "", name)
     return name.strip()
+
+
+_DAY_OFFSET = {"tomorrow": 1, "yesterday": -1}
+
+
+def day_offset(normalized: str) -> int:
+    """ "what day is it tomorrow" → 1; today → 0."""
+    for word, offset in _DAY_OFFSET.items():
+        if re.search(rf"\b{word}\b", normalized):
+            return offset
+    return 0

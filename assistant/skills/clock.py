@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from assistant.nlu.base import Intent
 from assistant.skills.base import SkillContext, SkillReply
@@ -33,6 +33,14 @@ class TimeSkill:
         return SkillReply(f"It's {spoken_time(ctx.now())}.")
 
 
+_DAY_NAMES = {-1: "Yesterday was", 0: "Today is", 1: "Tomorrow is"}
+
+
 class DateSkill:
+    """Today's date, or tomorrow's / yesterday's (``offset_days``)."""
+
     def run(self, intent: Intent, ctx: SkillContext) -> SkillReply:
-        return SkillReply(f"Today is {spoken_date(ctx.now())}.")
+        offset = intent.slots.get("offset_days", 0)
+        offset = offset if offset in _DAY_NAMES else 0
+        moment = ctx.now() + timedelta(days=offset)
+        return SkillReply(f"{_DAY_NAMES[offset]} {spoken_date(moment)}.")

@@ -12,10 +12,13 @@ from datetime import datetime
 
 from assistant.config import Config
 from assistant.events import EventBus
+from assistant.llm.base import LanguageModel
 from assistant.memory.store import MemoryStore
 from assistant.nlu.affect import VaderAffect
 from assistant.nlu.detector import EmbeddingIntentDetector
 from assistant.nlu.embeddings import MiniLMEmbedder
+from assistant.nlu.parse import LlmIntentParser
+from assistant.nlu.second_opinion import SecondOpinionDetector
 from assistant.skills.alarms import AlarmBook, AlarmScheduler
 from assistant.skills.apps import AppCatalog, AppLauncherSkill, Launcher, spawn
 from assistant.skills.base import Skill, SkillRegistry
@@ -47,7 +50,7 @@ from assistant.skills.timers import (
 @dataclass
 class Understanding:
     embedder: MiniLMEmbedder
-    detector: EmbeddingIntentDetector
+    detector: SecondOpinionDetector
     affect: VaderAffect
     skills: SkillRegistry
     facts: EmbeddingFactSelector
@@ -66,6 +69,7 @@ def build_understanding_stage(
     bus: EventBus,
     *,
     embedder: MiniLMEmbedder | None = None,
+    llm: LanguageModel | None = None,
     launch: Launcher = spawn,
     clock: Callable[[], datetime] = datetime.now,
 ) -> Understanding:
@@ -106,10 +110,13 @@ def build_understanding_stage(
         clock=clock,
         names=(config.assistant.name, "assistant", "computer"),
     )
+    parser = (
+        LlmIntentParser(llm, clock=clock) if llm is not None and config.skills.llm_parse else None
+    )
 
     return Understanding(
         embedder=embedder,
-        detector=detector,
+        detector=SecondOpinionDetector(detector, parser),
         affect=VaderAffect(embedder),
         skills=skills,
         facts=EmbeddingFactSelector(index),

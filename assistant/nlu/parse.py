@@ -1,0 +1,209 @@
+"""A structured parse by the language model, for the messages the embedding detector is unsure
+about ("jot down that the wifi password is blue-heron-77", "ping me in 45 minutes to …").
+
+The model gets the intent catalogue (``intents.py``) and its worked examples, and its reply is
+held by a JSON schema (llama.cpp turns it into a grammar; a model server reads it as
+``response_format``): one of the intents, with only that intent's fields. The parse is then
+validated before anything acts on it: the intent must be one we have; copied fields must come
+from the message (no invented fact is stored); durations and moments are read from the message
+by our own slot parsers, an expression is evaluated by the safe calculator. An invalid parse
+counts as no parse, and the detector's own answer stands.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.llm.base import ChatMessage, LanguageModel, StructuredOutput
+from assistant.nlu import slots as slot_parsers
+from assistant.nlu.base import CHAT, Intent
+from assistant.nlu.calculator import evaluate
+from assistant.nlu.intents import INTENTS, IntentSpec
+from assistant.nlu.normalize import normalize
+
+log = logging.getLogger(__name__)
+
+MAX_NEW_TOKENS = 48
+MAX_FIELD_CHARS = 120
+COPIED_SHARE = 0.6  # of a copied field's words that must be in the message
+
+
+def _field_schema(name: str) -> dict[str, Any]:
+    if name == "all":
+        return {"type": "boolean"}
+    return {"type": "string", "maxLength": MAX_FIELD_CHARS}
+
+
+def parse_schema(specs: Sequence[IntentSpec]) -> dict[str, Any]:
+    """One object per intent: its name as a constant and only its own fields."""
+    return {
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "intent": {"const": spec.name},
+                    **{name: _field_schema(name) for name in spec.fields},
+                },
+                "required": ["intent"],
+                "additionalProperties": False,
+            }
+            for spec in specs
+        ]
+    }
+
+
+def parse_prompt(specs: Sequence[IntentSpec]) -> list[ChatMessage]:
+    """The instructions and worked examples: the same for every message, so the model's
+    prompt cache keeps them and a parse only reads the new message."""
+    lines = []
+    for spec in specs:
+        fields = f" (fields: {', '.join(spec.fields)})" if spec.fields else ""
+        lines.append(f"- {spec.name}: {spec.meaning}{fields}")
+    system = (
+        "You sort messages to a voice assistant into one intent and copy the needed words "
+        "from the message. Intents:\n" + "\n".join(lines) + "\nAnswer with one line of JSON."
+    )
+    messages = [ChatMessage("system", system)]
+    for spec in specs:
+        for text, found in spec.shots:
+            messages.append(ChatMessage("user", text))
+            messages.append(ChatMessage("assistant", json.dumps({"intent": spec.name, **found})))
+    return messages
+
+
+@dataclass
+class ParseStats:
+    """How often the parse ran and what it cost (for ``bench intents``)."""
+
+    calls: int = 0
+    accepted: int = 0
+    milliseconds: list[float] = field(default_factory=list)
+
+
+class LlmIntentParser:
+    """Asks the language model for ``{"intent", fields…}`` and validates it."""
+
+    def __init__(
+        self,
+        llm: LanguageModel,
+        specs: Sequence[IntentSpec] = INTENTS,
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self._llm = llm
+        self._specs = {spec.name: spec for spec in specs}
+        self._prompt = parse_prompt(specs)
+        self._schema = parse_schema(specs)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.stats = ParseStats()
+
+    @property
+    def available(self) -> bool:
+        return isinstance(self._llm, StructuredOutput)
+
+    def parse(self, text: str, now: datetime | None = None) -> Intent | None:
+        """The validated parse, or None (no structured output, a failure, an invalid parse)."""
+        if not isinstance(self._llm, StructuredOutput):
+            return None
+        started = time.perf_counter()
+        try:
+            raw = self._llm.complete_json(
+                [*self._prompt, ChatMessage("user", text)], self._schema, MAX_NEW_TOKENS
+            )
+        except AssistantError as err:
+            log.info("structured parse unavailable: %s", err)
+            return None
+        finally:
+            with self._lock:
+                self.stats.calls += 1
+                self.stats.milliseconds.append((time.perf_counter() - started) * 1000.0)
+        intent = self.validated(raw, text, now or self._clock())
+        if intent is not None:
+            with self._lock:
+                self.stats.accepted += 1
+        log.info("structured parse of %r: %s → %s", text, raw, intent)
+        return intent
+
+    def validated(self, raw: str, text: str, now: datetime) -> Intent | None:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        spec = self._specs.get(str(data.get("intent")))
+        if spec is None:
+            return None
+        found = {k: v for k, v in data.items() if k in spec.fields}
+        slots = _slots(spec.name, found, text, now)
+        return None if slots is None else Intent(spec.name, 0.9, slots)
+
+
+def _copied(value: Any, text: str) -> str | None:
+    """A field the model copied from the message: most of its words must be there."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    words = re.findall(r"[\w'-]+", value.lower())
+    have = set(re.findall(r"[\w'-]+", text.lower()))
+    if not words or sum(w in have for w in words) / len(words) < COPIED_SHARE:
+        return None
+    return value.strip()
+
+
+def _slots(name: str, found: dict[str, Any], text: str, now: datetime) -> dict[str, Any] | None:
+    """Our slots for a parse, read with our own parsers; None when the parse does not hold."""
+    normalized = normalize(text)
+    if name == "timer.set":
+        slots: dict[str, Any] = {}
+        duration = slot_parsers.parse_duration(normalized)
+        if duration is not None:
+            slots["duration_s"] = int(duration)
+        label = slot_parsers.timer_label(normalized)
+        if label:
+            slots["label"] = label
+        return slots
+    if name == "timer.cancel":
+        if found.get("all") is True:
+            return {"all": True}
+        label = _copied(found.get("label"), text)
+        label = re.sub(r"\s*\btimers?\b\s*", " ", label or "").strip()
+        return {"label": label} if label else {}
+    if name == "reminder.set":
+        when, _ = slot_parsers.parse_when(normalized, now)
+        task = _copied(found.get("task"), text)
+        slots = {"text": task} if task else {}
+        if when is not None:
+            slots["when"] = when.isoformat(timespec="seconds")
+        return slots
+    if name == "calculate":
+        expression = found.get("expression")
+        if not isinstance(expression, str) or not re.search(r"\d", expression):
+            return None
+        try:
+            return {"expression": expression, "result": evaluate(expression)}
+        except AssistantError:
+            return None
+    if name in ("memory.remember", "memory.recall", "memory.forget", "app.open"):
+        if name == "memory.forget" and found.get("all") is True:
+            return {"all": True}
+        key = {
+            "memory.remember": "fact",
+            "memory.recall": "query",
+            "memory.forget": "query",
+            "app.open": "app",
+        }[name]
+        value = _copied(found.get(key), text)
+        return {key: value} if value else None
+    if name == "date":
+        offset = slot_parsers.day_offset(normalized)
+        return {"offset_days": offset} if offset else {}
+    return {} if name in {spec.name for spec in INTENTS} or name == CHAT else None

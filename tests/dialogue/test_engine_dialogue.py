@@ -1,0 +1,121 @@
+"""The dialogue state through the real engine: every public flow, a question that survives a
+restart, the window's event, and the structured parse's routing and validation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.app import conversation_engine
+from assistant.bench.flows import run_flows
+from assistant.config import Config
+from assistant.events import DialogueChanged, Event, EventBus
+from assistant.llm.base import ChatMessage
+from assistant.llm.fake import FakeLanguageModel
+from assistant.memory.store import MemoryStore
+from assistant.nlu.detector import EmbeddingIntentDetector
+from assistant.nlu.embeddings import MiniLMEmbedder
+from assistant.nlu.parse import LlmIntentParser
+from assistant.nlu.second_opinion import SecondOpinionDetector
+from assistant.skills.setup import build_understanding_stage
+
+FLOWS = Path(__file__).parents[1] / "data" / "flows.toml"
+NOW = datetime(2026, 3, 2, 10, 0, 0)
+
+
+def test_every_public_flow_does_what_the_user_meant() -> None:
+    report = run_flows(FLOWS, Config())
+    assert report["flows"] >= 40
+    assert report["failures"] == [], json.dumps(report["failures"], indent=1)
+
+
+def _engine(database: Path, embedder: MiniLMEmbedder, events: list[Event]) -> Any:
+    store = MemoryStore(database)
+    bus = EventBus()
+    bus.subscribe(events.append)
+    config = Config()
+    understanding = build_understanding_stage(
+        config, store, bus, embedder=embedder, clock=lambda: NOW
+    )
+    engine = conversation_engine(
+        config, store, bus, FakeLanguageModel("chat"), understanding, clock=lambda: NOW
+    )
+    return engine, understanding, store
+
+
+def test_a_question_waits_across_a_restart_and_the_window_hears_of_it(
+    tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    events: list[Event] = []
+    engine, _, store = _engine(tmp_path / "a.db", embedder, events)
+    asked = engine.handle("set a timer for the tea")
+    assert "how long" in asked.reply.lower()
+    changed = [e for e in events if isinstance(e, DialogueChanged)]
+    assert changed and changed[-1].question and "how long" in changed[-1].question.lower()
+    store.close()
+    events.clear()
+    engine, understanding, store = _engine(tmp_path / "a.db", embedder, events)  # a restart
+    done = engine.handle("four minutes")
+    assert done.intent.name == "timer.set" and "4 minutes" in done.reply
+    [timer] = understanding.alarms.pending("timer")
+    assert (timer.label, timer.duration_s) == ("tea", 240)
+    assert [e.question for e in events if isinstance(e, DialogueChanged)] == [None]
+    store.close()
+
+
+class _Parses:
+    """A structured-output model that answers one fixed parse and counts its calls."""
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        self.answer = answer
+        self.calls = 0
+
+    def complete_json(
+        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+    ) -> str:
+        self.calls += 1
+        assert messages[0].role == "system" and "memory.remember" in messages[0].content
+        assert {"const": "memory.remember"} in [o["properties"]["intent"] for o in schema["anyOf"]]
+        return json.dumps(self.answer)
+
+
+def test_the_parse_is_asked_only_when_unsure_and_must_hold(embedder: MiniLMEmbedder) -> None:
+    model = _Parses({"intent": "memory.remember", "fact": "the wifi password is blue-heron-77"})
+    parser = LlmIntentParser(model)  # type: ignore[arg-type]
+    detector = SecondOpinionDetector(EmbeddingIntentDetector(embedder), parser)
+    clear = detector.detect("set a timer for 5 minutes")
+    assert clear.name == "timer.set" and model.calls == 0  # clear: no parse
+    unsure = detector.detect("jot down that the wifi password is blue-heron-77")
+    assert model.calls == 1
+    assert (unsure.name, unsure.slots) == (
+        "memory.remember",
+        {"fact": "the wifi password is blue-heron-77"},
+    )
+    # a parse that invents words, names no known intent, or computes nothing is not acted on
+    text = "jot down that the wifi password is blue-heron-77"
+    invented = '{"intent": "memory.remember", "fact": "my bank pin is 1234"}'
+    assert parser.validated(invented, text, NOW) is None
+    assert parser.validated('{"intent": "launch.rocket"}', text, NOW) is None
+    assert parser.validated('{"intent": "calculate", "expression": "lots"}', text, NOW) is None
+    assert parser.validated("not json", text, NOW) is None
+    tip = parser.validated(
+        '{"intent": "calculate", "expression": "20 + 20 * 15 / 100"}', "20 dollars + tip", NOW
+    )
+    assert tip is not None and tip.slots["result"] == 23
+    ping = parser.validated(
+        '{"intent": "reminder.set", "task": "move the laundry"}',
+        "ping me in 45 minutes to move the laundry",
+        NOW,
+    )
+    assert ping is not None
+    assert ping.slots == {"text": "move the laundry", "when": "2026-03-02T10:45:00"}
+
+
+def test_without_structured_output_the_detector_answers_alone(embedder: MiniLMEmbedder) -> None:
+    parser = LlmIntentParser(FakeLanguageModel("x"))
+    assert not parser.available
+    detector = SecondOpinionDetector(EmbeddingIntentDetector(embedder), parser)
+    assert detector.detect("jot down that the wifi password is blue-heron-77").name == "chat"

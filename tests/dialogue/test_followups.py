@@ -1,0 +1,141 @@
+"""The follow-up reader on its own: answers to a question, references, changes, undo."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from assistant.dialogue.followups import DISMISS, NOTHING, UNDO, FollowUpReader
+from assistant.dialogue.state import DialogueState, Question, Referent, Undo
+
+NOW = datetime(2026, 3, 2, 10, 0, 0)
+READ = FollowUpReader()
+
+
+def asked(intent: str, slot: str, **slots: object) -> DialogueState:
+    return DialogueState(question=Question(intent, slot, "?", dict(slots)))
+
+
+def with_things(*things: tuple[str, int]) -> DialogueState:
+    state = DialogueState()
+    for kind, ident in things:
+        state.touch(Referent(kind, ident))  # type: ignore[arg-type]
+    return state
+
+
+@pytest.mark.parametrize(
+    ("answer", "seconds"),
+    [
+        ("ten minutes", 600),
+        ("um, make it 3 minutes", 180),
+        ("an hour and a half", 5400),
+        ("15", 900),
+        ("for 20 seconds", 20),
+    ],
+)
+def test_a_duration_answers_how_long(answer: str, seconds: int) -> None:
+    intent = READ.read(answer, asked("timer.set", "duration_s", label="eggs"), NOW)
+    assert intent is not None and intent.name == "timer.set"
+    assert intent.slots == {"label": "eggs", "duration_s": seconds}
+
+
+def test_a_moment_answers_when_and_the_words_answer_what() -> None:
+    when = READ.read("tomorrow at 9", asked("reminder.set", "when", text="call the bank"), NOW)
+    assert when is not None and when.slots == {
+        "text": "call the bank",
+        "when": "2026-03-03T09:00:00",
+    }
+    what = READ.read(
+        "to feed the Cat", asked("reminder.set", "text", when="2026-03-02T18:00:00"), NOW
+    )
+    assert what is not None and what.slots["text"] == "feed the Cat"
+    both = READ.read("buy stamps at 5 pm", asked("reminder.set", "text"), NOW)
+    assert both is not None and both.slots == {"text": "buy stamps", "when": "2026-03-02T17:00:00"}
+
+
+def test_a_new_request_or_a_refusal_drops_the_question() -> None:
+    state = asked("timer.set", "duration_s")
+    assert READ.read("what's the capital of France?", state, NOW) is None
+    assert READ.read("remind me at 5 pm to call mom", state, NOW) is None
+    assert READ.read("what's 12 times 7", asked("reminder.set", "when", text="x"), NOW) is None
+    declined = READ.read("actually never mind", state, NOW)
+    assert declined is not None and declined.name == DISMISS
+
+
+def test_confirmations() -> None:
+    state = asked("memory.forget", "confirm", all=True)
+    yes = READ.read("Yes, please", state, NOW)
+    assert yes is not None and yes.slots == {"all": True, "confirm": True}
+    no = READ.read("no", state, NOW)
+    assert no is not None and no.slots["confirm"] is False
+    assert READ.read("what time is it", state, NOW) is None
+
+
+def test_references_pick_the_latest_or_the_named_one() -> None:
+    state = with_things(("timer", 1), ("timer", 2), ("reminder", 3))
+    cancel = READ.read("cancel it", state, NOW)
+    assert cancel is not None and (cancel.name, cancel.slots) == ("reminder.cancel", {"ref": 3})
+    second = READ.read("cancel the second one", state, NOW)
+    # one reminder only: the second of everything made
+    assert second is not None and (second.name, second.slots) == ("timer.cancel", {"ref": 2})
+    timers = with_things(("timer", 1), ("timer", 2))
+    first = READ.read("never mind, cancel the first one", timers, NOW)
+    assert first is not None and first.slots == {"ref": 1}
+    named = READ.read("delete that timer", state, NOW)
+    assert named is not None and (named.name, named.slots) == ("timer.cancel", {"ref": 2})
+    left = READ.read("how much time is left on it", timers, NOW)
+    assert left is not None and (left.name, left.slots) == ("timer.status", {"ref": 2})
+    # "stop it" is the stop command, not a cancel of the timer
+    assert READ.read("stop it", timers, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "slots"),
+    [
+        ("actually make it fifteen", {"duration_s": 900}),
+        ("no, make that 10 minutes", {"duration_s": 600}),
+        ("add 5 minutes to it", {"delta_s": 300}),
+        ("take 2 minutes off it", {"delta_s": -120}),
+        ("actually fifteen", {"duration_s": 900}),
+    ],
+)
+def test_timer_changes(said: str, slots: dict[str, int]) -> None:
+    intent = READ.read(said, with_things(("timer", 7)), NOW)
+    assert intent is not None and intent.name == "timer.change"
+    assert intent.slots == {"ref": 7, **slots}
+
+
+@pytest.mark.parametrize(
+    ("said", "slots"),
+    [
+        ("no, 6 pm", {"when": "2026-03-02T18:00:00"}),
+        ("push it back 10 minutes", {"delta_s": 600}),
+        ("make it 30", {"number": 30.0}),
+        ("bring it forward 5 minutes", {"delta_s": -300}),
+    ],
+)
+def test_reminder_changes(said: str, slots: dict[str, object]) -> None:
+    intent = READ.read(said, with_things(("reminder", 4)), NOW)
+    assert intent is not None and intent.name == "reminder.change"
+    assert intent.slots == {"ref": 4, **slots}
+
+
+def test_nothing_to_refer_to_is_said_not_guessed() -> None:
+    empty = DialogueState()
+    change = READ.read("actually make it fifteen", empty, NOW)
+    assert change is not None and change.name == NOTHING
+    cancel = READ.read("cancel it", empty, NOW)
+    assert cancel is not None and cancel.name == NOTHING
+    assert READ.read("no, 6 pm", empty, NOW) is None  # not clearly a change: the detector reads it
+    assert READ.read("what is the capital of France", empty, NOW) is None
+
+
+def test_undo_and_the_state_round_trip() -> None:
+    state = with_things(("timer", 1))
+    state.undo = Undo("reschedule", (1,), "the timer", ((1, 100.0, 300),))
+    state.question = Question("timer.set", "duration_s", "For how long?", {"label": "tea"}, 5.0)
+    again = DialogueState.from_json(state.to_json())
+    assert again == state
+    intent = READ.read("undo that", again, NOW)
+    assert intent is not None and intent.name == UNDO
