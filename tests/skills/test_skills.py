@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.dialogue.followups import FollowUpReader
+from assistant.dialogue.state import DialogueState
 from assistant.memory.store import MemoryStore
 from assistant.nlu.base import Intent
 from assistant.nlu.embeddings import MiniLMEmbedder
@@ -17,8 +19,6 @@ from assistant.skills.base import ASK_LLM, SkillContext
 from assistant.skills.calculator import CalculatorSkill
 from assistant.skills.clock import DateSkill, TimeSkill, spoken_moment
 from assistant.skills.control import HelpSkill, NewConversationSkill, RepeatSkill, StopSkill
-from assistant.dialogue.followups import FollowUpReader
-from assistant.dialogue.state import DialogueState
 from assistant.skills.memory_facts import (
     EmbeddingFactSelector,
     FactIndex,
