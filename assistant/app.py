@@ -16,13 +16,18 @@ from assistant import config as config_module
 from assistant import paths
 from assistant.config import Config
 from assistant.conversation import ConversationEngine
-from assistant.events import Error, EventBus, ModelLoaded, ModelLoading, Notice
+from assistant.dialogue.state import DialogueStore
+from assistant.dialogue.tracker import DialogueTracker
+from assistant.events import AlarmFired, Error, Event, EventBus, ModelLoaded, ModelLoading, Notice
 from assistant.llm.base import LanguageModel
 from assistant.llm.factory import build_llm
 from assistant.memory.store import MemoryStore
 from assistant.model_store import ModelStore
+from assistant.nlu.base import IntentDetector
 from assistant.skills.setup import Understanding, build_understanding_stage
-from assistant.vision.setup import attach_vision
+from assistant.vision.setup import VisionStage, build_vision_stage
+from assistant.vision.skill import ImageIntentDetector
+from assistant.vision.skill import register as register_image_skill
 from assistant.vision.turn import ImageReader
 
 log = logging.getLogger(__name__)
@@ -78,20 +83,36 @@ def conversation_engine(
     llm: LanguageModel,
     understanding: Understanding,
     clock: Callable[[], datetime] = datetime.now,
+    vision: VisionStage | None = None,
 ) -> ConversationEngine:
     """The conversation engine with the understanding stage's detector, sentiment, skills and
-    facts (the app, and the benchmarks and tests that play turns as the app does)."""
-    return ConversationEngine(
+    facts, and the image stage when given (the app, and the benchmarks and tests that play
+    turns as the app does). Due timers and reminders are announced by the engine."""
+    detector: IntentDetector = understanding.detector
+    if vision is not None:
+        detector = ImageIntentDetector(detector)  # "read this", "what does it say" first
+        register_image_skill(understanding.skills)
+    engine = ConversationEngine(
         store=store,
         llm=llm,
         config=config,
         bus=bus,
-        detector=understanding.detector,
+        detector=detector,
         affect=understanding.affect,
         skills=understanding.skills,
         facts=understanding.facts,
+        dialogue=DialogueTracker(DialogueStore(store), bus),
+        fit_turn_context=vision.fitter.fit if vision is not None else None,
+        waiting_images=vision.inbox if vision is not None else None,
         clock=clock,
     )
+
+    def announce(event: Event) -> None:
+        if isinstance(event, AlarmFired):
+            engine.announce(event.text)  # spoken and shown like a reply
+
+    bus.subscribe(announce)
+    return engine
 
 
 # Builds the language model for a config; the callable it gets tells the user something (a model
@@ -121,7 +142,6 @@ def build(
     else:
         llm = llm_builder(config, notify)
     understanding = build_understanding_stage(config, store, bus, llm=llm)
-    engine = conversation_engine(config, store, bus, llm, understanding)
-    understanding.scheduler.announce = engine.announce  # timers speak like a reply
-    vision = attach_vision(engine, config, understanding.embedder)
-    return Assistant(config, bus, store, models, llm, engine, vision, understanding)
+    vision = build_vision_stage(config, bus, understanding.embedder)
+    engine = conversation_engine(config, store, bus, llm, understanding, vision=vision)
+    return Assistant(config, bus, store, models, llm, engine, vision.reader, understanding)

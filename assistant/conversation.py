@@ -14,7 +14,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -33,7 +33,6 @@ from assistant.events import (
     ReplySentence,
     ReplyStarted,
     ReplyToken,
-    Source,
     StageTiming,
     UserText,
 )
@@ -45,7 +44,7 @@ from assistant.llm.base import (
 )
 from assistant.memory.context import PromptParts, build_context, system_prompt
 from assistant.memory.self_facts import extract_self_facts
-from assistant.memory.store import MemoryStore
+from assistant.memory.store import MemoryStore, NewAttachment
 from assistant.nlu.affect import command_affect
 from assistant.nlu.base import (
     CHAT,
@@ -58,10 +57,17 @@ from assistant.nlu.base import (
 )
 from assistant.sentences import FIRST_CLAUSE_WORDS, SentenceSplitter
 from assistant.skills.base import ASK_LLM, SkillContext, SkillRegistry, SkillReply
+from assistant.turns import TurnAttachment, TurnRequest
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 100_000
+
+
+class WaitingImages(Protocol):
+    """An image shared before the turn that asks about it (a capture, then a spoken question)."""
+
+    def take(self) -> TurnAttachment | None: ...
 
 
 class FactSelector(Protocol):
@@ -121,6 +127,7 @@ class ConversationEngine:
         facts: FactSelector | None = None,
         dialogue: DialogueTracker | None = None,
         fit_turn_context: Callable[[str, str], str] | None = None,
+        waiting_images: WaitingImages | None = None,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         self.store = store
@@ -134,8 +141,8 @@ class ConversationEngine:
         self.dialogue = dialogue or DialogueTracker(DialogueStore(store), self.bus)
         # (shared text, question) → the part of the text that fits the prompt budget
         self.fit_turn_context = fit_turn_context
-        # context waiting for the next turn (an image captured before a spoken question)
-        self.take_turn_context: Callable[[], str | None] | None = None
+        # an image waiting for the next turn (captured before a spoken question)
+        self.waiting_images = waiting_images
         # called with the turn id after a reply's first sentence: the voice loop holds the
         # generation there until that sentence is heard, so its synthesis has the CPU to itself
         self.after_first_sentence: Callable[[int], None] | None = None
@@ -223,37 +230,35 @@ class ConversationEngine:
 
     # --- a turn ---------------------------------------------------------------------------
 
-    def handle(
-        self,
-        text: str,
-        source: Source = "typed",
-        *,
-        turn_context: str | None = None,
-        cancel: CancelToken | None = None,
-    ) -> TurnResult:
-        """Run one turn to its end and return what was stored; events stream meanwhile."""
-        text = clean_user_text(text)
+    def handle(self, request: TurnRequest | str) -> TurnResult:
+        """Run one turn to its end and return what was stored; events stream meanwhile. A bare
+        string is a typed message."""
+        if isinstance(request, str):
+            request = TurnRequest(request)
+        text = clean_user_text(request.text)
         if not text:
             raise AssistantError("the message is empty; type or say something first.")
         if len(text) > MAX_MESSAGE_CHARS:
             text = text[:MAX_MESSAGE_CHARS]
         with self._turn_lock:
-            if turn_context is None and self.take_turn_context is not None:
-                turn_context = self.take_turn_context()
-            token = cancel or CancelToken()
+            if not request.attachments and self.waiting_images is not None:
+                waiting = self.waiting_images.take()  # a capture before a spoken question
+                if waiting is not None:
+                    request = replace(request, attachments=(waiting,))
+            request = replace(request, text=text)
+            token = request.cancel or CancelToken()
             with self._state_lock:
                 self._turn_counter += 1
                 turn_id = self._turn_counter
                 self._cancel, self._running_turn = token, turn_id
             try:
-                return self._run_turn(turn_id, text, source, turn_context, token)
+                return self._run_turn(turn_id, request, token)
             finally:
                 with self._state_lock:
                     self._cancel, self._running_turn = None, None
 
-    def _run_turn(
-        self, turn_id: int, text: str, source: Source, turn_context: str | None, cancel: CancelToken
-    ) -> TurnResult:
+    def _run_turn(self, turn_id: int, request: TurnRequest, cancel: CancelToken) -> TurnResult:
+        text, source, turn_context = request.text, request.source, request.turn_context
         timings: dict[str, float] = {}
         conversation_id = self._conversation_id
         started = time.perf_counter()
@@ -270,8 +275,13 @@ class ConversationEngine:
 
         history = self.store.messages(conversation_id, limit=200)
         with stage("store_user"):
-            user_id = self.store.add_message(conversation_id, "user", text, source)
-        self.bus.emit(UserText(turn_id, conversation_id, user_id, text, source))
+            files = [NewAttachment(a.data, a.suffix, a.text, a.kind) for a in request.attachments]
+            user_id = self.store.add_message(conversation_id, "user", text, source, files)
+        self.bus.emit(
+            UserText(
+                turn_id, conversation_id, user_id, text, source, request.client_ref, len(files)
+            )
+        )
 
         with stage("intent"):
             intent = self._follow_up(conversation_id, text) or self._detect(text)

@@ -41,6 +41,8 @@ class UserText(Event):
     message_id: int
     text: str
     source: Source
+    client_ref: str | None = None  # the TurnRequest's, echoed: the sender finds its message
+    attachments: int = 0  # files stored with the message (an image)
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,14 @@ class Notice(Event):
 
     text: str
     kind: str = "info"
+
+
+@dataclass(frozen=True)
+class AlarmFired(Event):
+    """A timer or reminder is due: the engine says ``text`` as a reply of its own."""
+
+    kind: str
+    text: str
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from assistant.config import Config
 from assistant.errors import AssistantError
 from assistant.events import (
     ConversationChanged,
+    DialogueChanged,
     Error,
     Event,
     EventBus,
@@ -44,6 +45,7 @@ from assistant.events import (
     UserText,
 )
 from assistant.llm.base import LanguageModel
+from assistant.turns import TurnRequest
 
 if TYPE_CHECKING:
     from assistant.app import Assistant
@@ -137,6 +139,7 @@ class Bridge(QObject):
     interrupted = Signal(int, str)
     stageTiming = Signal(int, str, float)
     conversationChanged = Signal(int)
+    questionChanged = Signal(int, str)  # conversation id, the question waiting ('' for none)
     # voice
     voiceAvailable = Signal(bool)
     stateChanged = Signal(object)  # AssistantState
@@ -183,6 +186,9 @@ class Bridge(QObject):
             Interrupted: lambda e: self.interrupted.emit(e.turn_id, e.reason),
             StageTiming: lambda e: self.stageTiming.emit(e.turn_id, e.stage, e.ms),
             ConversationChanged: lambda e: self.conversationChanged.emit(e.conversation_id),
+            DialogueChanged: lambda e: self.questionChanged.emit(
+                e.conversation_id, e.question or ""
+            ),
             StateChanged: lambda e: self.stateChanged.emit(e.state),
             InputLevel: lambda e: self.inputLevel.emit(e.dbfs),
             PartialTranscript: lambda e: self.partialTranscript.emit(e.text),
@@ -315,22 +321,30 @@ class Bridge(QObject):
 
     # --- a turn ---------------------------------------------------------------------------
 
-    def send(self, text: str, source: str = "typed") -> bool:
-        """Queue a typed message; False (with an error signal) when it cannot be sent now."""
+    def send(self, text: str, source: str = "typed", client_ref: str | None = None) -> bool:
+        """Queue a typed message; False (with an error signal) when it cannot be sent now.
+        ``client_ref`` comes back in the message's ``UserText``."""
         if self._engine is None:
             return False
         self._count_pending(+1)
         self._set_busy(True)
-        self._engine.submit(lambda: self._run_turn(text, source))
+        self._engine.submit(lambda: self._run_turn(text, source, client_ref))
         return True
 
-    def send_image(self, text: str, data: bytes, name: str, source: str = "image") -> bool:
+    def send_image(
+        self,
+        text: str,
+        data: bytes,
+        name: str,
+        source: str = "image",
+        client_ref: str | None = None,
+    ) -> bool:
         """Queue a message about an image (pasted, dropped, attached or captured)."""
         if self._engine is None:
             return False
         self._count_pending(+1)
         self._set_busy(True)
-        self._engine.submit(lambda: self._run_turn(text, source, (data, name)))
+        self._engine.submit(lambda: self._run_turn(text, source, client_ref, (data, name)))
         return True
 
     def attach_image(self, data: bytes, name: str) -> bool:
@@ -350,20 +364,28 @@ class Bridge(QObject):
         self._engine.submit(job)
         return True
 
-    def _run_turn(self, text: str, source: str, image: tuple[bytes, str] | None = None) -> None:
+    def _run_turn(
+        self,
+        text: str,
+        source: str,
+        client_ref: str | None,
+        image: tuple[bytes, str] | None = None,
+    ) -> None:
         try:
             if self.assistant is None:
                 self.error.emit("startup", "the assistant did not start; see the banner.", False)
                 return
             if image is None:
-                self.assistant.engine.handle(text, source)  # type: ignore[arg-type]
+                request = TurnRequest(text, source, client_ref=client_ref)  # type: ignore[arg-type]
+                self.assistant.engine.handle(request)
             else:  # read the image (OCR) here, off the GUI thread, then run the turn
                 from assistant.vision.turn import ask_about_image
 
                 read = self.assistant.vision.read(*image)
                 if self.assistant.vision.inbox is not None:
                     self.assistant.vision.inbox.clear()  # this message carries the image
-                ask_about_image(self.assistant.engine, self.assistant.store, read, text, source)  # type: ignore[arg-type]
+                engine = self.assistant.engine
+                ask_about_image(engine, read, text, source, client_ref)  # type: ignore[arg-type]
         except AssistantError as err:
             self.error.emit("turn", str(err), False)
         except Exception as err:
@@ -436,6 +458,13 @@ class Bridge(QObject):
     @property
     def conversation_id(self) -> int | None:
         return self.assistant.engine.conversation_id if self.assistant else None
+
+    def waiting_question(self, conversation_id: int) -> str:
+        """The question the assistant asked in that conversation and waits on ('' if none)."""
+        if self.assistant is None:
+            return ""
+        question = self.assistant.engine.dialogue.question(conversation_id)
+        return question.text if question is not None else ""
 
     def attachments(self, conversation_id: int) -> dict[int, list[Attachment]]:
         """Images stored with the messages of a conversation, by message id."""

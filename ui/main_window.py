@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections import deque
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeyEvent, QKeySequence, QShowEvent
@@ -26,7 +26,7 @@ from assistant.events import AssistantState, ReplyDone, UserText
 from ui.banners import BannerArea
 from ui.bridge import Bridge
 from ui.capture import ScreenCapture
-from ui.chat_view import ChatView
+from ui.chat_view import Bubble, ChatView
 from ui.history_view import HistoryView
 from ui.image_input import ImageInput, PendingImage, png_bytes, thumbnail
 from ui.insights_view import InsightsView
@@ -90,7 +90,9 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         self.config = config
         self.tray_available = False
-        self._pending_typed: deque[str] = deque()
+        # the bubbles of messages sent and not yet stored, by the client_ref sent with them
+        self._pending_typed: dict[str, Bubble] = {}
+        self._refs = itertools.count(1)
         self._told_about_tray = False
         self.setWindowTitle("Assistant")
         self.setMinimumSize(MIN_SIZE)
@@ -132,6 +134,13 @@ class MainWindow(QMainWindow):
         bottom_layout.addWidget(self.partial)
         self.voice_status = VoiceStatus(bottom)
         bottom_layout.addWidget(self.voice_status)
+        # the question the assistant waits an answer to ("For how long?"), from the dialogue state
+        self.question = QLabel(bottom)
+        self.question.setObjectName("waitingQuestion")
+        self.question.setWordWrap(True)
+        self.question.setAccessibleName("Waiting for your answer")
+        self.question.hide()
+        bottom_layout.addWidget(self.question)
         row = QHBoxLayout()
         row.setSpacing(6)
         # Tools before the input (e.g. attaching an image) are added to this layout.
@@ -244,6 +253,7 @@ class MainWindow(QMainWindow):
         b.replyToken.connect(self._on_token)
         b.replyDone.connect(self._on_reply_done)
         b.conversationChanged.connect(self._on_conversation_changed)
+        b.questionChanged.connect(self._on_question)
         b.voiceAvailable.connect(self._on_voice_available)
         b.stateChanged.connect(self._on_state)
         b.inputLevel.connect(self.voice_status.set_level)
@@ -344,22 +354,22 @@ class MainWindow(QMainWindow):
             return
         if not text:
             return
-        if not self.bridge.send(text, source):
+        ref = f"window-{next(self._refs)}"
+        if not self.bridge.send(text, source, ref):
             self.banners.show_error("startup", "the assistant is not running.")
             return
-        self._pending_typed.append(text)
-        self.chat.add_user(text, source)
+        self._pending_typed[ref] = self.chat.add_user(text, source)
 
     def send_image(self, text: str, image: PendingImage, source: str = "image") -> None:
         """Ask about an image; its thumbnail shows in the user's bubble at once."""
         from assistant.vision.turn import DEFAULT_QUESTION  # numpy: not before the window shows
 
         question = text.strip() or DEFAULT_QUESTION
-        if not self.bridge.send_image(question, image.data, image.name, source):
+        ref = f"window-{next(self._refs)}"
+        if not self.bridge.send_image(question, image.data, image.name, source, ref):
             self.banners.show_error("startup", "the assistant is not running.")
             return
-        self._pending_typed.append(question)
-        self.chat.add_user(question, source, image=thumbnail(image.data))
+        self._pending_typed[ref] = self.chat.add_user(question, source, image=thumbnail(image.data))
 
     def capture_screen(self) -> None:
         """Capture the screen or a dragged region; the capture is attached to the message box."""
@@ -389,16 +399,12 @@ class MainWindow(QMainWindow):
 
     def _on_user_text(self, event: UserText) -> None:
         self._history_refresh.start()  # a new conversation gets its title now
-        if self._pending_typed and self._pending_typed[0] == event.text:
-            self._pending_typed.popleft()
-            if self.chat.bubbles:
-                for bubble in reversed(self.chat.bubbles):
-                    if bubble.meta.role == "user" and bubble.meta.message_id is None:
-                        bubble.meta.message_id = event.message_id
-                        break
+        sent = self._pending_typed.pop(event.client_ref or "", None)
+        if sent is not None:  # our own message: its bubble is shown already
+            sent.meta.message_id = event.message_id
             return
         image = None
-        if event.source == "voice" and self.image_input.pending is not None:
+        if event.attachments and self.image_input.pending is not None:
             image = thumbnail(self.image_input.take().data)  # the spoken question took it
         self.chat.add_user(event.text, event.source, message_id=event.message_id, image=image)
         if self.popup.isVisible():
@@ -422,7 +428,21 @@ class MainWindow(QMainWindow):
         if self.tabs.currentWidget() is self.insights:
             self.insights.refresh()
 
-    def _on_conversation_changed(self, _conversation_id: int) -> None:
+    def _on_question(self, conversation_id: int, question: str) -> None:
+        """Show what the assistant waits to hear, until it is answered or the subject changes."""
+        if conversation_id != self.bridge.conversation_id:
+            return  # another conversation's question: shown when that one is opened
+        if not question:
+            self.question.hide()
+            self.question.clear()
+            return
+        self.question.setText(
+            f"Waiting for your answer: {question}  (or say \u201cnever mind\u201d)"
+        )
+        self.question.show()
+
+    def _on_conversation_changed(self, conversation_id: int) -> None:
+        self._on_question(conversation_id, self.bridge.waiting_question(conversation_id))
         self.reload_conversation()
         self._history_refresh.start()
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from assistant.cli.common import print_json
 from assistant.errors import AssistantError, ModelError
 from assistant.events import Error, Event, Notice, ReplyDone, ReplyToken
+from assistant.turns import TurnRequest
 
 if TYPE_CHECKING:
     from assistant.app import Assistant
@@ -54,9 +55,8 @@ def register(subparsers: Any) -> None:
 
 def run_turn(
     app: Assistant,
-    text: str,
+    request: TurnRequest,
     out: TextIO | None = None,
-    turn_context: str | None = None,
     on_event: Callable[[Event], None] | None = None,
 ) -> TurnResult:
     """Run a turn on a worker thread, stream the reply to ``out``; Ctrl-C stops the reply."""
@@ -66,7 +66,7 @@ def run_turn(
 
     def work() -> None:
         try:
-            outcome["result"] = app.engine.handle(text, "typed", turn_context=turn_context)
+            outcome["result"] = app.engine.handle(request)
         except BaseException as err:
             outcome["error"] = err
         finally:
@@ -136,7 +136,7 @@ def run_ask(args: argparse.Namespace) -> int:
             from assistant.vision.turn import DEFAULT_QUESTION
 
             text = text or DEFAULT_QUESTION
-        context = image.turn_context if image is not None else None
+        attachments = (image.attachment(),) if image is not None else ()
         failed: list[Error] = []
 
         def note_failure(event: Event) -> None:
@@ -147,13 +147,10 @@ def run_ask(args: argparse.Namespace) -> int:
 
         result = run_turn(
             app,
-            text,
+            TurnRequest(text, attachments=attachments),
             None if args.json else sys.stdout,
-            turn_context=context,
             on_event=note_failure,
         )
-        if image is not None:
-            image.attach_to(app.store, result.user_message_id)
     finally:
         app.close()
     if args.json:
@@ -268,7 +265,7 @@ def _chat_loop(
         sys.stdout.write(f"{name}> ")
         in_turn.set()
         try:
-            run_turn(app, text, sys.stdout)
+            run_turn(app, TurnRequest(text), sys.stdout)
         except AssistantError as err:
             print(f"assistant: {err}", file=sys.stderr)
         finally:

@@ -129,6 +129,16 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class NewAttachment:
+    """A file to store with a new message."""
+
+    data: bytes
+    suffix: str
+    text: str = ""
+    kind: str = "image"
+
+
+@dataclass(frozen=True)
 class Fact:
     id: int
     text: str
@@ -374,8 +384,11 @@ class MemoryStore:
         role: str,
         text: str,
         source: str = "typed",
+        attachments: Sequence[NewAttachment] = (),
         **extra: Any,
     ) -> int:
+        """Store a message and the files shared with it, in one transaction (no message
+        without its image, no image without its message)."""
         now = time.time()
         slots = extra.pop("slots", None)
         timings = extra.pop("timings", None)
@@ -403,7 +416,10 @@ class MemoryStore:
                 "title = CASE WHEN title = '' AND ? = 'user' THEN ? ELSE title END WHERE id = ?",
                 (now, role, title_from(text), conversation_id),
             )
-        return int(cur.lastrowid or 0)
+            message_id = int(cur.lastrowid or 0)
+            for attachment in attachments:
+                self._write_attachment(conn, conversation_id, message_id, attachment)
+        return message_id
 
     def update_message(self, message_id: int, **fields: Any) -> None:
         """Fill in what is known after the message was stored (reply text, timings, labels)."""
@@ -481,29 +497,42 @@ class MemoryStore:
     def add_attachment(
         self, message_id: int, data: bytes, suffix: str, text: str = "", kind: str = "image"
     ) -> Attachment:
-        """Store a shared file with its message (0600 file in a 0700 directory)."""
-        row = self._execute(
-            "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
-        ).fetchone()
-        if row is None:
-            raise StorageError(f"there is no message {message_id} to attach the image to.")
-        folder = self.files_dir / str(row["conversation_id"])
-        target = folder / f"{message_id}.{suffix.lstrip('.') or 'bin'}"
+        """Store a shared file with a message already stored (0600 file in a 0700 directory)."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                raise StorageError(f"there is no message {message_id} to attach the image to.")
+            new = NewAttachment(data, suffix, text, kind)
+            return self._write_attachment(conn, int(row["conversation_id"]), message_id, new)
+
+    def _write_attachment(
+        self,
+        conn: sqlite3.Connection,
+        conversation_id: int,
+        message_id: int,
+        attachment: NewAttachment,
+    ) -> Attachment:
+        folder = self.files_dir / str(conversation_id)
+        target = folder / f"{message_id}.{attachment.suffix.lstrip('.') or 'bin'}"
         try:
             ensure_private_dir(self.files_dir)
             ensure_private_dir(folder)
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                fh.write(attachment.data)
         except OSError as err:
             raise StorageError(f"cannot save the image in {folder}: {err.strerror}.") from None
         relative = str(target.relative_to(self.path.parent))
-        cur = self._execute(
+        cur = conn.execute(
             "INSERT INTO attachments(message_id, path, kind, text, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            (message_id, relative, kind, text, time.time()),
+            (message_id, relative, attachment.kind, attachment.text, time.time()),
         )
-        return Attachment(int(cur.lastrowid or 0), message_id, target, kind, text)
+        return Attachment(
+            int(cur.lastrowid or 0), message_id, target, attachment.kind, attachment.text
+        )
 
     def attachments(self, conversation_id: int) -> dict[int, list[Attachment]]:
         """The files of a conversation, by message id."""

@@ -40,6 +40,7 @@ CUE_THRESHOLD = 0.45  # … or this much when its cue words are present,
 MARGIN = 0.06  # and must beat the nearest chat exemplars by this much
 TOP_K = 2
 UNSURE_COMMAND_LEAD = 0.2  # a command that beats chat by less than this is in doubt …
+UNSURE_CAREFUL_LEAD = 0.35  # (facts and timer cancels: this)
 UNSURE_CHAT_TOP = 0.35  # … and so is chat when a command is this close
 UNSURE_CHAT_GAP = 0.1  # and trails chat by less than this
 
@@ -139,7 +140,9 @@ class Assessment:
         if self.by_rule:
             return False
         if self.intent.is_command:
-            return self.lead < UNSURE_COMMAND_LEAD
+            # storing, finding and deleting facts (and timers) is worth a closer look
+            careful = self.intent.name.startswith("memory.") or self.intent.name == "timer.cancel"
+            return self.lead < (UNSURE_CAREFUL_LEAD if careful else UNSURE_COMMAND_LEAD)
         return self.top_command >= UNSURE_CHAT_TOP and self.lead >= -UNSURE_CHAT_GAP
 
 

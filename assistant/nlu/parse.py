@@ -159,6 +159,27 @@ def _copied(value: Any, text: str) -> str | None:
     return value.strip()
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _numbers_given(expression: str, normalized: str) -> bool:
+    """Every number of the expression comes from the message ("15 percent" may be 0.15 or
+    15 / 100, "a half" 0.5): no conversion factor the model knows, or thinks it knows ("how
+    many days are in a week" is not 7 / 100 * 365)."""
+    given = {float(n) for n in _NUMBER.findall(normalized)}
+    if not given:
+        return False
+    allowed = set(given)
+    if re.search(r"\bpercent\b|%", normalized):
+        allowed |= {100.0} | {n / 100 for n in given} | {1 + n / 100 for n in given}
+    if re.search(r"\bhalf\b", normalized):
+        allowed |= {0.5, 2.0} | {n + 0.5 for n in given}
+    if re.search(r"\b(?:double|twice)\b", normalized):
+        allowed.add(2.0)
+    used = [float(n) for n in _NUMBER.findall(expression)]
+    return bool(used) and all(any(abs(u - a) < 1e-9 for a in allowed) for u in used)
+
+
 def _slots(name: str, found: dict[str, Any], text: str, now: datetime) -> dict[str, Any] | None:
     """Our slots for a parse, read with our own parsers; None when the parse does not hold."""
     normalized = normalize(text)
@@ -186,7 +207,7 @@ def _slots(name: str, found: dict[str, Any], text: str, now: datetime) -> dict[s
         return slots
     if name == "calculate":
         expression = found.get("expression")
-        if not isinstance(expression, str) or not re.search(r"\d", expression):
+        if not isinstance(expression, str) or not _numbers_given(expression, normalized):
             return None
         try:
             return {"expression": expression, "result": evaluate(expression)}

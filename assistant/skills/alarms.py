@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.events import EventBus, Notice
+from assistant.events import AlarmFired, EventBus, Notice
 from assistant.memory.store import MemoryStore
 
 log = logging.getLogger(__name__)
@@ -181,12 +181,9 @@ def duration_adjective(seconds: float) -> str:
 class AlarmScheduler:
     """Fires due alarms on a daemon thread; ``start``/``stop`` are idempotent."""
 
-    def __init__(
-        self, book: AlarmBook, bus: EventBus, announce: Callable[[str], object] | None = None
-    ) -> None:
+    def __init__(self, book: AlarmBook, bus: EventBus) -> None:
         self.book = book
         self.bus = bus
-        self.announce = announce  # the engine's, once it exists (see app.build)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -214,9 +211,8 @@ class AlarmScheduler:
         now = self.book.clock()
         for alarm in fired:
             text = alert_text(alarm, now)
-            self.bus.emit(Notice(text, kind=alarm.kind))
-            if self.announce is not None:
-                self.announce(text)
+            self.bus.emit(Notice(text, kind=alarm.kind))  # the window's desktop notification
+            self.bus.emit(AlarmFired(alarm.kind, text))  # the engine's spoken announcement
         return fired
 
     def _run(self) -> None:

@@ -1,35 +1,38 @@
-"""Joining the image features to an engine (called by ``assistant.app.build``)."""
+"""The image stage (called by ``assistant.app.build``): the reader (checks, text recognition),
+the inbox for an image that waits for the next (spoken) question, and the fitting of long image
+text to the prompt budget; ``conversation_engine`` joins them to the engine."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.events import Notice
+from assistant.events import EventBus, Notice
 from assistant.nlu.embeddings import Embedder, MiniLMEmbedder
 from assistant.vision.ocr import RapidOcrReader
 from assistant.vision.select import ContextFitter
-from assistant.vision.skill import ImageIntentDetector, register
 from assistant.vision.turn import ImageInbox, ImageReader
 
 if TYPE_CHECKING:
     from assistant.config import Config
-    from assistant.conversation import ConversationEngine
 
 
-def attach_vision(
-    engine: ConversationEngine, config: Config, embedder: Embedder | None = None
-) -> ImageReader:
-    """Image commands in front of the engine's detector, the image skill, fitting of long image
-    text to the prompt budget (by relevance, with a notice), an inbox for an image that waits
-    for the next (spoken) question; returns the image reader."""
-    engine.detector = ImageIntentDetector(engine.detector)
-    register(engine.skills)
+@dataclass(frozen=True)
+class VisionStage:
+    reader: ImageReader
+    inbox: ImageInbox
+    fitter: ContextFitter
+
+
+def build_vision_stage(
+    config: Config, bus: EventBus, embedder: Embedder | None = None
+) -> VisionStage:
+    """Nothing loads here: the OCR model loads with the first image."""
     fitter = ContextFitter(
         config.vision.context_tokens,
         embedder or MiniLMEmbedder(),
-        notify=lambda text: engine.bus.emit(Notice(text, kind="image")),
+        notify=lambda text: bus.emit(Notice(text, kind="image")),
     )
-    engine.fit_turn_context = fitter.fit
-    inbox = ImageInbox(engine.store, engine.bus)
-    engine.take_turn_context = inbox.take
-    return ImageReader(RapidOcrReader(config.vision.ocr_threads), config.vision.max_side, inbox)
+    inbox = ImageInbox(bus)
+    reader = ImageReader(RapidOcrReader(config.vision.ocr_threads), config.vision.max_side, inbox)
+    return VisionStage(reader, inbox, fitter)

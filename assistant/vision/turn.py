@@ -1,7 +1,9 @@
-"""A turn about an image: read it, ask the engine with its text as context, store the image.
+"""A turn about an image: read it, and ask the engine with the image attached to the turn.
 
 ``ImageReader`` is what the CLI and the GUI call: it loads and checks the file and reads its
-text (the OCR model loads on first use). ``ask_about_image`` runs the whole turn.
+text (the OCR model loads on first use). ``ImageText.attachment`` is the image as a turn's
+attachment (stored with the user's message, its text the turn's context); ``ask_about_image``
+runs the whole turn. ``ImageInbox`` keeps a capture for the next (spoken) turn.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.events import Event, EventBus, Notice, Source, UserText
+from assistant.events import EventBus, Notice, Source
+from assistant.turns import TurnAttachment, TurnRequest
 from assistant.vision.image import MAX_SIDE, LoadedImage, load_image
 from assistant.vision.ocr import NO_TEXT, OcrResult, RapidOcrReader, TextReader
 from assistant.vision.skill import NO_TEXT_CONTEXT
 
 if TYPE_CHECKING:
     from assistant.conversation import ConversationEngine, TurnResult
-    from assistant.memory.store import MemoryStore
 
 DEFAULT_QUESTION = "What does this say?"
 
@@ -42,25 +44,19 @@ class ImageText:
         """What the engine gets as the turn's context (a marker when there is no text)."""
         return self.text if self.text.strip() else NO_TEXT_CONTEXT
 
-    def attach_to(self, store: MemoryStore, message_id: int) -> None:
-        """Store the image (and its text) with the user's message."""
-        store.add_attachment(message_id, self.image.data, self.image.suffix, self.text)
+    def attachment(self) -> TurnAttachment:
+        """The image for a turn: stored with the user's message, its text the turn's context."""
+        return TurnAttachment(self.image.data, self.image.suffix, self.text, self.turn_context)
 
 
 class ImageInbox:
-    """An image waiting for the next turn, e.g. a screen capture before a spoken question.
+    """An image waiting for the next turn, e.g. a screen capture before a spoken question: the
+    engine takes it at the start of that turn (``take``) and stores it with its message."""
 
-    The engine takes its text at the start of the turn (``take``); the image is then stored with
-    that turn's user message (on its ``UserText`` event).
-    """
-
-    def __init__(self, store: MemoryStore, bus: EventBus) -> None:
-        self._store = store
+    def __init__(self, bus: EventBus) -> None:
         self._bus = bus
         self._lock = threading.Lock()
         self._waiting: ImageText | None = None
-        self._in_flight: ImageText | None = None
-        bus.subscribe(self._on_event)
 
     @property
     def waiting(self) -> bool:
@@ -76,16 +72,10 @@ class ImageInbox:
         with self._lock:
             self._waiting = None
 
-    def take(self) -> str | None:
+    def take(self) -> TurnAttachment | None:
         with self._lock:
             image, self._waiting = self._waiting, None
-            self._in_flight = image
-        return image.turn_context if image is not None else None
-
-    def _on_event(self, event: Event) -> None:
-        if isinstance(event, UserText) and self._in_flight is not None:
-            image, self._in_flight = self._in_flight, None
-            image.attach_to(self._store, event.message_id)
+        return image.attachment() if image is not None else None
 
 
 class ImageReader:
@@ -113,35 +103,14 @@ class ImageReader:
 
 def ask_about_image(
     engine: ConversationEngine,
-    store: MemoryStore,
     image: ImageText,
     question: str = "",
     source: Source = "image",
+    client_ref: str | None = None,
 ) -> TurnResult:
-    """One turn about ``image``: notes become notices, the text is the turn's context, and the
-    image is stored with the user's message as soon as that is recorded (before the reply)."""
-    from assistant.conversation import clean_user_text
-
+    """One turn about ``image``: notes become notices, and the image goes with the turn (stored
+    with the user's message, its text the turn's context)."""
     for note in image.notes:
         engine.bus.emit(Notice(note, kind="image"))
     text = question.strip() or DEFAULT_QUESTION
-    stored: list[int] = []
-
-    def on_event(event: Event) -> None:
-        if (
-            isinstance(event, UserText)
-            and not stored
-            and event.source == source
-            and (event.text == clean_user_text(text))
-        ):
-            stored.append(event.message_id)
-            image.attach_to(store, event.message_id)
-
-    unsubscribe = engine.bus.subscribe(on_event)
-    try:
-        result = engine.handle(text, source, turn_context=image.turn_context)
-    finally:
-        unsubscribe()
-    if not stored:
-        image.attach_to(store, result.user_message_id)
-    return result
+    return engine.handle(TurnRequest(text, source, (image.attachment(),), client_ref))

@@ -83,6 +83,7 @@ from assistant.events import (
     StateChanged,
 )
 from assistant.tts.base import SpeechSynthesizer
+from assistant.turns import TurnRequest
 from assistant.voice.endpoint import WITHDRAWABLE_SKILLS, Verdict, verdict
 from assistant.voice.transcriber import Job, Result, TurnTranscriber
 
@@ -666,9 +667,7 @@ class VoiceLoop:
             self._set_state(AssistantState.THINKING)
             try:
                 result = self.engine.handle(
-                    item.text,
-                    source=item.source,  # type: ignore[arg-type]
-                    cancel=token,
+                    TurnRequest(item.text, item.source, cancel=token)  # type: ignore[arg-type]
                 )
             except AssistantError as err:
                 self.bus.emit(Error("voice", str(err)))

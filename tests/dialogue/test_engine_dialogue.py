@@ -102,9 +102,14 @@ def test_the_parse_is_asked_only_when_unsure_and_must_hold(embedder: MiniLMEmbed
     assert parser.validated('{"intent": "calculate", "expression": "lots"}', text, NOW) is None
     assert parser.validated("not json", text, NOW) is None
     tip = parser.validated(
-        '{"intent": "calculate", "expression": "20 + 20 * 15 / 100"}', "20 dollars + tip", NOW
+        '{"intent": "calculate", "expression": "20 + 20 * 15 / 100"}',
+        "how much is 20 dollars plus a 15 percent tip",
+        NOW,
     )
     assert tip is not None and tip.slots["result"] == 23
+    # numbers the message does not give are the model's guess, not a calculation
+    week = '{"intent": "calculate", "expression": "7 / 100 * 365"}'
+    assert parser.validated(week, "how many days are in a week", NOW) is None
     ping = parser.validated(
         '{"intent": "reminder.set", "task": "move the laundry"}',
         "ping me in 45 minutes to move the laundry",

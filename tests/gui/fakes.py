@@ -20,6 +20,7 @@ from assistant.events import (
 from assistant.llm.base import LanguageModel
 from assistant.memory.store import MemoryStore
 from assistant.model_store import ModelStore
+from assistant.turns import TurnRequest
 
 
 @dataclass
@@ -88,7 +89,7 @@ class FakeVoice:
                 self.bus.emit(PartialTranscript(" ".join(words[:i])))
             self.bus.emit(FinalTranscript(text))
             self._state(AssistantState.THINKING)
-            result = self.engine.handle(text, "voice")
+            result = self.engine.handle(TurnRequest(text, "voice"))
             self._state(AssistantState.SPEAKING)
             self.bus.emit(SpeakingStarted(result.turn_id))
             self.bus.emit(SpeakingStopped(result.turn_id, result.reply, False))

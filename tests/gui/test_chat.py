@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt
 
 from tests.gui.conftest import REPLY
@@ -128,3 +130,30 @@ def _inside(widget, kinds) -> bool:  # type: ignore[no-untyped-def]
             return True
         parent = parent.parent()
     return False
+
+
+def test_the_question_the_assistant_waits_on_is_shown_until_answered(qtbot, window):
+    from assistant.events import DialogueChanged
+
+    win = window()
+    win.show()
+    conversation = win.bridge.conversation_id
+    win.bridge.bus.emit(
+        DialogueChanged(conversation, 'For how long? Say, for example, "five minutes".')
+    )
+    qtbot.waitUntil(lambda: win.question.isVisible(), timeout=2000)
+    assert "For how long?" in win.question.text() and "never mind" in win.question.text()
+    win.bridge.bus.emit(DialogueChanged(conversation + 1, "Which application should I open?"))
+    qtbot.wait(50)
+    assert "For how long?" in win.question.text()  # another conversation's question: not here
+    win.bridge.bus.emit(DialogueChanged(conversation, None))
+    qtbot.waitUntil(lambda: not win.question.isVisible(), timeout=2000)
+    # asked in the engine, stored with the conversation: opening it again shows the question
+    engine = win.bridge.assistant.engine
+    from assistant.dialogue.state import Question
+
+    state = engine.dialogue.state(conversation)
+    state.question = Question("timer.set", "duration_s", "For how long?", asked_at=time.time())
+    engine.dialogue._store.save(conversation, state)
+    win._on_conversation_changed(conversation)
+    assert win.question.isVisible() and "For how long?" in win.question.text()

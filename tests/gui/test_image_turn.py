@@ -21,16 +21,19 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QImage
 
 from assistant.bench.ocr import cer
-from assistant.conversation import ConversationEngine
 from assistant.events import EventBus
 from assistant.llm.fake import FakeLanguageModel
 from assistant.memory.store import MemoryStore
 from assistant.model_store import ModelStore
-from assistant.vision.setup import attach_vision
 from assistant.vision.turn import ImageReader
 from tests.gui.conftest import REPLY
 from tests.gui.fakes import FakeVoice, LightAssistant
-from tests.vision.samples import INVOICE_TOTAL, available_fonts, render_invoice
+from tests.vision.samples import (
+    INVOICE_TOTAL,
+    available_fonts,
+    engine_with_images,
+    render_invoice,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -52,9 +55,8 @@ def window(qtbot, config):  # type: ignore[no-untyped-def]
     def builder(bus: EventBus) -> VisionAssistant:
         store = MemoryStore(paths.database_file())
         llm = FakeLanguageModel(REPLY)
-        engine = ConversationEngine(store=store, llm=llm, config=config, bus=bus)
-        vision = attach_vision(engine, config)
-        return VisionAssistant(config, bus, store, ModelStore(), llm, engine, vision)
+        engine, stage = engine_with_images(store, llm, config, bus)
+        return VisionAssistant(config, bus, store, ModelStore(), llm, engine, stage.reader)
 
     bridges: list[Bridge] = []
 

@@ -6,7 +6,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from assistant.events import Event, EventBus, Notice
+from assistant.events import AlarmFired, Event, EventBus, Notice
 from assistant.memory.store import MemoryStore
 from assistant.nlu.base import Intent
 from assistant.skills.alarms import AlarmBook, AlarmScheduler, alert_text, describe_duration
@@ -55,7 +55,8 @@ def test_timer_survives_a_restart_and_fires_once(tmp_path: Path) -> None:
     clock.t += 1
     assert [a.id for a in scheduler.fire_due()] == [timer.id]
     assert scheduler.fire_due() == []  # only once
-    assert events == [Notice("Time's up! Your eggs timer has finished.", "timer")]
+    text = "Time's up! Your eggs timer has finished."
+    assert events == [Notice(text, "timer"), AlarmFired("timer", text)]
     assert book.pending() == []
     store.close()
 

@@ -171,7 +171,6 @@ def test_a_due_timer_is_announced_like_a_reply(setup) -> None:  # type: ignore[n
     from assistant.events import Notice, ReplyDone, ReplySentence
 
     engine, llm, understanding, events = setup
-    understanding.scheduler.announce = engine.announce
     engine.handle("set a timer for 90 seconds")
     understanding.alarms.clock = lambda: NOW.timestamp() + 90  # the time has come
     assert len(understanding.scheduler.fire_due()) == 1

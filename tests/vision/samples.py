@@ -161,3 +161,30 @@ def write_set(directory: Path) -> list[Path]:
 if __name__ == "__main__":
     for path in write_set(Path(sys.argv[1])):
         print(path)
+
+
+def engine_with_images(store, llm, config, bus=None, embedder=None):  # type: ignore[no-untyped-def]
+    """A plain engine (no intent models) with the image stage joined as ``app.build`` joins it:
+    image commands, the image skill, fitting of long text, the inbox. Returns (engine, stage)."""
+    from assistant.conversation import ConversationEngine
+    from assistant.events import EventBus
+    from assistant.nlu.base import ChatOnlyDetector
+    from assistant.skills.base import SkillRegistry
+    from assistant.vision.setup import build_vision_stage
+    from assistant.vision.skill import ImageIntentDetector, register
+
+    bus = bus or EventBus()
+    stage = build_vision_stage(config, bus, embedder)
+    skills = SkillRegistry()
+    register(skills)
+    engine = ConversationEngine(
+        store=store,
+        llm=llm,
+        config=config,
+        bus=bus,
+        detector=ImageIntentDetector(ChatOnlyDetector()),
+        skills=skills,
+        fit_turn_context=stage.fitter.fit,
+        waiting_images=stage.inbox,
+    )
+    return engine, stage

@@ -1,0 +1,38 @@
+"""One user turn as the engine gets it, however it came: typed in the CLI or the window, spoken,
+or with an image. ``ConversationEngine.handle(TurnRequest(...))`` runs it; the attachments are
+stored with the user's message in the same transaction, and ``client_ref`` comes back in the
+``UserText`` event, so the caller finds its own message (the window's bubble) without comparing
+text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.cancel import CancelToken
+from assistant.events import Source
+
+
+@dataclass(frozen=True)
+class TurnAttachment:
+    """A file shared with the message (an image), with the text read from it."""
+
+    data: bytes
+    suffix: str
+    text: str  # stored beside the file (searchable, shown in the history)
+    context: str  # what the prompt gets: the text, or a marker when there was none
+    kind: str = "image"
+
+
+@dataclass(frozen=True)
+class TurnRequest:
+    text: str
+    source: Source = "typed"
+    attachments: tuple[TurnAttachment, ...] = ()
+    client_ref: str | None = None
+    cancel: CancelToken | None = None
+
+    @property
+    def turn_context(self) -> str | None:
+        """The attachments' text for the prompt (None without attachments)."""
+        parts = [a.context for a in self.attachments if a.context]
+        return "\n\n".join(parts) if parts else None
