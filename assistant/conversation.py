@@ -143,9 +143,6 @@ class ConversationEngine:
         self.fit_turn_context = fit_turn_context
         # an image waiting for the next turn (captured before a spoken question)
         self.waiting_images = waiting_images
-        # called with the turn id after a reply's first sentence: the voice loop holds the
-        # generation there until that sentence is heard, so its synthesis has the CPU to itself
-        self.after_first_sentence: Callable[[int], None] | None = None
         self.clock = clock
         self._turn_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -331,7 +328,9 @@ class ConversationEngine:
             self.bus.emit(ReplyStarted(turn_id, "llm"))
             pieces = self._llm_stream(text, history, affect, turn_context, cancel, stage)
 
-        reply_text, interrupted = self._stream_reply(turn_id, pieces, cancel, timings, started)
+        reply_text, interrupted = self._stream_reply(
+            turn_id, pieces, cancel, timings, started, request.on_first_sentence
+        )
         self._record_dialogue(conversation_id, intent, skill_reply)
         with stage("store_reply"):
             reply_id = self.store.add_message(
@@ -440,6 +439,7 @@ class ConversationEngine:
         cancel: CancelToken,
         timings: dict[str, float],
         started: float,
+        on_first_sentence: Callable[[int], None] | None = None,
     ) -> tuple[str, bool]:
         splitter = SentenceSplitter(first_clause_words=FIRST_CLAUSE_WORDS)
         produced: list[str] = []
@@ -458,8 +458,8 @@ class ConversationEngine:
                 for sentence in splitter.feed(piece):
                     self.bus.emit(ReplySentence(turn_id, index, sentence))
                     index += 1
-                    if index == 1 and self.after_first_sentence is not None:
-                        self.after_first_sentence(turn_id)
+                    if index == 1 and on_first_sentence is not None:
+                        on_first_sentence(turn_id)
         except AssistantError as err:
             self.bus.emit(Error("llm", str(err)))
             if not produced:

@@ -6,6 +6,7 @@ text."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.cancel import CancelToken
@@ -30,6 +31,9 @@ class TurnRequest:
     attachments: tuple[TurnAttachment, ...] = ()
     client_ref: str | None = None
     cancel: CancelToken | None = None
+    # called with the turn id after the reply's first sentence: the voice loop holds the
+    # generation there until that sentence is heard, so its synthesis has the CPU to itself
+    on_first_sentence: Callable[[int], None] | None = None
 
     @property
     def turn_context(self) -> str | None:

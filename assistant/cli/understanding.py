@@ -48,7 +48,7 @@ def run_intent(args: argparse.Namespace) -> int:
         )
     from assistant import config as config_module
 
-    detector, affect = build_understanding(name=config_module.load().assistant.name)
+    detector, affect = build_understanding(config_module.load())
     if args.stdin:
         for line in sys.stdin:
             text = line.strip()

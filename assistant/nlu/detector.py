@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +43,8 @@ UNSURE_COMMAND_LEAD = 0.2  # a command that beats chat by less than this is in d
 UNSURE_CAREFUL_LEAD = 0.35  # (facts and timer cancels: this)
 UNSURE_CHAT_TOP = 0.35  # … and so is chat when a command is this close
 UNSURE_CHAT_GAP = 0.1  # and trails chat by less than this
+PARSE_AGREE_MIN = 0.3  # a parse's intent needs this much similarity …
+PARSE_AGREE_SLACK = 0.25  # … and at most this much below the best command
 
 # Words that make an intent likely; with one present, a lower similarity suffices.
 _CUES: dict[str, re.Pattern[str]] = {
@@ -98,10 +100,6 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?(?:\s+(?:app|application|program|for me|please))?$"
     ),
 }
-_NOT_NOW = re.compile(
-    r"\b(?:was|were|did|will|does)\b|\bwhen is\b|\b(?:time|date) (?:in|of|for|zone)\b(?! the\b)"
-    r"|\b(?:time|date) (?:in|of) the (?!day\b)|\bmore time\b|\btime has\b|\btime to\b"
-)
 _ABOUT_WORDS = re.compile(
     r"\b(?:mean|meaning|means|definition|define|synonym|spell|spelled|pronounce|translate)\b"
     r"|\bthe word\b|\bin (?:spanish|french|german|italian|japanese|chinese)\b"
@@ -133,6 +131,16 @@ class Assessment:
     top_command: float = 0.0
     lead: float = 0.0
     by_rule: bool = True
+    scores: dict[str, float] = field(default_factory=dict)  # per intent
+
+    def agrees(self, name: str) -> bool:
+        """The nearest examples do not rule ``name`` out: a second opinion for an intent they
+        put far below the best command ("where did I park" is no new conversation) is not
+        taken."""
+        if name == CHAT or not self.scores:
+            return True
+        score = self.scores.get(name, 0.0)
+        return score >= PARSE_AGREE_MIN and score >= self.top_command - PARSE_AGREE_SLACK
 
     def unsure(self) -> bool:
         """Close enough to a command, or too close to chat, to ask for a second opinion
@@ -220,7 +228,7 @@ class EmbeddingIntentDetector:
         lead = top_command - scores[CHAT]
         if intent.is_command:
             lead = scores[intent.name] - scores[CHAT]
-        return Assessment(intent, top_command, lead, by_rule=False)
+        return Assessment(intent, top_command, lead, by_rule=False, scores=scores)
 
     def _choose(
         self, scores: dict[str, float], text: str, normalized: str, now: datetime | None
@@ -263,7 +271,7 @@ class EmbeddingIntentDetector:
         self, intent: str, text: str, normalized: str, now: datetime
     ) -> dict[str, Any] | None:
         """The slots of ``intent``, or None when the message cannot be that intent."""
-        if intent in ("time", "date") and _NOT_NOW.search(normalized):
+        if intent in ("time", "date") and slot_parsers.about_another_moment(normalized):
             return None  # "what day was the moon landing": about another moment
         if intent == "date":
             offset = slot_parsers.day_offset(normalized)

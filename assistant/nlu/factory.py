@@ -1,7 +1,11 @@
-"""Builds the understanding stage: one MiniLM embedder shared by intents, emotion and facts."""
+"""Builds the understanding parts: one MiniLM embedder shared by intents, emotion and facts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
+from assistant.config import Config
 from assistant.llm.base import LanguageModel
 from assistant.nlu.affect import VaderAffect
 from assistant.nlu.detector import EmbeddingIntentDetector
@@ -10,13 +14,31 @@ from assistant.nlu.parse import LlmIntentParser
 from assistant.nlu.second_opinion import SecondOpinionDetector
 
 
+def build_intent_detector(
+    config: Config,
+    embedder: MiniLMEmbedder,
+    llm: LanguageModel | None = None,
+    clock: Callable[[], datetime] = datetime.now,
+) -> SecondOpinionDetector:
+    """The nearest-example detector, and (with ``llm`` and ``skills.llm_parse``) the language
+    model's structured parse for the messages it is unsure about. Nothing loads here."""
+    detector = EmbeddingIntentDetector(
+        embedder,
+        threshold=config.skills.intent_threshold,
+        clock=clock,
+        names=(config.assistant.name, "assistant", "computer"),
+    )
+    use_parse = llm is not None and config.skills.llm_parse
+    parser = LlmIntentParser(llm, clock=clock) if use_parse and llm is not None else None
+    return SecondOpinionDetector(detector, parser)
+
+
 def build_understanding(
-    embedder: MiniLMEmbedder | None = None, name: str = "Aria", llm: LanguageModel | None = None
+    config: Config | None = None,
+    embedder: MiniLMEmbedder | None = None,
+    llm: LanguageModel | None = None,
 ) -> tuple[SecondOpinionDetector, VaderAffect]:
-    """Nothing loads here; ``load()`` (or the first message) does. With ``llm``, the messages
-    the embedding detector is unsure about get the model's structured parse."""
+    """The detector and the sentiment/emotion analyser (``assistant intent``, ``bench
+    intents``); ``load()`` (or the first message) loads the models."""
     embedder = embedder or MiniLMEmbedder()
-    names = (name, "assistant", "computer")
-    detector = EmbeddingIntentDetector(embedder, names=names)
-    parser = LlmIntentParser(llm) if llm is not None else None
-    return SecondOpinionDetector(detector, parser), VaderAffect(embedder)
+    return build_intent_detector(config or Config(), embedder, llm), VaderAffect(embedder)

@@ -80,6 +80,20 @@ def parse_prompt(specs: Sequence[IntentSpec]) -> list[ChatMessage]:
     return messages
 
 
+@dataclass(frozen=True)
+class ParseResult:
+    intent: Intent | None  # the validated parse
+    named: str | None  # the intent the model named, valid or not (None: no parse at all)
+
+
+def _named(raw: str) -> str | None:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return str(data.get("intent")) if isinstance(data, dict) else None
+
+
 @dataclass
 class ParseStats:
     """How often the parse ran and what it cost (for ``bench intents``)."""
@@ -110,10 +124,11 @@ class LlmIntentParser:
     def available(self) -> bool:
         return isinstance(self._llm, StructuredOutput)
 
-    def parse(self, text: str, now: datetime | None = None) -> Intent | None:
-        """The validated parse, or None (no structured output, a failure, an invalid parse)."""
+    def parse(self, text: str, now: datetime | None = None) -> ParseResult:
+        """The validated parse (None when invalid) and the intent the model named (None when
+        there was no parse: no structured output, a failure)."""
         if not isinstance(self._llm, StructuredOutput):
-            return None
+            return ParseResult(None, None)
         started = time.perf_counter()
         try:
             raw = self._llm.complete_json(
@@ -121,7 +136,7 @@ class LlmIntentParser:
             )
         except AssistantError as err:
             log.info("structured parse unavailable: %s", err)
-            return None
+            return ParseResult(None, None)
         finally:
             with self._lock:
                 self.stats.calls += 1
@@ -131,7 +146,7 @@ class LlmIntentParser:
             with self._lock:
                 self.stats.accepted += 1
         log.info("structured parse of %r: %s → %s", text, raw, intent)
-        return intent
+        return ParseResult(intent, _named(raw))
 
     def validated(self, raw: str, text: str, now: datetime) -> Intent | None:
         try:
@@ -149,16 +164,37 @@ class LlmIntentParser:
 
 
 def _copied(value: Any, text: str) -> str | None:
-    """A field the model copied from the message: most of its words must be there."""
+    """A field the model copied from the message: most of its words must be there. When the
+    copy skipped words ("water basil" from "water the basil"), the message's own words from
+    its first to its last word are taken instead."""
     if not isinstance(value, str) or not value.strip():
         return None
     words = re.findall(r"[\w'-]+", value.lower())
     have = set(re.findall(r"[\w'-]+", text.lower()))
     if not words or sum(w in have for w in words) / len(words) < COPIED_SHARE:
         return None
-    return value.strip()
+    return _own_words(value.strip(), text)
 
 
+def _own_words(value: str, text: str) -> str:
+    words = value.split()
+    first = re.search(rf"\b{re.escape(words[0])}\b", text, re.IGNORECASE)
+    if first is None:
+        return value
+    rest = text[first.start() :]
+    ends = list(re.finditer(rf"\b{re.escape(words[-1])}\b", rest, re.IGNORECASE))
+    if not ends:
+        return value
+    last = ends[-1]
+    span = text[first.start() : first.start() + last.end()].strip(" ,.!?")
+    return span if len(span.split()) <= 2 * len(words) else value
+
+
+_POLITE = re.compile(r"^(?:please\s+)?(?:can|could|would|will) you\s+(?:please\s+)?")
+_QUESTION = re.compile(
+    r"^(?:how|what|what's|why|when|where|who|which|can|could|do|does|is|are|should)\b|\?$"
+)
+_FIRST_PERSON = re.compile(r"\b(?:my|i|me|mine|i'm|i've|myself)\b")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -213,6 +249,12 @@ def _slots(name: str, found: dict[str, Any], text: str, now: datetime) -> dict[s
             return {"expression": expression, "result": evaluate(expression)}
         except AssistantError:
             return None
+    if name in ("time", "date") and slot_parsers.about_another_moment(normalized):
+        return None  # "what time does the supermarket close"
+    if name == "memory.remember" and _QUESTION.search(_POLITE.sub("", normalized)):
+        return None  # "how do I remember all the kings of England" asks, it tells nothing
+    if name == "memory.recall" and not _FIRST_PERSON.search(normalized):
+        return None  # "what day was the moon landing" is not about the user
     if name in ("memory.remember", "memory.recall", "memory.forget", "app.open"):
         if name == "memory.forget" and found.get("all") is True:
             return {"all": True}
@@ -223,6 +265,8 @@ def _slots(name: str, found: dict[str, Any], text: str, now: datetime) -> dict[s
             "app.open": "app",
         }[name]
         value = _copied(found.get(key), text)
+        if name == "memory.remember" and value and len(value.split()) >= len(text.split()):
+            return None  # "my car is in the garage" says a fact; it asks nothing to be kept
         return {key: value} if value else None
     if name == "date":
         offset = slot_parsers.day_offset(normalized)

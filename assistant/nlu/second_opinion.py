@@ -1,12 +1,16 @@
 """The intent detector of the app: the embedding detector for clear messages, the language
-model's structured parse when it is unsure (see ``Assessment.unsure``). A failed or invalid
-parse leaves the embedding detector's answer."""
+model's structured parse when it is unsure (see ``Assessment.unsure``).
+
+A valid parse that the nearest examples do not rule out is taken. When the two name the same
+intent, the detector's answer stands (with what only the parse found). When they disagree and
+the parse does not hold, neither is acted on: the message is chat (the language model answers
+it). With no parse at all (no structured output, a failure), the detector's answer stands."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from assistant.nlu.base import Intent
+from assistant.nlu.base import CHAT, Intent
 from assistant.nlu.detector import EmbeddingIntentDetector
 from assistant.nlu.parse import LlmIntentParser
 
@@ -23,4 +27,21 @@ class SecondOpinionDetector:
         assessment = self.detector.assess(text, now)
         if self.parser is None or not self.parser.available or not assessment.unsure():
             return assessment.intent
-        return self.parser.parse(text, now) or assessment.intent
+        result = self.parser.parse(text, now)
+        if result.named is None:
+            return assessment.intent
+        if result.named == assessment.intent.name:
+            if result.intent is None:
+                return assessment.intent
+            # the same intent: the detector's slots, what only the parse found ("all"), and the
+            # parse's copy where it is the precise part of the detector's ("firefox" of "can
+            # you get firefox going")
+            slots = {**result.intent.slots, **assessment.intent.slots}
+            for key, value in result.intent.slots.items():
+                mine = assessment.intent.slots.get(key)
+                if isinstance(value, str) and isinstance(mine, str) and value.lower() in mine:
+                    slots[key] = value
+            return Intent(assessment.intent.name, assessment.intent.confidence, slots)
+        if result.intent is not None and assessment.agrees(result.intent.name):
+            return result.intent
+        return Intent(CHAT, 0.5)

@@ -441,3 +441,14 @@ def day_offset(normalized: str) -> int:
         if re.search(rf"\b{word}\b", normalized):
             return offset
     return 0
+
+
+_NOT_NOW = re.compile(
+    r"\b(?:was|were|did|will|does)\b|\bwhen is\b|\b(?:time|date) (?:in|of|for|zone)\b(?! the\b)"
+    r"|\b(?:time|date) (?:in|of) the (?!day\b)|\bmore time\b|\btime has\b|\btime to\b"
+)
+
+
+def about_another_moment(normalized: str) -> bool:
+    """ "what day was the moon landing", "what time does the shop close": not the clock now."""
+    return _NOT_NOW.search(normalized) is not None

@@ -15,9 +15,8 @@ from assistant.events import EventBus
 from assistant.llm.base import LanguageModel
 from assistant.memory.store import MemoryStore
 from assistant.nlu.affect import VaderAffect
-from assistant.nlu.detector import EmbeddingIntentDetector
 from assistant.nlu.embeddings import MiniLMEmbedder
-from assistant.nlu.parse import LlmIntentParser
+from assistant.nlu.factory import build_intent_detector
 from assistant.nlu.second_opinion import SecondOpinionDetector
 from assistant.skills.alarms import AlarmBook, AlarmScheduler
 from assistant.skills.apps import AppCatalog, AppLauncherSkill, Launcher, spawn
@@ -104,19 +103,9 @@ def build_understanding_stage(
     }
     for name, skill in table.items():
         skills.register(name, skill)
-    detector = EmbeddingIntentDetector(
-        embedder,
-        threshold=config.skills.intent_threshold,
-        clock=clock,
-        names=(config.assistant.name, "assistant", "computer"),
-    )
-    parser = (
-        LlmIntentParser(llm, clock=clock) if llm is not None and config.skills.llm_parse else None
-    )
-
     return Understanding(
         embedder=embedder,
-        detector=SecondOpinionDetector(detector, parser),
+        detector=build_intent_detector(config, embedder, llm, clock),
         affect=VaderAffect(embedder),
         skills=skills,
         facts=EmbeddingFactSelector(index),

@@ -72,6 +72,8 @@ class TimerCancelSkill:
             chosen = referred
         elif not timers:
             return SkillReply("There's no timer running.")
+        elif intent.slots.get("all"):
+            chosen = timers
         elif label:
             chosen = [
                 t
@@ -80,7 +82,7 @@ class TimerCancelSkill:
             ]
             if not chosen:
                 return SkillReply(f"I can't find a {label} timer.")
-        elif intent.slots.get("all") or len(timers) == 1:
+        elif len(timers) == 1:
             chosen = timers
         else:
             chosen = timers[:1]  # the one that would ring first

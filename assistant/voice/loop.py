@@ -309,7 +309,6 @@ class VoiceLoop:
         if self.synthesizer is not None:
             self._open_speaker()
         self._unsubscribe = self.bus.subscribe(self._on_event)
-        self.engine.after_first_sentence = self._until_first_audio
         self._transcriber.start()
         for name, target in (
             ("capture", self._capture_loop),
@@ -332,7 +331,6 @@ class VoiceLoop:
             thread.join(5.0)
         self._threads = []
         self._transcriber.stop()
-        self.engine.after_first_sentence = None
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -667,7 +665,12 @@ class VoiceLoop:
             self._set_state(AssistantState.THINKING)
             try:
                 result = self.engine.handle(
-                    TurnRequest(item.text, item.source, cancel=token)  # type: ignore[arg-type]
+                    TurnRequest(
+                        item.text,
+                        item.source,  # type: ignore[arg-type]
+                        cancel=token,
+                        on_first_sentence=self._until_first_audio,
+                    )
                 )
             except AssistantError as err:
                 self.bus.emit(Error("voice", str(err)))

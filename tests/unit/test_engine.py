@@ -23,6 +23,7 @@ from assistant.events import (
 )
 from assistant.llm.fake import FakeLanguageModel
 from assistant.memory.store import MemoryStore
+from assistant.turns import TurnRequest
 
 
 def make_engine(tmp_path: Path, llm: FakeLanguageModel) -> tuple[ConversationEngine, list[Event]]:
@@ -135,8 +136,7 @@ def test_the_voice_can_hold_the_reply_after_its_first_sentence(tmp_path: Path) -
     def hold(turn_id: int) -> None:  # what was streamed when the hold came
         held.append((turn_id, sum(isinstance(e, ReplySentence) for e in events)))
 
-    engine.after_first_sentence = hold
-    result = engine.handle("tell me")
+    result = engine.handle(TurnRequest("tell me", on_first_sentence=hold))
     assert held == [(result.turn_id, 1)]
     assert [e.text for e in events if isinstance(e, ReplySentence)] == [
         "Sure, here it is.",
