@@ -277,15 +277,9 @@ class EmbeddingIntentDetector:
             offset = slot_parsers.day_offset(normalized)
             return {"offset_days": offset} if offset else {}
         if intent == "timer.set":
-            duration = slot_parsers.parse_duration(normalized)
-            if duration is None and not _TIMER.search(normalized):
+            found = slot_parsers.timer_slots(normalized)
+            if "duration_s" not in found and not _TIMER.search(normalized):
                 return None
-            found: dict[str, Any] = {}
-            if duration is not None:
-                found["duration_s"] = int(duration)
-            label = slot_parsers.timer_label(normalized)
-            if label:
-                found["label"] = label
             return found
         if intent == "timer.cancel":
             if not _TIMER.search(normalized):

@@ -220,14 +220,7 @@ def _slots(name: str, found: dict[str, Any], text: str, now: datetime) -> dict[s
     """Our slots for a parse, read with our own parsers; None when the parse does not hold."""
     normalized = normalize(text)
     if name == "timer.set":
-        slots: dict[str, Any] = {}
-        duration = slot_parsers.parse_duration(normalized)
-        if duration is not None:
-            slots["duration_s"] = int(duration)
-        label = slot_parsers.timer_label(normalized)
-        if label:
-            slots["label"] = label
-        return slots
+        return slot_parsers.timer_slots(normalized)
     if name == "timer.cancel":
         if found.get("all") is True:
             return {"all": True}

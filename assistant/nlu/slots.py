@@ -452,3 +452,15 @@ _NOT_NOW = re.compile(
 def about_another_moment(normalized: str) -> bool:
     """ "what day was the moon landing", "what time does the shop close": not the clock now."""
     return _NOT_NOW.search(normalized) is not None
+
+
+def timer_slots(normalized: str) -> dict[str, object]:
+    """``duration_s`` and ``label`` of a timer, those the message gives."""
+    found: dict[str, object] = {}
+    duration = parse_duration(normalized)
+    if duration is not None:
+        found["duration_s"] = int(duration)
+    label = timer_label(normalized)
+    if label:
+        found["label"] = label
+    return found
