@@ -225,7 +225,8 @@ def _slots(name: str, found: dict[str, Any], text: str, now: datetime) -> dict[s
         if found.get("all") is True:
             return {"all": True}
         label = _copied(found.get("label"), text)
-        label = re.sub(r"\s*\btimers?\b\s*", " ", label or "").strip()
+        label = re.sub(r"\b(?:timers?|my|the|a|an|all|every|this|that)\b", " ", label or "")
+        label = " ".join(label.split())
         return {"label": label} if label else {}
     if name == "reminder.set":
         when, _ = slot_parsers.parse_when(normalized, now)

@@ -1,10 +1,12 @@
 """The intent detector of the app: the embedding detector for clear messages, the language
 model's structured parse when it is unsure (see ``Assessment.unsure``).
 
-A valid parse that the nearest examples do not rule out is taken. When the two name the same
-intent, the detector's answer stands (with what only the parse found). When they disagree and
-the parse does not hold, neither is acted on: the message is chat (the language model answers
-it). With no parse at all (no structured output, a failure), the detector's answer stands."""
+When the two name the same intent, the detector's answer stands (with what only the parse
+found). A parse of another intent is taken when it is valid and the nearest examples do not rule
+it out; one they rule out is noise, and the detector's answer stands; a plausible one that does
+not hold (a calculation with numbers the message never gave) means neither is sure: the message
+is chat, and the language model answers it. With no parse at all (no structured output, a
+failure), the detector's answer stands."""
 
 from __future__ import annotations
 
@@ -33,15 +35,17 @@ class SecondOpinionDetector:
         if result.named == assessment.intent.name:
             if result.intent is None:
                 return assessment.intent
-            # the same intent: the detector's slots, what only the parse found ("all"), and the
-            # parse's copy where it is the precise part of the detector's ("firefox" of "can
-            # you get firefox going")
-            slots = {**result.intent.slots, **assessment.intent.slots}
+            # the same intent: the detector's slots (the parse's when the detector found none:
+            # "cancel them all"), and the parse's copy where it is the precise part of the
+            # detector's ("firefox" of "can you get firefox going")
+            slots = dict(assessment.intent.slots or result.intent.slots)
             for key, value in result.intent.slots.items():
                 mine = assessment.intent.slots.get(key)
                 if isinstance(value, str) and isinstance(mine, str) and value.lower() in mine:
                     slots[key] = value
             return Intent(assessment.intent.name, assessment.intent.confidence, slots)
-        if result.intent is not None and assessment.agrees(result.intent.name):
+        if not assessment.agrees(result.named):
+            return assessment.intent  # the nearest examples rule the parse out: it is noise
+        if result.intent is not None:
             return result.intent
-        return Intent(CHAT, 0.5)
+        return Intent(CHAT, 0.5)  # a plausible other intent that does not hold: do not act
