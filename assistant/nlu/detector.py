@@ -41,7 +41,7 @@ MARGIN = 0.06  # and must beat the nearest chat exemplars by this much
 TOP_K = 2
 UNSURE_COMMAND_LEAD = 0.2  # a command that beats chat by less than this is in doubt …
 UNSURE_CAREFUL_LEAD = 0.35  # (facts and timer cancels: this)
-UNSURE_CHAT_TOP = 0.35  # … and so is chat when a command is this close
+UNSURE_CHAT_TOP = 0.3  # … and so is chat when a command is this close
 UNSURE_CHAT_GAP = 0.1  # and trails chat by less than this
 PARSE_AGREE_MIN = 0.3  # a parse's intent needs this much similarity …
 PARSE_AGREE_SLACK = 0.25  # … and at most this much below the best command
@@ -144,7 +144,7 @@ class Assessment:
 
     def unsure(self) -> bool:
         """Close enough to a command, or too close to chat, to ask for a second opinion
-        (chosen on the labelled and the fresh sets: ~21 % of the labelled messages)."""
+        (chosen on the labelled and the fresh sets; see the README for how often)."""
         if self.by_rule:
             return False
         if self.intent.is_command:

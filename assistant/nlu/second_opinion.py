@@ -2,11 +2,11 @@
 model's structured parse when it is unsure (see ``Assessment.unsure``).
 
 When the two name the same intent, the detector's answer stands (with what only the parse
-found). A parse of another intent is taken when it is valid and the nearest examples do not rule
-it out; one they rule out is noise, and the detector's answer stands; a plausible one that does
-not hold (a calculation with numbers the message never gave) means neither is sure: the message
-is chat, and the language model answers it. With no parse at all (no structured output, a
-failure), the detector's answer stands."""
+found). A parse of another intent that does not hold (a calculation with numbers the message
+never gave) means neither is sure: the message is chat, and the language model answers it. A
+valid one is taken unless the nearest examples rule it out ("where did I park" is no new
+conversation), and then the detector's answer stands. With no parse at all (no structured
+output, a failure), the detector's answer stands."""
 
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ class SecondOpinionDetector:
                 if isinstance(value, str) and isinstance(mine, str) and value.lower() in mine:
                     slots[key] = value
             return Intent(assessment.intent.name, assessment.intent.confidence, slots)
-        if not assessment.agrees(result.named):
+        if result.intent is None:
+            return Intent(CHAT, 0.5)  # they disagree and the parse does not hold: do not act
+        if not assessment.agrees(result.intent.name):
             return assessment.intent  # the nearest examples rule the parse out: it is noise
-        if result.intent is not None:
-            return result.intent
-        return Intent(CHAT, 0.5)  # a plausible other intent that does not hold: do not act
+        return result.intent
