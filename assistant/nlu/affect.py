@@ -50,6 +50,7 @@ COMMAND_WORDS = (
     "ok",
     "okay",
     "sorry",
+    "save",
 )
 EMOTION_THRESHOLD = 0.45  # similarity to an example of a feeling, polarity agreeing
 NEUTRAL_THRESHOLD = 0.55  # … when VADER found no polarity

@@ -39,10 +39,9 @@ class SecondOpinionDetector:
             # "cancel them all"), and the parse's copy where it is the precise part of the
             # detector's ("firefox" of "can you get firefox going")
             slots = dict(assessment.intent.slots or result.intent.slots)
-            for key, value in result.intent.slots.items():
-                mine = assessment.intent.slots.get(key)
-                if isinstance(value, str) and isinstance(mine, str) and value.lower() in mine:
-                    slots[key] = value
+            mine, theirs = assessment.intent.slots.get("app"), result.intent.slots.get("app")
+            if isinstance(mine, str) and isinstance(theirs, str) and theirs.lower() in mine:
+                slots["app"] = theirs
             return Intent(assessment.intent.name, assessment.intent.confidence, slots)
         if result.intent is None:
             return Intent(CHAT, 0.5)  # they disagree and the parse does not hold: do not act
