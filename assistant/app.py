@@ -69,6 +69,7 @@ class Assistant:
             self.bus.emit(Error("llm", str(err)))
             return
         self.bus.emit(ModelLoaded("llm", self.llm.name, time.perf_counter() - started))
+        self.understanding.detector.warm_parse()  # the parse's instructions, into the cache
         self.engine.prepare()  # the prompt so far, into the model's cache
 
     def close(self) -> None:

@@ -27,7 +27,7 @@ from assistant.errors import AssistantError
 from assistant.llm.base import LanguageModel
 from assistant.nlu.affect import command_affect
 from assistant.nlu.base import CHAT, Affect, Intent
-from assistant.nlu.parse import LlmIntentParser, ParseStats
+from assistant.nlu.parse import LlmIntentParser
 
 REFERENCE_NOW = datetime(2026, 3, 2, 10, 0, 0)
 IGNORED_SLOTS = {"expression", "error"}
@@ -181,9 +181,7 @@ def run(path: Path, warmup: int = 5, llm: LanguageModel | None = None) -> dict[s
     for e in examples[:warmup]:
         detector.detector.detect(e.text + " warm up", now=e.now)
         affect.analyze(e.text + " warm up")
-    if detector.parser is not None:
-        detector.parser.parse("warm up: what is the capital of France")  # the prompt, cached
-        detector.parser.stats = ParseStats()
+    detector.warm_parse()  # the prompt, cached, as the app does at start
     predictions: list[tuple[Intent, Affect]] = []
     latencies: list[float] = []
     clear: list[float] = []  # messages the embedding detector decided alone

@@ -198,6 +198,13 @@ _FIRST_PERSON = re.compile(r"\b(?:my|i|me|mine|i'm|i've|myself)\b")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
+_ARITHMETIC = re.compile(
+    r"\b(?:plus|minus|times|multipl\w*|divid\w*|over|percent|half|double|twice|triple|add|"
+    r"sum|total|subtract|take|away|split|between|squared?|root|cubed?|power|tip|less|more|"
+    r"calculate|compute|average)\b|[-+*/×÷%^=]"
+)
+
+
 def _numbers_given(expression: str, normalized: str) -> bool:
     """Every number of the expression comes from the message ("15 percent" may be 0.15 or
     15 / 100, "a half" 0.5): no conversion factor the model knows, or thinks it knows ("how
@@ -239,6 +246,8 @@ def _slots(name: str, found: dict[str, Any], text: str, now: datetime) -> dict[s
         expression = found.get("expression")
         if not isinstance(expression, str) or not _numbers_given(expression, normalized):
             return None
+        if not _ARITHMETIC.search(normalized):
+            return None  # "5 5", "8 of spades, 4 of clubs": numbers, but nothing to work out
         try:
             return {"expression": expression, "result": evaluate(expression)}
         except AssistantError:

@@ -110,6 +110,9 @@ def test_the_parse_is_asked_only_when_unsure_and_must_hold(embedder: MiniLMEmbed
     # numbers the message does not give are the model's guess, not a calculation
     week = '{"intent": "calculate", "expression": "7 / 100 * 365"}'
     assert parser.validated(week, "how many days are in a week", NOW) is None
+    # a misheard "eight of spades, four of clubs" has numbers but nothing to work out
+    cards = '{"intent": "calculate", "expression": "8 + 4"}'
+    assert parser.validated(cards, "8 of spades, 4 of clubs", NOW) is None
     ping = parser.validated(
         '{"intent": "reminder.set", "task": "move the laundry"}',
         "ping me in 45 minutes to move the laundry",
