@@ -1,7 +1,8 @@
 """The llama.cpp language-model backend: any GGUF file, run quantised as it is, in-process.
 
-``xllamacpp`` embeds llama.cpp's own C++ server engine: one slot (one conversation at a time),
-continuous batching, and its prompt cache, which keeps the KV cache of the last prompt and reuses
+``xllamacpp`` embeds llama.cpp's own C++ server engine: two slots (the conversation, and the
+structured intent parse, so neither evicts the other's cache), continuous batching, and its
+prompt cache, which keeps the KV cache of the last prompt and reuses
 the longest common prefix on the next request, so the next turn only runs its new tokens. The
 engine releases the GIL while it computes (a ticking Python thread was never held up more than
 ~10 ms during a reply), so audio and the GUI bridge keep running.
@@ -36,19 +37,29 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install --no-deps xllamacpp==2026.10.11549"
 # prefill and forget only fill the prompt cache: one greedy token is the least a request makes
 ONE_GREEDY_TOKEN = GenerationOptions(temperature=0.0, max_new_tokens=1)
+# Two slots, each with its own KV cache: the conversation, and the intent parse (its ~600 tokens
+# of instructions). On one slot a parse replaced the conversation's cache and the reply read
+# the whole conversation again (measured: 4-8 s instead of 1.5 s to its first token).
+CHAT_SLOT, PARSE_SLOT = 0, 1
+SLOTS = 2
 COUNT_CACHE = 512  # token counts remembered (the context builder counts the same turns again)
 
 
 def request_body(
-    messages: Sequence[ChatMessage], options: GenerationOptions, stream: bool = True
+    messages: Sequence[ChatMessage],
+    options: GenerationOptions,
+    stream: bool = True,
+    slot: int = CHAT_SLOT,
 ) -> dict[str, Any]:
-    """An OpenAI-style chat completion request for our sampling options."""
+    """An OpenAI-style chat completion request for our sampling options, on one of the
+    engine's slots (each keeps its own prompt cache)."""
     body: dict[str, Any] = {
         "messages": [{"role": m.role, "content": m.content} for m in messages],
         "stream": stream,
         "max_tokens": options.max_new_tokens,
         "repeat_penalty": options.repetition_penalty,
         "cache_prompt": True,
+        "id_slot": slot,
     }
     if options.greedy:
         body.update(temperature=0.0, top_k=1)
@@ -90,7 +101,7 @@ class LlamaCppLanguageModel:
         self._address: tuple[str, int] = ("127.0.0.1", 0)
         self._key = ""
         self._load_lock = threading.Lock()
-        self._busy = threading.Lock()  # one request at a time owns the single slot
+        self._busy = threading.Lock()  # one request at a time (on 2 cores two would share them)
         self._counts: dict[tuple[tuple[str, str], ...], int] = {}
         self.load_seconds: float | None = None
         self.last_stats: GenerationStats | None = None
@@ -122,8 +133,8 @@ class LlamaCppLanguageModel:
             started = time.perf_counter()
             params = xlc.CommonParams()
             params.model.path = str(self._gguf)
-            params.n_ctx = self._n_ctx
-            params.n_parallel = 1
+            params.n_ctx = self._n_ctx * SLOTS  # split between the slots: each gets n_ctx
+            params.n_parallel = SLOTS
             params.n_gpu_layers = self._gpu_layers
             params.cpuparams.n_threads = self._threads
             params.cpuparams_batch.n_threads = self._threads
@@ -233,9 +244,8 @@ class LlamaCppLanguageModel:
     ) -> str:
         """Greedy, held to ``schema`` by the grammar llama.cpp builds from it."""
         self.load()
-        body = request_body(
-            messages, GenerationOptions(temperature=0.0, max_new_tokens=max_new_tokens), False
-        )
+        options = GenerationOptions(temperature=0.0, max_new_tokens=max_new_tokens)
+        body = request_body(messages, options, False, PARSE_SLOT)
         body["json_schema"] = schema
         with self._busy:
             result = self._server.handle_chat_completions(body)
