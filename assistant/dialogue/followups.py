@@ -30,6 +30,16 @@ from assistant.nlu.normalize import normalize
 UNDO = "undo"
 DISMISS = "dismiss"
 NOTHING = "followup.nothing"  # a reference with nothing to refer to
+# the intents only this reader gives (a message on its own is never one of these)
+OWN_INTENTS = (
+    "timer.change",
+    "reminder.change",
+    "reminder.cancel",
+    "reminder.status",
+    UNDO,
+    DISMISS,
+    NOTHING,
+)
 
 _YES = re.compile(
     r"^(?:yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|do it|go ahead|please do|"

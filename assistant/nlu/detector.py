@@ -32,7 +32,7 @@ from assistant.nlu import slots as slot_parsers
 from assistant.nlu.base import CHAT, Intent
 from assistant.nlu.calculator import evaluate, to_expression
 from assistant.nlu.embeddings import Embedder, encode_cached
-from assistant.nlu.intents import INTENTS
+from assistant.nlu.intents import INTENTS, LEAD
 from assistant.nlu.normalize import normalize
 
 DEFAULT_THRESHOLD = 0.58  # a command needs this similarity …
@@ -46,59 +46,13 @@ UNSURE_CHAT_GAP = 0.1  # and trails chat by less than this
 PARSE_AGREE_MIN = 0.3  # a parse's intent needs this much similarity …
 PARSE_AGREE_SLACK = 0.25  # … and at most this much below the best command
 
-# Words that make an intent likely; with one present, a lower similarity suffices.
-_CUES: dict[str, re.Pattern[str]] = {
-    "reminder.set": re.compile(r"\b(?:remind me|reminder|don't let me forget)\b"),
-    "timer.set": re.compile(r"\b(?:timer|countdown)\b.*\d|\d.*\b(?:timer|countdown)\b"),
-    "timer.cancel": re.compile(r"\b(?:cancel|stop|delete|remove|kill)\b.*\btimers?\b"),
-    "timer.status": re.compile(r"\b(?:left|remaining|long until|still running)\b"),
-    "memory.remember": re.compile(
-        r"^(?:please\s+)?(?:remember|memori[sz]e|don't forget|keep in mind|note that|"
-        r"make a note)\b|^my name is\b"
-    ),
-    "memory.forget": re.compile(r"^(?:please\s+)?(?:forget|erase|delete|wipe)\b"),
-    "memory.recall": re.compile(r"\b(?:my|me|i)\b"),
-    "app.open": re.compile(r"^(?:please\s+)?(?:open|launch|start|run|fire up)\b"),
-    "repeat": re.compile(r"\b(?:again|repeat|pardon|catch that|missed that)\b"),
-    "time": re.compile(r"\btime\b"),
-    "date": re.compile(r"\b(?:date|day|today|month|year)\b"),
-}
-# Phrasings that are commands whatever they talk about ("remind me …", "remember that …"); the
-# embedding only has to agree loosely (content words weigh a lot in a sentence embedding).
-STRONG_MIN = 0.3
+# Words that make an intent likely, and phrasings that are commands whatever they talk about:
+# declared with each intent in ``intents.py``.
+_CUES: dict[str, re.Pattern[str]] = {s.name: re.compile(s.cue) for s in INTENTS if s.cue}
+STRONG_MIN = 0.3  # the embedding only has to agree loosely with a command's phrasing
 STRONG_SLACK = 0.1
-_LEAD = r"^(?:(?:hey|ok|okay|please|so|now|can you|could you|would you|will you)\s+)*"
 _STRONG: dict[str, re.Pattern[str]] = {
-    "reminder.set": re.compile(
-        _LEAD + r"(?:remind me\b|set (?:a |up a )?reminder\b|add a reminder\b|"
-        r"create a reminder\b)|\bremind me to\b"
-    ),
-    "timer.set": re.compile(
-        _LEAD + r"(?:set|start|put on|make|begin|create)\s+(?:a |an |the |my )?(?:new )?"
-        r"(?:\S+\s+){0,3}(?:timer|countdown)\b"
-    ),
-    "memory.remember": re.compile(
-        _LEAD + r"(?:remember|memori[sz]e|don't forget|keep in mind|note) "
-        r"(?!that time\b|when\b|the day\b)(?:that |this |my |i |i'm |i am |me )"
-        r"|^my name is \w+$|^call me \w+$"
-    ),
-    "memory.forget": re.compile(
-        _LEAD + r"(?:forget|erase|delete|wipe|remove) (?:my |that |about |where |what |who |"
-        r"when |everything|all |the fact)"
-    ),
-    "memory.recall": re.compile(
-        _LEAD
-        + r"(?:(?:when|what|where|who|which|how old|how do i take)(?:'s| is| are| was| were| do"
-        r"| does| did)? (?:my|i)\b(?! (?:do|need|should|can|could|make|get|say|cook|fix|stop"
-        r"|learn|start|open|calculate)\b)"
-        r"|do you (?:know|remember) (?:my|what i|where i|when i|who i|what my)\b|"
-        r"what do you (?:know|remember) about me\b)"
-    ),
-    "app.open": re.compile(
-        _LEAD + r"(?:open|launch|start|run|fire up|bring up)\s+(?:up\s+)?(?:the\s+|my\s+)?"
-        r"(?!over\b|again\b|fresh\b|from\b|new\b|a\b|all\b|anew\b|afresh\b)"
-        r"[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?(?:\s+(?:app|application|program|for me|please))?$"
-    ),
+    s.name: re.compile(LEAD + s.phrasing) for s in INTENTS if s.phrasing
 }
 _ABOUT_WORDS = re.compile(
     r"\b(?:mean|meaning|means|definition|define|synonym|spell|spelled|pronounce|translate)\b"

@@ -183,3 +183,15 @@ def test_a_due_timer_is_announced_like_a_reply(setup) -> None:  # type: ignore[n
     stored = engine.store.get_message(done.message_id)
     assert stored is not None and (stored.role, stored.intent) == ("assistant", "alarm")
     assert llm.calls == []
+
+
+def test_every_declared_intent_has_a_skill_and_every_skill_an_intent(setup) -> None:  # type: ignore[no-untyped-def]
+    from assistant.dialogue.followups import OWN_INTENTS
+    from assistant.nlu.base import CHAT
+    from assistant.nlu.intents import INTENTS
+
+    _, _, understanding, _ = setup
+    declared = {spec.name for spec in INTENTS} - {CHAT}
+    skills = set(understanding.skills.names())
+    assert declared <= skills, declared - skills
+    assert skills - declared == set(OWN_INTENTS)
