@@ -53,6 +53,7 @@ class DialogueTracker:
         this reply asks; what it touched becomes "it"; its change is the one to undo."""
         with self._lock:
             state = self._store.load(conversation_id)
+            saved = state.to_json()
             before = state.question
             state.question = None
             if reply is not None:
@@ -64,7 +65,8 @@ class DialogueTracker:
                     state.undo = None
                 elif reply.undo is not None:
                     state.undo = reply.undo
-            self._store.save(conversation_id, state)
+            if state.to_json() != saved:  # most chat turns change nothing: no write
+                self._store.save(conversation_id, state)
         if before != state.question:
             asked = state.question.text if state.question is not None else None
             self._bus.emit(DialogueChanged(conversation_id, asked))
