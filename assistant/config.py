@@ -283,10 +283,13 @@ class SkillsSection:
         lo=0.0,
         hi=1.0,
     )
-    llm_parse: bool = opt(
-        True,
-        "When intent detection is unsure, ask the language model for a structured parse "
-        "(llama.cpp or a model server; ~1-3 s on a 2-core CPU, about one message in five).",
+    llm_parse: str = opt(
+        "local",
+        "When intent detection is unsure, ask the language model for a structured parse: "
+        "local = only a model on this computer (with a model server, commands never leave); "
+        "on = also a model server (those messages are then sent to it); off = never. "
+        "~1-3 s a parse on a 2-core CPU, for about one message in four.",
+        choices=("local", "on", "off"),
     )
 
 

@@ -21,14 +21,16 @@ def build_intent_detector(
     clock: Callable[[], datetime] = datetime.now,
 ) -> SecondOpinionDetector:
     """The nearest-example detector, and (with ``llm`` and ``skills.llm_parse``) the language
-    model's structured parse for the messages it is unsure about. Nothing loads here."""
+    model's structured parse for the messages it is unsure about; by default not through a
+    model server, so that a command stays on this computer. Nothing loads here."""
     detector = EmbeddingIntentDetector(
         embedder,
         threshold=config.skills.intent_threshold,
         clock=clock,
         names=(config.assistant.name, "assistant", "computer"),
     )
-    use_parse = llm is not None and config.skills.llm_parse
+    mode = config.skills.llm_parse
+    use_parse = mode == "on" or (mode == "local" and config.llm.backend != "openai")
     parser = LlmIntentParser(llm, clock=clock) if use_parse and llm is not None else None
     return SecondOpinionDetector(detector, parser)
 
