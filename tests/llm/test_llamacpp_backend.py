@@ -146,3 +146,43 @@ def test_the_default_model_answers_correctly_and_briefly() -> None:
             assert len(reply.split()) <= 24
     finally:
         llm.close()
+
+
+def test_structured_output_holds_to_the_schema(small: LlamaCppLanguageModel) -> None:
+    """Even the 135 M model, greedy, cannot leave the schema: llama.cpp's grammar holds it."""
+    import json
+
+    from assistant.nlu.intents import INTENTS
+    from assistant.nlu.parse import parse_prompt, parse_schema
+
+    names = {spec.name for spec in INTENTS}
+    for text in ("set a timer for five minutes", "tell me about whales", "§§§ ??? 42"):
+        raw = small.complete_json(
+            [*parse_prompt(INTENTS), ChatMessage("user", text)], parse_schema(INTENTS), 48
+        )
+        data = json.loads(raw)
+        assert data["intent"] in names, raw
+        allowed = {"intent", *next(s.fields for s in INTENTS if s.name == data["intent"])}
+        assert set(data) <= allowed, raw
+
+
+def test_the_default_model_parses_new_phrasings_and_keeps_the_conversation_cached() -> None:
+    """The parse on its own slot: the conversation's cache survives it."""
+    from assistant.nlu.parse import LlmIntentParser
+
+    llm = LlamaCppLanguageModel(_gguf(Config().llm.model), threads=2, context_tokens=2048)
+    try:
+        conversation = [SYSTEM, ChatMessage("user", "Hello"), ChatMessage("assistant", "Hi!")]
+        llm.prefill(conversation, GREEDY)
+        parser = LlmIntentParser(llm)
+        found = parser.parse("jot down that the wifi password is blue-heron-77").intent
+        assert found is not None and found.name == "memory.remember"
+        assert found.slots == {"fact": "the wifi password is blue-heron-77"}
+        ping = parser.parse("ping me in 45 minutes to move the laundry").intent
+        assert ping is not None and ping.name == "reminder.set"
+        assert ping.slots["text"] == "move the laundry" and "when" in ping.slots
+        list(llm.stream([*conversation, ChatMessage("user", "Thanks.")], GREEDY))
+        stats = llm.last_stats
+        assert stats is not None and stats.reused_tokens >= stats.prompt_tokens - 12
+    finally:
+        llm.close()
