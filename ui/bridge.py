@@ -23,6 +23,7 @@ from assistant import config as config_module
 from assistant.config import Config
 from assistant.errors import AssistantError
 from assistant.events import (
+    AlarmFired,
     ConversationChanged,
     DialogueChanged,
     Error,
@@ -45,6 +46,7 @@ from assistant.events import (
     UserText,
 )
 from assistant.llm.base import LanguageModel
+from assistant.skills.alarms import Alarm
 from assistant.turns import TurnRequest
 
 if TYPE_CHECKING:
@@ -140,6 +142,7 @@ class Bridge(QObject):
     stageTiming = Signal(int, str, float)
     conversationChanged = Signal(int)
     questionChanged = Signal(int, str)  # conversation id, the question waiting ('' for none)
+    alarmsChanged = Signal()  # timers or reminders may have changed (a reply, one fired)
     # voice
     voiceAvailable = Signal(bool)
     stateChanged = Signal(object)  # AssistantState
@@ -186,6 +189,7 @@ class Bridge(QObject):
             Interrupted: lambda e: self.interrupted.emit(e.turn_id, e.reason),
             StageTiming: lambda e: self.stageTiming.emit(e.turn_id, e.stage, e.ms),
             ConversationChanged: lambda e: self.conversationChanged.emit(e.conversation_id),
+            AlarmFired: lambda e: self.alarmsChanged.emit(),
             DialogueChanged: lambda e: self.questionChanged.emit(
                 e.conversation_id, e.question or ""
             ),
@@ -305,6 +309,7 @@ class Bridge(QObject):
 
     def _on_reply_done(self, event: ReplyDone) -> None:
         self.replyDone.emit(event)
+        self.alarmsChanged.emit()  # a command may have set, changed or cancelled one
         if self._pending == 0:
             self._set_busy(False)
 
@@ -458,6 +463,23 @@ class Bridge(QObject):
     @property
     def conversation_id(self) -> int | None:
         return self.assistant.engine.conversation_id if self.assistant else None
+
+    def pending_alarms(self) -> list[Alarm]:
+        """The timers and reminders still to come (none before the assistant is built)."""
+        understanding = getattr(self.assistant, "understanding", None)
+        return [] if understanding is None else understanding.alarms.pending()
+
+    def cancel_alarm(self, alarm_id: int) -> None:
+        """Cancel a timer or reminder (its chip's button), off the GUI thread."""
+        understanding = getattr(self.assistant, "understanding", None)
+        if self._engine is None or understanding is None:
+            return
+
+        def job() -> None:
+            understanding.alarms.cancel([alarm_id])
+            self.alarmsChanged.emit()
+
+        self._engine.submit(job)
 
     def waiting_question(self, conversation_id: int) -> str:
         """The question the assistant asked in that conversation and waits on ('' if none)."""

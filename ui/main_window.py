@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from assistant.config import Config
 from assistant.events import AssistantState, ReplyDone, UserText
+from ui.alarm_chips import AlarmChips
 from ui.banners import BannerArea
 from ui.bridge import Bridge
 from ui.capture import ScreenCapture
@@ -141,6 +142,8 @@ class MainWindow(QMainWindow):
         self.question.setAccessibleName("Waiting for your answer")
         self.question.hide()
         bottom_layout.addWidget(self.question)
+        self.alarm_chips = AlarmChips(bottom)
+        bottom_layout.addWidget(self.alarm_chips)
         row = QHBoxLayout()
         row.setSpacing(6)
         # Tools before the input (e.g. attaching an image) are added to this layout.
@@ -254,6 +257,8 @@ class MainWindow(QMainWindow):
         b.replyDone.connect(self._on_reply_done)
         b.conversationChanged.connect(self._on_conversation_changed)
         b.questionChanged.connect(self._on_question)
+        b.alarmsChanged.connect(self._refresh_alarms)
+        self.alarm_chips.cancelRequested.connect(b.cancel_alarm)
         b.voiceAvailable.connect(self._on_voice_available)
         b.stateChanged.connect(self._on_state)
         b.inputLevel.connect(self.voice_status.set_level)
@@ -311,6 +316,7 @@ class MainWindow(QMainWindow):
     def _on_ready(self) -> None:
         self.set_ready(True)
         self.reload_conversation()
+        self._refresh_alarms()  # those still to come from before a restart
         self.history.refresh()
         if self.tabs.currentWidget() is self.insights:
             self.insights.refresh()
@@ -427,6 +433,9 @@ class MainWindow(QMainWindow):
         self._history_refresh.start()
         if self.tabs.currentWidget() is self.insights:
             self.insights.refresh()
+
+    def _refresh_alarms(self) -> None:
+        self.alarm_chips.set_alarms(self.bridge.pending_alarms())
 
     def _on_question(self, conversation_id: int, question: str) -> None:
         """Show what the assistant waits to hear, until it is answered or the subject changes."""

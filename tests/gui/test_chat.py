@@ -157,3 +157,59 @@ def test_the_question_the_assistant_waits_on_is_shown_until_answered(qtbot, wind
     engine.dialogue._store.save(conversation, state)
     win._on_conversation_changed(conversation)
     assert win.question.isVisible() and "For how long?" in win.question.text()
+
+
+def test_timers_show_as_chips_that_follow_changes_and_cancel(qtbot, config):
+    """A real understanding stage behind the window: set, change and cancel a timer."""
+    from dataclasses import dataclass
+    from typing import Any
+
+    from assistant import paths
+    from assistant.app import conversation_engine
+    from assistant.llm.fake import FakeLanguageModel
+    from assistant.memory.store import MemoryStore
+    from assistant.model_store import ModelStore
+    from assistant.skills.setup import build_understanding_stage
+    from tests.gui.fakes import LightAssistant
+    from ui.bridge import Bridge
+    from ui.main_window import MainWindow
+
+    @dataclass
+    class WithSkills(LightAssistant):
+        understanding: Any = None
+
+    def builder(bus):  # type: ignore[no-untyped-def]
+        store = MemoryStore(paths.database_file())
+        llm = FakeLanguageModel("chat")
+        understanding = build_understanding_stage(config, store, bus, llm=llm)
+        understanding.load()
+        engine = conversation_engine(config, store, bus, llm, understanding)
+        return WithSkills(config, bus, store, ModelStore(), llm, engine, understanding)
+
+    bridge = Bridge(config, builder, lambda assistant: None)
+    with qtbot.waitSignal(bridge.ready, timeout=60_000):
+        bridge.start()
+    try:
+        win = MainWindow(bridge, config)
+        qtbot.addWidget(win)
+        win._on_ready()
+        win.show()
+        win.send("set a timer for 5 minutes")
+        qtbot.waitUntil(lambda: len(win.alarm_chips.texts) == 1, timeout=20_000)
+        assert win.alarm_chips.isVisible() and win.alarm_chips.texts[0].endswith(("5:00", "4:59"))
+        win.send("actually make it fifteen")
+        qtbot.waitUntil(
+            lambda: win.alarm_chips.texts and win.alarm_chips.texts[0].startswith("timer 1"),
+            timeout=20_000,
+        )
+        assert win.alarm_chips.texts[0].endswith(("15:00", "14:59"))
+        from PySide6.QtWidgets import QToolButton
+
+        [cancel] = win.alarm_chips.findChildren(QToolButton)
+        assert cancel.accessibleName() == "Cancel this timer"
+        cancel.click()
+        qtbot.waitUntil(lambda: not win.alarm_chips.texts, timeout=10_000)
+        assert not win.alarm_chips.isVisible()
+        assert bridge.pending_alarms() == []
+    finally:
+        bridge.shutdown()
