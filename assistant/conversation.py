@@ -44,7 +44,7 @@ from assistant.llm.base import (
 )
 from assistant.memory.context import PromptParts, build_context, system_prompt
 from assistant.memory.self_facts import extract_self_facts
-from assistant.memory.store import MemoryStore, NewAttachment
+from assistant.memory.store import MemoryStore
 from assistant.nlu.affect import command_affect
 from assistant.nlu.base import (
     CHAT,
@@ -272,7 +272,7 @@ class ConversationEngine:
 
         history = self.store.messages(conversation_id, limit=200)
         with stage("store_user"):
-            files = [NewAttachment(a.data, a.suffix, a.text, a.kind) for a in request.attachments]
+            files = request.attachments
             user_id = self.store.add_message(conversation_id, "user", text, source, files)
         self.bus.emit(
             UserText(

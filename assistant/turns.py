@@ -11,17 +11,16 @@ from dataclasses import dataclass
 
 from assistant.cancel import CancelToken
 from assistant.events import Source
+from assistant.memory.store import NewAttachment
 
 
 @dataclass(frozen=True)
-class TurnAttachment:
-    """A file shared with the message (an image), with the text read from it."""
+class TurnAttachment(NewAttachment):
+    """A file shared with the message (an image): stored as it is with the user's message (its
+    ``text``, read from it, beside it), and ``context`` for the prompt (the text, or a marker
+    when there was none)."""
 
-    data: bytes
-    suffix: str
-    text: str  # stored beside the file (searchable, shown in the history)
-    context: str  # what the prompt gets: the text, or a marker when there was none
-    kind: str = "image"
+    context: str = ""
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,9 @@ class ImageText:
 
     def attachment(self) -> TurnAttachment:
         """The image for a turn: stored with the user's message, its text the turn's context."""
-        return TurnAttachment(self.image.data, self.image.suffix, self.text, self.turn_context)
+        return TurnAttachment(
+            self.image.data, self.image.suffix, self.text, context=self.turn_context
+        )
 
 
 class ImageInbox:

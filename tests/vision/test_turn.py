@@ -64,7 +64,7 @@ def test_long_text_is_fitted_and_the_user_is_told(rig) -> None:
     engine.bus.subscribe(lambda e: notices.append(e.text) if isinstance(e, Notice) else None)
     long_text = "\n".join(f"Paragraph {i}: the weather was mild and calm." for i in range(300))
     long_text += "\nThe door code is 4711."
-    shared = TurnAttachment(b"...", "png", long_text, long_text)
+    shared = TurnAttachment(b"...", "png", long_text, context=long_text)
     engine.handle(TurnRequest("what is the door code?", attachments=(shared,)))
     system = llm.calls[0][0].content
     assert "The door code is 4711." in system
