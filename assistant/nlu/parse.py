@@ -86,12 +86,13 @@ class ParseResult:
     named: str | None  # the intent the model named, valid or not (None: no parse at all)
 
 
-def _named(raw: str) -> str | None:
+def _parsed(raw: str) -> dict[str, Any] | None:
+    """The model's JSON object (None when it is not one)."""
     try:
         data = json.loads(raw)
     except ValueError:
         return None
-    return str(data.get("intent")) if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else None
 
 
 @dataclass
@@ -141,19 +142,20 @@ class LlmIntentParser:
             with self._lock:
                 self.stats.calls += 1
                 self.stats.milliseconds.append((time.perf_counter() - started) * 1000.0)
-        intent = self.validated(raw, text, now or self._clock())
+        data = _parsed(raw)
+        intent = self._validated(data, text, now or self._clock())
         if intent is not None:
             with self._lock:
                 self.stats.accepted += 1
         log.info("structured parse of %r: %s → %s", text, raw, intent)
-        return ParseResult(intent, _named(raw))
+        return ParseResult(intent, str(data.get("intent")) if data is not None else None)
 
     def validated(self, raw: str, text: str, now: datetime) -> Intent | None:
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return None
-        if not isinstance(data, dict):
+        """The model's reply ``raw`` as an intent we act on, or None when it does not hold."""
+        return self._validated(_parsed(raw), text, now)
+
+    def _validated(self, data: dict[str, Any] | None, text: str, now: datetime) -> Intent | None:
+        if data is None:
             return None
         spec = self._specs.get(str(data.get("intent")))
         if spec is None:
