@@ -333,7 +333,8 @@ def bench_voice(
     from assistant.asr.factory import build_recognizer
     from assistant.audio.simulated import ArrayMicrophone, NullSpeaker, Room
     from assistant.tts.factory import build_synthesizer
-    from assistant.voice.loop import TAIL_MS, VoiceLoop
+    from assistant.voice.listener import TAIL_MS
+    from assistant.voice.loop import VoiceLoop
 
     say = log or (lambda text: None)
     clips = load_clips(directory)

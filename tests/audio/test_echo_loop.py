@@ -18,6 +18,7 @@ import pytest
 from assistant.asr.factory import build_recognizer
 from assistant.audio import SAMPLE_RATE
 from assistant.audio.echo import DoubleTalkDetector
+from assistant.audio.vad import FRAME
 from assistant.bench.asr import word_error_rate
 from assistant.config import Config
 from assistant.conversation import ConversationEngine
@@ -32,7 +33,8 @@ from assistant.events import (
 from assistant.llm.fake import FakeLanguageModel
 from assistant.memory.store import MemoryStore
 from assistant.tts.espeak_voice import EspeakSynthesizer
-from assistant.voice.loop import FRAME, BargeInDetector, VoiceLoop
+from assistant.voice.listener import BargeInDetector
+from assistant.voice.loop import VoiceLoop
 from tests.audio.clips import clip
 from tests.audio.virtual_audio import VirtualAudio
 from tests.voice.conftest import REPLY, Recorder

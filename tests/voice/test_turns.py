@@ -9,7 +9,8 @@ from assistant.audio import SAMPLE_RATE
 from assistant.audio.ring import History, RingBuffer
 from assistant.audio.vad import FRAME, EnergyVad, SileroVad, TurnDetector, TurnEnd, TurnSettings
 from assistant.audio.vad import TurnStart as Start
-from assistant.voice.loop import BargeInDetector, spoken_text
+from assistant.voice.listener import BargeInDetector
+from assistant.voice.reply_speaker import spoken_text
 from tests.audio.clips import clip
 
 
