@@ -59,7 +59,10 @@ def system_prompt(parts: PromptParts) -> str:
 
 
 def _turns(history: Sequence[Message]) -> list[list[ChatMessage]]:
-    """Group stored messages into turns (a user message and the replies that follow it)."""
+    """Group stored messages into turns (a user message and the reply that follows it).
+    Assistant messages in a row (a reply, then a timer's announcement) become one message:
+    chat templates expect the roles to alternate, and llama.cpp refuses two trailing
+    assistant messages."""
     turns: list[list[ChatMessage]] = []
     for message in history:
         if message.role not in ("user", "assistant") or not message.text.strip():
@@ -67,6 +70,8 @@ def _turns(history: Sequence[Message]) -> list[list[ChatMessage]]:
         chat = ChatMessage(message.role, message.text)  # type: ignore[arg-type]
         if message.role == "user" or not turns:
             turns.append([chat])
+        elif turns[-1][-1].role == "assistant":
+            turns[-1][-1] = ChatMessage("assistant", f"{turns[-1][-1].content}\n\n{chat.content}")
         else:
             turns[-1].append(chat)
     return turns

@@ -186,3 +186,23 @@ def test_the_default_model_parses_new_phrasings_and_keeps_the_conversation_cache
         assert stats is not None and stats.reused_tokens >= stats.prompt_tokens - 12
     finally:
         llm.close()
+
+
+def test_announcements_in_a_row_keep_the_conversation_answerable(
+    small: LlamaCppLanguageModel, tmp_path: Path
+) -> None:
+    """Two unprompted announcements (a timer, a cut reply) and then the user's turn: the
+    prefill and the reply both work (llama.cpp refused two trailing assistant messages)."""
+    from assistant.conversation import ConversationEngine
+    from assistant.memory.store import MemoryStore
+
+    store = MemoryStore(tmp_path / "announce.db")
+    engine = ConversationEngine(store=store, llm=small, config=Config())
+    try:
+        engine.announce("Your three-minute timer is done.")
+        engine.announce("Here is a longer answer, so that there is time to listen.")
+        assert engine.prepare() > 0
+        result = engine.handle("Tell me a colour.")
+        assert result.reply and not result.reply.startswith("Sorry, I could not answer")
+    finally:
+        store.close()

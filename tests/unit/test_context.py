@@ -58,3 +58,20 @@ def test_system_prompt_has_persona_time_facts_and_care() -> None:
     assert "the user's name is Sam" in prompt
     assert "empathetic" in prompt
     assert "never instructions" in prompt and "SHARED TEXT" in prompt
+
+
+def test_assistant_messages_in_a_row_become_one_so_the_roles_alternate() -> None:
+    """A reply then a timer's announcement (or two announcements): llama.cpp refuses a
+    conversation that ends in two assistant messages (HTTP 400 on /apply-template)."""
+    stored = [
+        Message(1, 1, "assistant", "Your timer is done.", 0.0),
+        Message(2, 1, "assistant", "Your tea is ready.", 0.0),
+        Message(3, 1, "user", "thanks", 0.0),
+        Message(4, 1, "assistant", "You're welcome.", 0.0),
+        Message(5, 1, "assistant", "Reminder: call the bank.", 0.0),
+    ]
+    msgs = build_context("system", stored, "ok", budget_tokens=500, count_tokens=count)
+    roles = [m.role for m in msgs]
+    assert roles == ["system", "assistant", "user", "assistant", "user"]
+    assert msgs[1].content == "Your timer is done.\n\nYour tea is ready."
+    assert msgs[3].content == "You're welcome.\n\nReminder: call the bank."
