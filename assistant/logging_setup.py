@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sys
+import threading
 from io import TextIOWrapper
 
 from assistant import paths
@@ -43,3 +45,31 @@ def setup_logging(level: str = "info", debug: bool = False) -> None:
         root.addHandler(console)
     for noisy in ("urllib3", "filelock", "transformers", "numba", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def capture_native_stderr() -> None:
+    """Lines that C libraries write to file descriptor 2 (ALSA's "underrun occurred",
+    PortAudio's host-API errors, llama.cpp, onnxruntime) go to the log instead of the terminal;
+    Python's own ``sys.stderr`` (our messages, tracebacks) still reaches the terminal."""
+    if getattr(capture_native_stderr, "active", False):
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (AttributeError, OSError, ValueError):  # no usable stderr (a GUI launch): leave it
+        return
+    sys.stderr = open(saved, "w", buffering=1, encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    native = logging.getLogger("native")
+
+    def forward() -> None:
+        with open(read_end, "rb") as pipe:
+            for line in pipe:
+                text = line.decode("utf-8", "backslashreplace").rstrip()
+                if text:
+                    native.info("%s", text)
+
+    threading.Thread(target=forward, name="native-stderr", daemon=True).start()
+    capture_native_stderr.active = True  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant.audio import SAMPLE_RATE
-from assistant.audio.devices import Device, find_device, open_stream, sounddevice
+from assistant.audio.devices import Device, explain, find_device, open_stream, sounddevice
 from assistant.audio.ring import RingBuffer
 from assistant.errors import DeviceError
 
@@ -53,7 +53,7 @@ def supported_rate(device: Device, direction: str, wanted: float) -> float:
             return rate
         except Exception:  # PortAudioError / ValueError: the device refuses this rate
             continue
-    raise DeviceError(f"the device {device.name!r} takes none of the usual sample rates.")
+    raise DeviceError(explain(f"the device {device.name!r} takes none of the usual sample rates."))
 
 
 class Microphone:
@@ -72,6 +72,8 @@ class Microphone:
         self._pending = np.zeros(0, dtype=np.float32)
         self._last_data = 0.0
         self._finished = threading.Event()
+        self._pending_end: float | None = None  # device time just after the pending samples
+        self.last_read_end: float | None = None  # device time just after the last read's samples
 
     @property
     def is_open(self) -> bool:
@@ -82,8 +84,9 @@ class Microphone:
         self.close()
         device = find_device(self.spec, "input")
         rate = supported_rate(device, "input", SAMPLE_RATE)
-        self._ring = RingBuffer(int(self.buffer_s * rate))
+        self._ring = RingBuffer(int(self.buffer_s * rate), rate)
         self._pending = np.zeros(0, dtype=np.float32)
+        self._pending_end = self.last_read_end = None
         if rate != SAMPLE_RATE:
             import soxr
 
@@ -100,7 +103,7 @@ class Microphone:
         return device
 
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        self._ring.write(indata[:, 0])
+        self._ring.write(indata[:, 0], getattr(time_info, "inputBufferAdcTime", None))
         self._last_data = time.monotonic()
 
     def read(self, n: int, timeout: float = 0.5) -> np.ndarray:
@@ -115,17 +118,21 @@ class Microphone:
             want = n - len(self._pending)
             raw_want = max(1, int(want * self.rate / SAMPLE_RATE))
             left = deadline - time.monotonic()
-            raw = self._ring.read(raw_want, timeout=max(0.0, min(left, 0.1)))
+            self._ring.wait(raw_want, timeout=max(0.0, min(left, 0.1)))
+            raw, at = self._ring.read_stamped()
             if raw.size:
                 more = raw if self._resampler is None else self._resampler.resample_chunk(raw)
                 self._pending = np.concatenate([self._pending, more])
+                self._pending_end = None if at is None else at + len(raw) / self.rate
                 continue
             if self._finished.is_set() or time.monotonic() - self._last_data > self.stall_s:
                 name = self.device.name if self.device else "microphone"
-                raise DeviceLost(f"the microphone {name!r} stopped delivering audio.")
+                raise DeviceLost(explain(f"the microphone {name!r} stopped delivering audio."))
             if time.monotonic() >= deadline:
                 return np.zeros(0, dtype=np.float32)  # keep what is pending for the next read
         out, self._pending = self._pending[:n], self._pending[n:]
+        if self._pending_end is not None:
+            self.last_read_end = self._pending_end - len(self._pending) / SAMPLE_RATE
         return out
 
     def drain(self) -> None:

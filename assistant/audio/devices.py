@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
@@ -34,6 +37,41 @@ def sounddevice() -> ModuleType:
             "(apt install libportaudio2) — text chat still works."
         ) from None
     return sd
+
+
+SERVER_GONE = "the sound server went away"
+
+
+def _sound_server_socket() -> Path | None:
+    """The PulseAudio (or PipeWire's pulse) socket this process talks to, if it uses one."""
+    server = os.environ.get("PULSE_SERVER", "")
+    if server.startswith("unix:"):
+        return Path(server[5:])
+    if server:
+        return None  # a TCP server: not checked (no network from here)
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    return Path(runtime, "pulse", "native") if runtime else None
+
+
+def sound_server_gone() -> bool:
+    """True when the local sound server this process uses no longer answers."""
+    path = _sound_server_socket()
+    if path is None:
+        return False
+    if not path.exists():
+        return os.environ.get("PULSE_SERVER", "").startswith("unix:")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return True
+    return False
+
+
+def explain(problem: str) -> str:
+    """``problem``, unless the real cause is that the sound server went away."""
+    return f"{SERVER_GONE}; reconnecting…" if sound_server_gone() else problem
 
 
 def list_devices() -> list[Device]:
@@ -115,5 +153,5 @@ def open_stream(
         stream.start()
     except Exception as err:  # PortAudioError: busy, gone, refused
         what = "microphone" if direction == "input" else "speaker"
-        raise DeviceError(f"cannot open the {what} {device.name!r}: {err}") from None
+        raise DeviceError(explain(f"cannot open the {what} {device.name!r}: {err}")) from None
     return stream

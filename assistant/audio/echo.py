@@ -103,6 +103,71 @@ class ReferenceAligner:
         return out
 
 
+class TimedAligner:
+    """Lines up what the speaker played with the microphone by the devices' clock.
+
+    Each block the speaker played is placed on a timeline at the time its first sample left the
+    device (the output callback's DAC time); each microphone frame takes the reference of the
+    time it was captured (ADC time), plus ``lead_ms`` so that small errors in the reported
+    latencies still leave the echo *after* its reference. A block the device asked for late (an
+    underrun) leaves silence in the timeline instead of shifting everything after it, so the
+    echo path the canceller measured stays where it is.
+    """
+
+    def __init__(self, lead_ms: int = 20, jump_ms: int = 4) -> None:
+        from assistant.audio.ring import History
+
+        self._history = History(SAMPLE_RATE * 4)
+        self._lead = lead_ms / 1000.0
+        self._jump = SAMPLE_RATE * jump_ms // 1000
+        self._origin: float | None = None
+        self.jumps = 0  # discontinuities seen in the speaker's output (underruns, restarts)
+
+    def sync(self) -> None:
+        from assistant.audio.ring import History
+
+        self._history = History(SAMPLE_RATE * 4)
+        self._origin = None
+
+    @property
+    def started(self) -> bool:
+        return self._origin is not None
+
+    def push(self, samples: np.ndarray, at: float) -> None:
+        """What the speaker played (16 kHz) from device time ``at`` on."""
+        if self._origin is None:
+            self._origin = at
+        target = round((at - self._origin) * SAMPLE_RATE)
+        end = self._history.end
+        if target > end + self._jump:  # the device played silence in between
+            self.jumps += 1
+            gap = target - end
+            if gap > SAMPLE_RATE * 4:
+                self.sync()
+                self._origin = at
+            else:
+                self._history.append(np.zeros(gap, dtype=np.float32))
+        elif target < end - SAMPLE_RATE // 20:  # the stream restarted earlier in time
+            self.jumps += 1
+            self.sync()
+            self._origin = at
+        self._history.append(samples)
+
+    def frame(self, mic_end_at: float, n: int) -> np.ndarray:
+        """The reference for the ``n`` microphone samples that ended at device time
+        ``mic_end_at``."""
+        out = np.zeros(n, dtype=np.float32)
+        if self._origin is None:
+            return out
+        stop = round((mic_end_at + self._lead - self._origin) * SAMPLE_RATE)
+        start = stop - n
+        got = self._history.slice(start, stop)
+        first = max(start, self._history.end - SAMPLE_RATE * 4, 0)
+        if got.size and first >= start:
+            out[first - start : first - start + len(got)] = got
+        return out
+
+
 class DelayEstimator:
     """Measures how far the echo lags the reference (GCC-PHAT over ~1 s of playback).
 

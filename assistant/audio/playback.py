@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from assistant.audio.capture import DeviceLost, close_stream, supported_rate
-from assistant.audio.devices import Device, find_device, open_stream
+from assistant.audio.devices import Device, explain, find_device, open_stream
 from assistant.audio.ring import RingBuffer
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ class Speaker:
         self._finished = threading.Event()
         self._notes: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._notifier: threading.Thread | None = None
+        self.underflows = 0  # output blocks the device asked for too late (heard as a gap)
 
     # --- opening and closing --------------------------------------------------------------
 
@@ -87,7 +88,7 @@ class Speaker:
         stream = open_stream(
             "output", device, rate, self.block_ms, self._callback, self._finished.set
         )
-        self.reference = RingBuffer(int(rate * 5))
+        self.reference = RingBuffer(int(rate * 5), rate)
         self._stream, self.device, self.rate = stream, device, rate
         self._notifier = threading.Thread(
             target=self._notify_loop, name="speaker-notes", daemon=True
@@ -122,7 +123,7 @@ class Speaker:
     def play(self, audio: np.ndarray, rate: float, key: Hashable) -> None:
         """Queue a clip (float32 mono at ``rate``); it plays after those already queued."""
         if self._stream is None or self._finished.is_set():
-            raise DeviceLost("the speaker is not available.")
+            raise DeviceLost(explain("the speaker is not available."))
         data = resample(np.asarray(audio, dtype=np.float32).reshape(-1), rate, self.rate)
         self._clips.append(_Clip(key, np.clip(data, -1.0, 1.0)))
 
@@ -151,6 +152,8 @@ class Speaker:
 
     def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         out = outdata[:, 0]
+        if status.output_underflow and self._current is not None:
+            self.underflows += 1
         if self._stop.is_set():
             self._drop_all()
             self._stop.clear()
@@ -171,7 +174,7 @@ class Speaker:
                 self._notes.put(("done", ClipDone(clip.key, clip.pos, len(clip.audio), False)))
                 self._current = None
         out[filled:] = 0.0
-        self.reference.write(out)
+        self.reference.write(out, getattr(time_info, "outputBufferDacTime", None))
 
     def _notify_loop(self) -> None:
         while True:

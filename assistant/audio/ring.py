@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import collections
 import threading
 
 import numpy as np
 
 
 class RingBuffer:
-    """float32 mono samples; when full, the oldest samples are overwritten (and counted)."""
+    """float32 mono samples; when full, the oldest samples are overwritten (and counted).
 
-    def __init__(self, capacity: int) -> None:
+    A write may carry the device's time of its first sample (the stream callback's DAC or ADC
+    time); ``read_stamped`` then says when the samples it returns were played or captured.
+    """
+
+    def __init__(self, capacity: int, rate: float = 16_000.0) -> None:
         self._data = np.zeros(capacity, dtype=np.float32)
         self._capacity = capacity
+        self.rate = rate
         self._read = 0  # total samples read
         self._written = 0  # total samples written
         self.overruns = 0
         self._cond = threading.Condition()
+        self._stamps: collections.deque[tuple[int, float]] = collections.deque(maxlen=512)
 
-    def write(self, samples: np.ndarray) -> None:
-        """Copy ``samples`` in (called from the audio callback: short and lock-light)."""
+    def write(self, samples: np.ndarray, at: float | None = None) -> None:
+        """Copy ``samples`` in (called from the audio callback: short and lock-light); ``at``:
+        the device time of the first sample, if the stream tells it."""
         n = len(samples)
         if n == 0:
             return
@@ -27,6 +35,8 @@ class RingBuffer:
             samples = samples[-self._capacity :]
             n = self._capacity
         with self._cond:
+            if at:
+                self._stamps.append((self._written, at))
             pos = self._written % self._capacity
             first = min(n, self._capacity - pos)
             self._data[pos : pos + first] = samples[:first]
@@ -36,6 +46,19 @@ class RingBuffer:
                 self.overruns += 1
                 self._read = self._written - self._capacity
             self._cond.notify()
+
+    def wait(self, n: int, timeout: float) -> bool:
+        """Wait up to ``timeout`` s until ``n`` samples are unread; True if they are."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._written - self._read >= n, timeout)
+
+    def read_stamped(self) -> tuple[np.ndarray, float | None]:
+        """Everything unread, and the device time of its first sample (None: not stamped)."""
+        with self._cond:
+            first = self._read
+            stamp = next((st for st in reversed(self._stamps) if st[0] <= first), None)
+            out = self.read()
+        return out, None if stamp is None else stamp[1] + (first - stamp[0]) / self.rate
 
     def available(self) -> int:
         with self._cond:

@@ -78,6 +78,21 @@ def register(subparsers: Any) -> None:
     voice.add_argument("--json", action="store_true", help="print only the JSON object")
     voice.add_argument("--no-skills", action="store_true", help="skip the spoken-command turns")
     voice.add_argument("--no-sweep", action="store_true", help="skip the end-of-turn sweep")
+    voice.add_argument(
+        "--device",
+        action="store_true",
+        help="through a real (private) PulseAudio server: end of the fed speech → first reply "
+        "sound on the speaker's monitor, beside the app's own figure; gaps, false barge-ins, "
+        "interruptions",
+    )
+    voice.add_argument(
+        "--conditions",
+        default="silence,noise,speakers",
+        help="with --device: microphone conditions, comma-separated "
+        "(silence: digital zeros; noise: a headset in a room at -65 dBFS; speakers: "
+        "the room plus the assistant's own voice at -10 dB)",
+    )
+    voice.add_argument("-o", "--output", type=Path, help="also write the JSON here")
     voice.set_defaults(func=_run_voice)
     asr = sub.add_parser(
         "asr", help="speech recognition: word error rate and real-time factor per Whisper backend"
@@ -129,14 +144,23 @@ def _register_replies(sub: Any) -> None:
 
 def _run_voice(args: argparse.Namespace) -> int:
     from assistant.bench.voice import bench_voice
+    from assistant.bench.voice_device import bench_voice_device
 
     def log(text: str) -> None:
         if not args.json:
             print(text, file=sys.stderr)
 
-    result = bench_voice(
-        Path(args.directory), skills=not args.no_skills, sweep=not args.no_sweep, log=log
-    )
+    if args.device:
+        conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
+        result = bench_voice_device(
+            Path(args.directory), conditions, skills=not args.no_skills, log=log
+        )
+    else:
+        result = bench_voice(
+            Path(args.directory), skills=not args.no_skills, sweep=not args.no_sweep, log=log
+        )
+    if args.output:
+        args.output.write_text(json.dumps(result, indent=2))
     print_result(result, args.json)
     return 0
 

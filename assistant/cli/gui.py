@@ -112,8 +112,11 @@ def run_gui(args: argparse.Namespace) -> int:
         chat_args.debug = args.debug
         return int(chat_args.func(chat_args) or 0)
     from assistant import config as config_module
+    from assistant.logging_setup import capture_native_stderr
     from ui.app import run
 
+    if not args.debug:
+        capture_native_stderr()  # ALSA/PortAudio/Qt chatter goes to the log, not the terminal
     return run(config_module.load(), socket_path(), listen=args.listen)
 
 

@@ -217,8 +217,11 @@ class ConsoleView:
 
 def run_listen(args: argparse.Namespace) -> int:
     from assistant import app as app_module
+    from assistant.logging_setup import capture_native_stderr
     from assistant.voice.setup import build_voice_loop
 
+    if not args.debug:
+        capture_native_stderr()  # ALSA/PortAudio chatter goes to the log, not the terminal
     assistant = app_module.build()
     view = ConsoleView(sys.stdout, sys.stderr)
     unsubscribe = assistant.bus.subscribe(view)

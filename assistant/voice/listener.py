@@ -30,7 +30,8 @@ from assistant.asr.base import SpeechRecognizer
 from assistant.audio import SAMPLE_RATE
 from assistant.audio.base import AudioInput
 from assistant.audio.capture import DeviceLost
-from assistant.audio.echo import EchoCanceller, ReferenceAligner
+from assistant.audio.devices import SERVER_GONE
+from assistant.audio.echo import EchoCanceller, ReferenceAligner, TimedAligner
 from assistant.audio.ring import History
 from assistant.audio.vad import (
     FRAME,
@@ -152,7 +153,8 @@ class TurnListener:
         self._detector = TurnDetector(self.settings)
         self._barge = BargeInDetector(audio.barge_in_ms)
         self._history = History(SAMPLE_RATE * 60)
-        self._aligner = ReferenceAligner()
+        self._aligner = ReferenceAligner()  # simulated devices: by sample counts
+        self._timed = TimedAligner()  # real devices: by the streams' DAC/ADC times
         self._ref_resampler: Any = None
         self._ref_rate = 0.0
         self._early: _EarlyEnd | None = None
@@ -197,13 +199,12 @@ class TurnListener:
                 self.mic.close()
                 lost_turn = self._detector.in_turn
                 self._detector.reset()
-                self.bus.emit(
-                    Error(
-                        "audio",
-                        f"{err} {'Your turn was ended; ' if lost_turn else ''}"
-                        "reconnecting when it comes back.",
-                    )
-                )
+                if str(err).startswith(SERVER_GONE):
+                    line = f"{err}{' Your turn was ended.' if lost_turn else ''}"
+                else:
+                    ended = "Your turn was ended; " if lost_turn else ""
+                    line = f"{err} {ended}reconnecting when it comes back."
+                self.bus.emit(Error("audio", line))
                 said_error = True
                 self._status.settle()
                 continue
@@ -214,25 +215,35 @@ class TurnListener:
         """Pair the speaker's newest output with the microphone's newest input; start afresh."""
         self._replies.speaker.reference.clear()
         self._aligner.sync()
+        self._timed.sync()
         self._detector.reset()
         self._barge.reset()
         self.vad.reset()
 
     def _reference(self, mic_end: int, n: int) -> np.ndarray:
         """What the speaker played (16 kHz) lined up with the microphone samples up to
-        ``mic_end``: the echo canceller's far-end signal."""
+        ``mic_end``: the echo canceller's far-end signal. By the devices' clock when both
+        streams report it (real devices), else by sample counts (simulated ones)."""
         speaker = self._replies.speaker
-        raw = speaker.reference.read()
+        raw, played_at = speaker.reference.read_stamped()
+        mic_at = getattr(self.mic, "last_read_end", None)
         if raw.size:
             rate = float(speaker.rate)
+            samples = raw
             if rate != SAMPLE_RATE:
                 if self._ref_resampler is None or rate != self._ref_rate:
                     import soxr
 
                     self._ref_resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
                     self._ref_rate = rate
-                raw = self._ref_resampler.resample_chunk(raw)
-            self._aligner.push(raw)
+                samples = self._ref_resampler.resample_chunk(raw)
+            if played_at is not None and mic_at is not None:
+                # the resampled block ends where the played one ends (less a constant delay)
+                self._timed.push(samples, played_at + len(raw) / rate - len(samples) / SAMPLE_RATE)
+            else:
+                self._aligner.push(samples)
+        if mic_at is not None and self._timed.started:
+            return self._timed.frame(mic_at, n)
         return self._aligner.frame(mic_end, n)
 
     def _echo_path(self) -> bool:

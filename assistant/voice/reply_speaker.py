@@ -20,6 +20,7 @@ from typing import cast
 import numpy as np
 
 from assistant.audio.base import AudioOutput
+from assistant.audio.devices import SERVER_GONE
 from assistant.audio.playback import ClipDone
 from assistant.config import Config
 from assistant.conversation import ConversationEngine
@@ -262,6 +263,8 @@ class ReplySpeaker:
         try:
             self.speaker.open(float(rate))
         except DeviceError as err:
+            if str(err).startswith(SERVER_GONE):
+                self._speaker_error_said = True  # the listener says it, once
             if not self._speaker_error_said:
                 self.bus.emit(Error("audio", f"{err} Replies are shown but not spoken."))
                 self._speaker_error_said = True
@@ -365,6 +368,8 @@ class ReplySpeaker:
                 return True
             except DeviceError as err:
                 if attempt or not self.open_speaker():
+                    if str(err).startswith(SERVER_GONE):
+                        self._speaker_error_said = True  # the listener says it, once
                     if not self._speaker_error_said:
                         self.bus.emit(Error("audio", str(err)))
                         self._speaker_error_said = True

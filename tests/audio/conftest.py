@@ -1,4 +1,4 @@
-"""Audio tests run against a private PulseAudio (tests/audio/virtual_audio.py), never a real
+"""Audio tests run against a private PulseAudio (assistant/audio/virtual_server.py), never a real
 sound card. Every test here has a hard timeout; the daemon dies with the test process."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.audio.virtual_audio import VirtualAudio, available, virtual_audio
+from assistant.audio.virtual_server import VirtualAudio, available, virtual_audio
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -17,8 +17,8 @@ from assistant.audio import SAMPLE_RATE, capture
 from assistant.audio.capture import Microphone
 from assistant.audio.devices import find_device, list_devices
 from assistant.audio.playback import ClipDone, Speaker
+from assistant.audio.virtual_server import VirtualAudio
 from assistant.errors import DeviceError
-from tests.audio.virtual_audio import VirtualAudio
 
 
 def _assistant(

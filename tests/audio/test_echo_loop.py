@@ -19,6 +19,7 @@ from assistant.asr.factory import build_recognizer
 from assistant.audio import SAMPLE_RATE
 from assistant.audio.echo import DoubleTalkDetector
 from assistant.audio.vad import FRAME
+from assistant.audio.virtual_server import VirtualAudio
 from assistant.bench.asr import word_error_rate
 from assistant.config import Config
 from assistant.conversation import ConversationEngine
@@ -36,7 +37,6 @@ from assistant.tts.espeak_voice import EspeakSynthesizer
 from assistant.voice.listener import BargeInDetector
 from assistant.voice.loop import VoiceLoop
 from tests.audio.clips import clip
-from tests.audio.virtual_audio import VirtualAudio
 from tests.voice.conftest import REPLY, Recorder
 
 pytestmark = pytest.mark.timeout(240)

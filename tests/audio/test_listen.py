@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from assistant.asr.factory import build_recognizer
+from assistant.audio.virtual_server import VirtualAudio
 from assistant.bench.asr import word_error_rate
 from assistant.config import Config
 from tests.audio.clips import clip
-from tests.audio.virtual_audio import VirtualAudio
 from tests.conftest import ctrl_c_works
 
 pytestmark = pytest.mark.timeout(300)
