@@ -90,7 +90,8 @@ def score_pauses(
         return found
 
     for clip in clips:
-        speech = clip.audio[: int(clip.speech_end_s * SAMPLE_RATE)]
+        start = int(speech_start(clip.audio) * SAMPLE_RATE)
+        speech = clip.audio[start : int(clip.speech_end_s * SAMPLE_RATE)]
         audio = np.concatenate([pad, speech, pad])
         spans = pause_spans(_probabilities(vad, audio), SPECULATE_MS)
         for i, (end, length) in enumerate(spans):
@@ -135,6 +136,11 @@ def decided_after(
         frame += 1
 
 
+def _set(pause: Pause) -> str:
+    """The set a clip belongs to: its name before the first "-" ("cards-003" → "cards")."""
+    return pause.clip.split("-")[0]
+
+
 def summarize(
     pauses: Sequence[Pause], rule: str, full_ms: int, complete: float = COMPLETE
 ) -> dict[str, Any]:
@@ -152,14 +158,45 @@ def summarize(
     )
     for kind in ("inserted", "inside"):
         inner = [p for p in pauses if p.kind == kind]
-        # at once: a slow Whisper must not save a pause (the user went on before it decided)
-        cut = [
-            p for p in inner if decided_after(p, rule, full_ms, complete, "instant") <= p.pause_ms
-        ]
         row[f"{kind}_pauses"] = len(inner)
-        row[f"{kind}_pauses_cut"] = len(cut)
-        row[f"{kind}_cut"] = [f"{p.clip}: {p.text}" for p in cut]
+        # the rule itself (inputs ready at once: a slow Whisper must not save a pause), and as
+        # this run's compute would have had it
+        for timing, suffix in (("instant", ""), ("sequential", "_sequential")):
+            cut = [
+                p for p in inner if decided_after(p, rule, full_ms, complete, timing) <= p.pause_ms
+            ]
+            row[f"{kind}_pauses_cut{suffix}"] = len(cut)
+            if timing == "instant":
+                row[f"{kind}_cut"] = [f"{p.clip}: {p.text}" for p in cut]
+                row[f"{kind}_cut_by_set"] = {
+                    group: f"{sum(_set(p) == group for p in cut)} of "
+                    f"{sum(_set(p) == group for p in inner)}"
+                    for group in sorted({_set(p) for p in inner})
+                }
     return row
+
+
+def accuracy(pauses: Sequence[Pause], complete: float = COMPLETE) -> dict[str, Any]:
+    """How often the model (at ``complete``) and the transcript (finished or unsure) call a
+    real end complete and a pause put mid-sentence incomplete (some of those are complete
+    phrases: "eight of spades" before "four of clubs")."""
+    ends = [p for p in pauses if p.kind == "end"]
+    inserted = [p for p in pauses if p.kind == "inserted"]
+
+    def rates(says_complete: Callable[[Pause], bool]) -> dict[str, Any]:
+        right = sum(map(says_complete, ends)) + sum(not says_complete(p) for p in inserted)
+        return {
+            "real_ends_complete": sum(map(says_complete, ends)),
+            "inserted_incomplete": sum(not says_complete(p) for p in inserted),
+            "accuracy": round(right / max(len(ends) + len(inserted), 1), 3),
+        }
+
+    return {
+        "model": rates(lambda p: p.probability >= complete),
+        "transcript": rates(lambda p: p.reading is not Verdict.GOES_ON),
+        "real_ends": len(ends),
+        "inserted_pauses": len(inserted),
+    }
 
 
 def backchannels(
@@ -218,6 +255,7 @@ def bench_turn(directory: Path, log: Callable[[str], None] | None = None) -> dic
         "combined_by_threshold": {
             str(t): summarize(pauses, "combined", full_ms, t) for t in THRESHOLDS
         },
+        "accuracy": accuracy(pauses),
         "model_ms": _percentiles([p.model_ms for p in pauses]),
         "whisper_ms": _percentiles([p.whisper_ms for p in pauses]),
         "vad_speech_end_after_last_word_ms": _percentiles(

@@ -63,6 +63,7 @@ def test_summary_counts_cut_pauses_and_real_ends() -> None:
     assert (transcript["inserted_pauses_cut"], combined["inserted_pauses_cut"]) == (2, 1)
     assert model["inserted_pauses_cut"] == 2
     assert combined["inserted_pauses"] == 3
+    assert combined["inserted_cut_by_set"] == {"clip": "1 of 3"}
     assert transcript["real_ends_waiting_full_silence"] == 0
     assert combined["real_ends_waiting_full_silence"] == 1
     assert combined["real_end_decided_after_last_word_ms_instant"]["p90"] == pytest.approx(800)
