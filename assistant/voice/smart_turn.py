@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.audio import SAMPLE_RATE
-from assistant.errors import ModelError
+from assistant.onnx_session import cpu_session
 
 MODEL = "smart-turn-v3.2"
 MODEL_FILE = "audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx"
@@ -76,27 +76,14 @@ class SmartTurn:
         with self._lock:
             if self._session is not None:
                 return
-            import onnxruntime as ort
-
             path = self._path
             if path is None:
                 from assistant.model_store import ModelStore
 
                 path = ModelStore().file(MODEL, MODEL_FILE)
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self._threads
-            options.inter_op_num_threads = 1
-            options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-            options.log_severity_level = 3
-            try:
-                session = ort.InferenceSession(
-                    str(path), sess_options=options, providers=["CPUExecutionProvider"]
-                )
-            except Exception as err:  # onnxruntime raises its own error types
-                raise ModelError(
-                    f"cannot load the end-of-turn model {path}: {err}; "
-                    "run `assistant models verify`."
-                ) from None
+            session = cpu_session(
+                path, self._threads, "the end-of-turn model", "; run `assistant models verify`"
+            )
             self._features = LogMel()
             self._session = session
 
