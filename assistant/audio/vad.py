@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.audio import SAMPLE_RATE
-from assistant.errors import ModelError
+from assistant.onnx_session import cpu_session
 
 FRAME = 512  # samples per VAD frame at 16 kHz (32 ms)
 FRAME_MS = FRAME * 1000 / SAMPLE_RATE
@@ -44,23 +44,12 @@ class SileroVad:
         with self._load_lock:
             if self._session is not None:
                 return
-            import onnxruntime as ort
-
             path = self._path
             if path is None:
                 from assistant.model_store import ModelStore
 
                 path = str(ModelStore().file("silero-vad", "data/silero_vad.onnx"))
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self._threads
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            try:
-                self._session = ort.InferenceSession(
-                    path, sess_options=options, providers=["CPUExecutionProvider"]
-                )
-            except Exception as err:  # onnxruntime raises its own error types
-                raise ModelError(f"cannot load the voice-activity model {path}: {err}") from None
+            self._session = cpu_session(path, self._threads, "the voice-activity model")
 
     def reset(self) -> None:
         self._state = np.zeros((2, 1, 128), dtype=np.float32)

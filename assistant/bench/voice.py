@@ -175,7 +175,7 @@ def early_end_trial(
         speech = clip.audio[: int(clip.speech_end_s * SAMPLE_RATE)]
         for audio in (
             np.concatenate([pad, speech, pad]),
-            np.concatenate([pad, *_paused_mid_sentence(speech), pad]),
+            np.concatenate([pad, *paused_mid_sentence(speech), pad]),
         ):
             pauses = _pauses(_probabilities(vad, audio), early_ms)
             for i, end in enumerate(pauses):
@@ -194,26 +194,37 @@ def early_end_trial(
     }
 
 
-def _pauses(probabilities: Sequence[float], silence_ms: int) -> list[int]:
-    """The speech end (sample index) of every pause that lasts ``silence_ms``."""
+def pause_spans(probabilities: Sequence[float], silence_ms: int) -> list[tuple[int, float]]:
+    """Every pause that lasts ``silence_ms``: its speech end (sample index) and how long the
+    silence lasted (ms, as the turn detector counts it) before speech went on or the audio
+    ended."""
     detector = TurnDetector(TurnSettings(end_silence_ms=60_000))
-    pauses: list[int] = []
+    spans: list[tuple[int, float]] = []
     for k, p in enumerate(probabilities):
         detector.feed(p, (k + 1) * FRAME)
-        paused = detector.in_turn and detector.silence_ms >= silence_ms
-        if paused and (not pauses or pauses[-1] != detector.last_speech_end):
-            pauses.append(detector.last_speech_end)
-    return pauses
+        if detector.in_turn and detector.silence_ms >= silence_ms:
+            if spans and spans[-1][0] == detector.last_speech_end:
+                spans.pop()
+            spans.append((detector.last_speech_end, detector.silence_ms))
+    return spans
 
 
-def _paused_mid_sentence(speech: np.ndarray, pause_ms: int = 600) -> tuple[np.ndarray, ...]:
-    """``speech`` with a thinking pause at its quietest 50 ms between 30 % and 80 % of it
-    (a gap between words), as people pause mid-sentence."""
+def _pauses(probabilities: Sequence[float], silence_ms: int) -> list[int]:
+    """The speech end (sample index) of every pause that lasts ``silence_ms``."""
+    return [end for end, _ in pause_spans(probabilities, silence_ms)]
+
+
+def paused_mid_sentence(
+    speech: np.ndarray, pause_ms: int = 600, between: tuple[float, float] = (0.3, 0.8)
+) -> tuple[np.ndarray, ...]:
+    """``speech`` with a thinking pause at its quietest 50 ms between 30 % and 80 % of it (or
+    the fractions ``between``): a gap between words, as people pause mid-sentence."""
     hop = SAMPLE_RATE // 100
     n = len(speech) // hop
     rms = np.sqrt(np.mean(np.square(speech[: n * hop].reshape(n, hop)), axis=1))
     smooth = np.convolve(rms, np.ones(5) / 5, mode="same")
-    lo, hi = int(n * 0.3), max(int(n * 0.3) + 1, int(n * 0.8))
+    lo = int(n * between[0])
+    hi = max(lo + 1, int(n * between[1]))
     at = (lo + int(np.argmin(smooth[lo:hi]))) * hop
     gap = np.zeros(pause_ms * SAMPLE_RATE // 1000, dtype=np.float32)
     return speech[:at], gap, speech[at:]

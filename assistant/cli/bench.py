@@ -94,6 +94,15 @@ def register(subparsers: Any) -> None:
     )
     voice.add_argument("-o", "--output", type=Path, help="also write the JSON here")
     voice.set_defaults(func=_run_voice)
+    turn = sub.add_parser(
+        "turn",
+        help="end of turn: the acoustic model (Smart Turn) beside the transcript's verdict at "
+        "real ends and at pauses mid-sentence, its time per call, backchannels",
+    )
+    turn.add_argument("directory", help="folder of .wav clips of speech (NAME.txt = transcript)")
+    turn.add_argument("--json", action="store_true", help="print only the JSON object")
+    turn.add_argument("-o", "--output", type=Path, help="also write the JSON here")
+    turn.set_defaults(func=_run_turn)
     asr = sub.add_parser(
         "asr", help="speech recognition: word error rate and real-time factor per Whisper backend"
     )
@@ -161,6 +170,20 @@ def _run_voice(args: argparse.Namespace) -> int:
         )
     if args.output:
         args.output.write_text(json.dumps(result, indent=2))
+    print_result(result, args.json)
+    return 0
+
+
+def _run_turn(args: argparse.Namespace) -> int:
+    from assistant.bench.turn import bench_turn
+
+    def log(text: str) -> None:
+        if not args.json:
+            print(text, file=sys.stderr)
+
+    result = bench_turn(Path(args.directory), log=log)
+    if args.output:
+        args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print_result(result, args.json)
     return 0
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import ModelError
+from assistant.onnx_session import cpu_session
 from assistant.tts.base import Voice
 from assistant.tts.espeak_voice import run_espeak
 
@@ -80,27 +81,12 @@ class PiperSynthesizer:
                 return
             started = time.perf_counter()
             try:
-                import onnxruntime as ort
-            except ImportError:
-                raise ModelError(
-                    "onnxruntime is not installed: `pip install onnxruntime`."
-                ) from None
-            try:
                 self._config = json.loads(self.config_path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as err:
                 raise ModelError(
                     f"cannot read the Piper voice config {self.config_path}: {err}."
                 ) from None
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            try:
-                self._session = ort.InferenceSession(
-                    str(self.model_path), sess_options=options, providers=["CPUExecutionProvider"]
-                )
-            except Exception as err:  # onnxruntime raises its own untyped errors
-                raise ModelError(f"cannot load the Piper voice {self.model_path}: {err}.") from None
+            self._session = cpu_session(self.model_path, self.threads, "the Piper voice")
             self.load_seconds = time.perf_counter() - started
 
     def phonemes(self, text: str) -> list[str]:

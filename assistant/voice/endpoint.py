@@ -5,7 +5,9 @@ punctuation and the last word tell most mid-sentence pauses apart: "Set a timer 
 wondering if," go on; "What time is it?" does not. A turn whose speculative transcript (made at
 the first short pause) looks finished ends at once; one without punctuation ending on a content
 word ends at half the silence; otherwise the loop waits for the full silence. When the user goes
-on speaking anyway, the voice loop joins the two parts into one turn.
+on speaking anyway, the voice loop joins the two parts into one turn. With the acoustic model
+(``assistant.voice.smart_turn``) on, ``ends_turn`` lets its score decide the turns whose words
+do not go on.
 """
 
 from __future__ import annotations
@@ -58,6 +60,35 @@ def verdict(text: str) -> Verdict:
 def looks_complete(text: str) -> bool:
     """True when ``text`` reads as a finished request."""
     return verdict(text) is Verdict.FINISHED
+
+
+# Smart Turn's own threshold: a probability at least this high means "the turn is complete".
+COMPLETE = 0.5
+
+
+def ends_turn(
+    reading: Verdict | None,
+    probability: float | None,
+    silence_ms: float,
+    full_silence_ms: float,
+    complete: float = COMPLETE,
+) -> bool:
+    """Does a pause of ``silence_ms`` end the turn now (else: wait)?
+
+    ``reading``: how the speculative transcript up to the pause reads (None until it is known);
+    ``probability``: the acoustic end-of-turn model's score of the same audio (None when the
+    model is off). The full silence always ends the turn. A transcript that goes on waits for it;
+    otherwise, without the model, finished ends the turn at once and unsure at half the silence;
+    with it, the model decides: complete ends the turn at once, incomplete waits for the full
+    silence (a finished-looking "He was not." said with the voice of a sentence going on).
+    """
+    if silence_ms >= full_silence_ms:
+        return True
+    if reading is None or reading is Verdict.GOES_ON:
+        return False
+    if probability is not None:
+        return probability >= complete
+    return reading is Verdict.FINISHED or silence_ms >= full_silence_ms / 2
 
 
 # Replies that changed nothing, so a turn answered by them can be withdrawn and asked again whole

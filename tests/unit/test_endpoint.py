@@ -1,10 +1,11 @@
-"""Does a transcript read as a finished request (early end of turn)?"""
+"""Does a transcript read as a finished request (early end of turn), and when does a pause end
+the turn (the verdict with the acoustic model's score)?"""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.voice.endpoint import Verdict, looks_complete, verdict
+from assistant.voice.endpoint import COMPLETE, Verdict, ends_turn, looks_complete, verdict
 
 
 @pytest.mark.parametrize(
@@ -56,3 +57,44 @@ def test_no_punctuation_on_a_content_word_is_unsure(text: str) -> None:
 def test_verdicts() -> None:
     assert verdict("Stop.") is Verdict.FINISHED
     assert verdict("Set a timer for") is Verdict.GOES_ON
+
+
+FULL_MS = 800
+F, U, G = Verdict.FINISHED, Verdict.UNSURE, Verdict.GOES_ON
+
+
+@pytest.mark.parametrize(
+    ("reading", "probability", "silence_ms", "ends"),
+    [
+        # without the model: today's rule (finished at once, unsure at half, goes on at full)
+        (F, None, 96, True),
+        (U, None, 96, False),
+        (U, None, 400, True),
+        (G, None, 799, False),
+        # with it: the words veto, the model decides the rest
+        (F, 0.9, 96, True),
+        (U, 0.9, 96, True),
+        (F, 0.2, 96, False),
+        (F, 0.2, 799, False),
+        (U, 0.2, 400, False),
+        (G, 0.99, 96, False),
+        (G, 0.99, 799, False),
+        # the transcript not known yet: wait
+        (None, 0.99, 96, False),
+        (None, None, 400, False),
+        # the full silence ends every turn
+        (G, 0.0, 800, True),
+        (None, None, 800, True),
+        (F, 0.2, 800, True),
+    ],
+)
+def test_ends_turn_table(
+    reading: Verdict | None, probability: float | None, silence_ms: float, ends: bool
+) -> None:
+    assert ends_turn(reading, probability, silence_ms, FULL_MS) is ends
+
+
+def test_the_threshold_of_complete_is_the_models_own_by_default() -> None:
+    assert ends_turn(F, COMPLETE, 96, FULL_MS)
+    assert not ends_turn(F, COMPLETE - 0.01, 96, FULL_MS)
+    assert not ends_turn(F, 0.8, 96, FULL_MS, complete=0.9)
