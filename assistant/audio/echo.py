@@ -29,6 +29,8 @@ from assistant.errors import ConfigError
 log = logging.getLogger(__name__)
 
 FRAME_10MS = SAMPLE_RATE // 100
+QUIET_RMS = 10 ** (-50 / 20)  # a microphone below −50 dBFS while the reply plays hears none of it
+NO_ECHO_WINDOWS = 3  # ~3 s of playback in a quiet microphone: no echo path (a headset)
 INSTALL_HINT = (
     "pip install aec-audio-processing==1.0.1 (it builds from source: needs the apt packages "
     "swig meson ninja-build g++)"
@@ -41,7 +43,8 @@ class EchoCanceller(Protocol):
 
     @property
     def ready(self) -> bool:
-        """True once it has measured the echo path (before that it cannot be trusted)."""
+        """True once it knows the echo path: measured, or found absent (a headset); before
+        that it cannot be trusted."""
         ...
 
     @property
@@ -108,13 +111,15 @@ class TimedAligner:
 
     Each block the speaker played is placed on a timeline at the time its first sample left the
     device (the output callback's DAC time); each microphone frame takes the reference of the
-    time it was captured (ADC time), plus ``lead_ms`` so that small errors in the reported
-    latencies still leave the echo *after* its reference. A block the device asked for late (an
+    time it was captured (ADC time), plus ``lead_ms`` so that errors in the reported latencies
+    still leave the echo *after* its reference (PulseAudio's reported output latency runs
+    ~20–40 ms long: with no lead the measured delay sat at 0 ms, the edge of what the
+    estimator can see; with 60 ms it measured 37–46 ms). A block the device asked for late (an
     underrun) leaves silence in the timeline instead of shifting everything after it, so the
     echo path the canceller measured stays where it is.
     """
 
-    def __init__(self, lead_ms: int = 20, jump_ms: int = 4) -> None:
+    def __init__(self, lead_ms: int = 60, jump_ms: int = 4) -> None:
         from assistant.audio.ring import History
 
         self._history = History(SAMPLE_RATE * 4)
@@ -182,6 +187,7 @@ class DelayEstimator:
         self._mic: list[np.ndarray] = []
         self._ref: list[np.ndarray] = []
         self._held = 0
+        self.quiet_windows = 0  # windows of playback the microphone stayed quiet through
 
     def add(self, mic: np.ndarray, reference: np.ndarray) -> int | None:
         """Feed aligned chunks; returns a delay in ms when a confident estimate is ready."""
@@ -194,6 +200,9 @@ class DelayEstimator:
             return None
         y, x = np.concatenate(self._mic), np.concatenate(self._ref)
         self._mic, self._ref, self._held = [], [], 0
+        if float(np.sqrt(np.mean(y**2))) < QUIET_RMS:  # the speaker is not in the microphone
+            self.quiet_windows += 1
+            return None
         n = 1 << int(np.ceil(np.log2(len(x) + self._max)))
         cross = np.fft.rfft(y, n) * np.conj(np.fft.rfft(x, n))
         cc = np.fft.irfft(cross / (np.abs(cross) + 1e-9), n)[: self._max]
@@ -260,7 +269,8 @@ class WebRtcAec3:
         self._ap.set_stream_format(SAMPLE_RATE, 1, SAMPLE_RATE, 1)
         self._ap.set_reverse_stream_format(SAMPLE_RATE, 1)
         self.delay_ms = delay_ms
-        self.ready = False
+        self.ready = False  # the echo path is known: measured, or found absent
+        self.echo_free = False  # the microphone does not hear the speaker at all
         self._delay = DelayEstimator()
         self._talk = DoubleTalkDetector()
 
@@ -275,6 +285,11 @@ class WebRtcAec3:
                 log.info("echo delay %d ms (was %d ms)", measured, self.delay_ms)
             self.delay_ms = measured
             self.ready = True
+            self.echo_free = False
+            self._delay.quiet_windows = 0
+        elif not self.ready and self._delay.quiet_windows >= NO_ECHO_WINDOWS:
+            log.info("no echo path: the microphone does not hear the speaker (a headset?)")
+            self.ready = self.echo_free = True
         self._talk.feed(mic, reference, self.delay_ms)
         mic_pcm, ref_pcm = _to_pcm(mic), _to_pcm(reference)
         out = np.empty(len(mic_pcm), dtype=np.int16)

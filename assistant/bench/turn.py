@@ -206,7 +206,7 @@ def backchannels(
     Silero hears in it, whether the barge-in rule (≥ ``barge_in_ms``) would stop a reply,
     and the model's score of it said alone."""
     from assistant.audio.playback import resample
-    from assistant.voice.loop import BargeInDetector
+    from assistant.voice.listener import BargeInDetector
 
     vad = SileroVad()
     rows = []

@@ -28,10 +28,19 @@ from assistant.events import AssistantState, ModelLoaded, ModelLoading, Notice
 from assistant.tts.base import SpeechSynthesizer
 from assistant.voice.listener import TurnListener
 from assistant.voice.reply_speaker import ReplySpeaker
+from assistant.voice.smart_turn import TurnModel
 from assistant.voice.status import VoiceStatus
 from assistant.voice.turn_runner import TurnRunner
 
 log = logging.getLogger(__name__)
+
+
+def _turn_model(config: Config) -> TurnModel | None:
+    if config.audio.turn_model == "off":
+        return None
+    from assistant.voice.smart_turn import SmartTurn
+
+    return SmartTurn()
 
 
 class VoiceLoop:
@@ -49,6 +58,7 @@ class VoiceLoop:
         vad: SpeechProbability | None = None,
         echo: EchoCanceller | str | None = "config",
         push_to_talk_only: bool = False,
+        turn_model: TurnModel | str | None = "config",
     ) -> None:
         audio = config.audio
         self.engine = engine
@@ -78,6 +88,7 @@ class VoiceLoop:
             self.replies,
             self.interrupt_for,
             push_to_talk_only,
+            _turn_model(config) if turn_model == "config" else turn_model,  # type: ignore[arg-type]
         )
         self.status.bind(self.replies.speaking, lambda: self.runner.busy)
         self._echo_setting = echo
@@ -113,6 +124,8 @@ class VoiceLoop:
         """Load the models now (reported as events) so the first turn is not slow."""
         parts: list[tuple[str, str, object]] = [("vad", "silero-vad", self.listener.vad)]
         parts.append(("asr", self.recognizer.name, self.recognizer))
+        if self.listener.turn_model is not None:
+            parts.append(("turn", "smart-turn-v3.2", self.listener.turn_model))
         if self.synthesizer is not None and not self.replies.muted:
             parts.append(("tts", self.synthesizer.name, self.synthesizer))
         for role, name, part in parts:
@@ -124,6 +137,10 @@ class VoiceLoop:
             try:
                 load()
             except AssistantError as err:
+                if role == "turn":  # the words alone still end turns
+                    self.listener.turn_model = None
+                    self.bus.emit(Notice(f"{err} Turns end by their words alone.", "warning"))
+                    continue
                 if role != "tts":
                     raise
                 self.replies.tts_failed(err)

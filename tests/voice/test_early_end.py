@@ -1,5 +1,6 @@
 """Early end of turn at a short pause, and joining a turn the user went on with (real Silero VAD
-on human speech, simulated devices at real-time pace)."""
+on human speech, simulated devices at real-time pace). The transcript's rule alone first
+(``turn_model=None``), then with the real Smart Turn model beside it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from assistant.asr.base import FakeRecognizer, Transcript
 from assistant.audio import SAMPLE_RATE
+from assistant.bench.voice import paused_mid_sentence
 from assistant.events import ConversationChanged, EndOfTurn, ReplyDone, SpeakingStarted, UserText
 from tests.audio.clips import clip
 from tests.voice.conftest import REPLY
@@ -41,12 +43,17 @@ class ByLength(FakeRecognizer):
         return super().transcribe(audio, language)
 
 
+WORDS_ONLY = {"echo": HeardEcho(), "turn_model": None}  # the transcript's rule alone
+
+
 def _pause(ms: int) -> np.ndarray:
     return np.zeros(ms * SAMPLE_RATE // 1000, dtype=np.float32)
 
 
 def test_a_finished_request_ends_the_turn_at_a_short_pause(make_rig) -> None:
-    rig = make_rig(recognizer=FakeRecognizer("What can you tell me?"), echo=HeardEcho())
+    rig = make_rig(
+        recognizer=FakeRecognizer("What can you tell me?"), echo=HeardEcho(), turn_model=None
+    )
     rig.mic.feed(clip("librivox-0880").audio)
     end = rig.events.wait(EndOfTurn, timeout=30)
     assert end.silence_ms < 400
@@ -56,14 +63,16 @@ def test_a_finished_request_ends_the_turn_at_a_short_pause(make_rig) -> None:
 
 
 def test_an_unfinished_sentence_waits_for_the_full_silence(make_rig) -> None:
-    rig = make_rig(recognizer=FakeRecognizer("Can you tell me about the"), echo=HeardEcho())
+    rig = make_rig(
+        recognizer=FakeRecognizer("Can you tell me about the"), echo=HeardEcho(), turn_model=None
+    )
     rig.mic.feed(clip("librivox-0880").audio)
     assert rig.events.wait(EndOfTurn, timeout=30).silence_ms >= 800
 
 
 def test_without_echo_cancellation_the_turn_waits_for_the_full_silence(make_rig) -> None:
     """Half-duplex: a user going on after an early end would not be heard over the reply."""
-    rig = make_rig(recognizer=FakeRecognizer("What can you tell me?"), echo=None)
+    rig = make_rig(recognizer=FakeRecognizer("What can you tell me?"), echo=None, turn_model=None)
     rig.mic.feed(clip("librivox-0880").audio)
     assert rig.events.wait(EndOfTurn, timeout=30).silence_ms >= 800
 
@@ -73,7 +82,7 @@ def test_going_on_after_an_early_end_joins_both_parts_into_one_turn(make_rig) ->
     recognizer = ByLength(
         "What can you tell me?", "What can you tell me about him?", len(first) / SAMPLE_RATE + 0.3
     )
-    rig = make_rig(recognizer=recognizer, echo=HeardEcho())
+    rig = make_rig(recognizer=recognizer, **WORDS_ONLY)
     rig.mic.feed(np.concatenate([first, _pause(200), second]))  # a 0.55 s pause in all
     assert rig.events.wait(EndOfTurn, timeout=30).silence_ms < 400  # the early end
     rig.events.wait(UserText, count=2, timeout=30)
@@ -88,7 +97,9 @@ def test_going_on_after_an_early_end_joins_both_parts_into_one_turn(make_rig) ->
 
 
 def test_a_new_question_after_the_full_silence_is_a_turn_of_its_own(make_rig) -> None:
-    rig = make_rig(recognizer=FakeRecognizer("What can you tell me?"), echo=HeardEcho())
+    rig = make_rig(
+        recognizer=FakeRecognizer("What can you tell me?"), echo=HeardEcho(), turn_model=None
+    )
     audio = clip("librivox-0880").audio
     rig.mic.feed(audio)
     rig.events.wait(SpeakingStarted, timeout=30)
@@ -99,3 +110,21 @@ def test_a_new_question_after_the_full_silence_is_a_turn_of_its_own(make_rig) ->
     assert rig.events.of(ConversationChanged) == []
     users = [m.text for m in rig.store.messages(rig.engine.conversation_id) if m.role == "user"]
     assert users == ["What can you tell me?", "What can you tell me?"]
+
+
+def test_the_end_of_turn_model_ends_a_finished_voice_at_a_short_pause(make_rig) -> None:
+    rig = make_rig(
+        recognizer=FakeRecognizer("Had he married a more amiable woman?"), echo=HeardEcho()
+    )
+    rig.mic.feed(clip("librivox-0920").audio)
+    assert rig.events.wait(EndOfTurn, timeout=30).silence_ms < 400
+
+
+def test_the_end_of_turn_model_waits_when_the_voice_goes_on(make_rig) -> None:
+    """Words that look finished, said mid-sentence: the voice tells the model it goes on."""
+    speech = clip("librivox-0920")
+    voiced = speech.audio[: int(speech.speech_end_s * SAMPLE_RATE)]
+    first, _, _ = paused_mid_sentence(voiced, between=(0.5, 0.8))
+    rig = make_rig(recognizer=FakeRecognizer("Had he married a woman."), echo=HeardEcho())
+    rig.mic.feed(np.concatenate([_pause(500), first, _pause(1200)]))
+    assert rig.events.wait(EndOfTurn, timeout=30).silence_ms >= 800
