@@ -124,10 +124,6 @@ class DesktopApp(QObject):
     def apply_config(self, config: Config) -> None:
         old = self.config
         self.config = config
-        app = QApplication.instance()
-        if config.ui.theme != old.ui.theme and isinstance(app, QApplication):
-            apply_theme(app, config.ui.theme)
-            self.window.apply_style()
         if config.ui.hotkey != old.ui.hotkey:
             problem = self.hotkey.start(config.ui.hotkey)
             if problem:

@@ -26,19 +26,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.theme import is_dark
+from ui.theme import chat_colours
 
 SOURCE_MARKS = {"typed": "typed", "voice": "spoken", "hotkey": "spoken", "image": "image"}
 STREAM_REFRESH_MS = 40  # re-render a streaming bubble at most this often
 BUBBLE_WIDTH = 0.78  # of the visible width
 
 
-def markdown_to_html(text: str, dark: bool) -> str:
-    """Markdown → rich text for a QLabel, with shaded monospace code blocks."""
+def markdown_to_html(text: str) -> str:
+    """Markdown → rich text for a QLabel, with monospace code blocks shaded for the theme."""
     doc = QTextDocument()
     doc.setMarkdown(text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
     mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    shade = QColor("#2b2d31" if dark else "#eef1f5")
+    shade = QColor(chat_colours().code)
     block = doc.begin()
     while block.isValid():
         fmt = block.blockFormat()
@@ -109,10 +109,10 @@ class Bubble(QFrame):
         self.body.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout.addWidget(self.body)
         self.meta_label = QLabel(self)
+        self.meta_label.setObjectName("bubbleMeta")  # its colour: the window's style sheet
         small = QFont(self.meta_label.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.8))
         self.meta_label.setFont(small)
-        self.meta_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         layout.addWidget(
             self.meta_label,
             0,
@@ -144,7 +144,7 @@ class Bubble(QFrame):
 
     def set_text(self, text: str) -> None:
         self._text = text
-        self.body.setText(markdown_to_html(text or "…", is_dark(self.palette())))
+        self.body.setText(markdown_to_html(text or "…"))
         self.fit(self._max_width)
         who = "You" if self.meta.role == "user" else "Assistant"
         self.body.setAccessibleName(f"{who}: {text}")
@@ -287,6 +287,11 @@ class ChatView(QScrollArea):
     def _render_streams(self) -> None:
         for turn_id, bubble in self._streaming.items():
             bubble.set_text(self._stream_text[turn_id])
+
+    def restyle(self) -> None:
+        """Render every bubble again for a new theme (code blocks carry their shade)."""
+        for bubble in self.bubbles:
+            bubble.set_text(bubble.text)
 
     # --- layout and scrolling -------------------------------------------------------------
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 import itertools
 import logging
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QPalette,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -33,13 +42,20 @@ from ui.image_input import ImageInput, PendingImage, png_bytes, thumbnail
 from ui.insights_view import InsightsView
 from ui.mic_button import MicButton, VoiceStatus
 from ui.popup import QueryPopup
-from ui.theme import icon, is_dark
+from ui.theme import apply_theme, chat_colours, icon
 
 log = logging.getLogger(__name__)
 
 MIN_SIZE = QSize(720, 480)
 DEFAULT_SIZE = QSize(1040, 720)
 MAX_INPUT_LINES = 6
+
+
+def _palette_key() -> tuple[str, ...]:
+    """What the window's colours and icons are drawn from: the application palette's."""
+    palette = QApplication.palette()
+    roles = (QPalette.ColorRole.Window, QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text)
+    return tuple(palette.color(role).name() for role in roles)
 
 
 class MessageInput(QPlainTextEdit):
@@ -95,6 +111,8 @@ class MainWindow(QMainWindow):
         self._pending_typed: dict[str, Bubble] = {}
         self._refs = itertools.count(1)
         self._told_about_tray = False
+        self._action_icons: list[tuple[QAction, str]] = []
+        self._styled_for: tuple[str, ...] | None = None  # the palette the colours are for
         self.setWindowTitle("Assistant")
         self.setMinimumSize(MIN_SIZE)
         self.resize(DEFAULT_SIZE)
@@ -215,7 +233,7 @@ class MainWindow(QMainWindow):
             act.triggered.connect(slot)
             act.setToolTip(f"{text.replace('&', '')} ({act.shortcut().toString()})")
             if name:
-                act.setIcon(icon(name))
+                self._action_icons.append((act, name))
             if add:
                 toolbar.addAction(act)
             else:
@@ -242,9 +260,6 @@ class MainWindow(QMainWindow):
             act = getattr(button, "defaultAction", lambda: None)()
             if act is not None:
                 button.setAccessibleName(act.text().replace("&", ""))
-        self.history.set_icons(icon("new-chat"))
-        self.send_button.setIcon(icon("send"))
-        self.stop_button.setIcon(icon("stop"))
 
     def _connect(self) -> None:
         b = self.bridge
@@ -286,17 +301,33 @@ class MainWindow(QMainWindow):
         self._history_refresh.timeout.connect(self.history.refresh)
 
     def apply_style(self) -> None:
-        dark = is_dark(self.palette())
-        user_bg = "#2b4a7e" if dark else "#d3e3fd"
-        assistant_bg = "#2d2f33" if dark else "#ffffff"
-        border = "#3c4043" if dark else "#dadce0"
+        """Colours and icons for the application's palette: at start and after every theme
+        switch (Settings, or the desktop's own when the theme is ``system``)."""
+        self._styled_for = _palette_key()
+        c = chat_colours()
         self.setStyleSheet(
-            f"#userBubble {{ background: {user_bg}; border-radius: 14px; }}"
-            f"#assistantBubble {{ background: {assistant_bg}; border: 1px solid {border};"
+            f"#userBubble {{ background: {c.user_bubble}; border-radius: 14px; }}"
+            f"#assistantBubble {{ background: {c.assistant_bubble}; border: 1px solid {c.border};"
             " border-radius: 14px; }"
-            f"#inputArea {{ border-top: 1px solid {border}; }}"
-            f"#undoBar {{ border: 1px solid {border}; border-radius: 6px; }}"
+            f"#bubbleMeta {{ color: {c.meta}; }}"
+            f"#inputArea {{ border-top: 1px solid {c.border}; }}"
+            f"#undoBar {{ border: 1px solid {c.border}; border-radius: 6px; }}"
         )
+        for act, name in self._action_icons:
+            act.setIcon(icon(name))
+        self.history.set_icons(icon("new-chat"))
+        self.send_button.setIcon(icon("send"))
+        self.stop_button.setIcon(icon("stop"))
+        self.mic.update_icon()
+        self.voice_status.update_icon()
+        self.chat.restyle()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        palette_events = (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange)
+        styled = self._styled_for is not None
+        if event.type() in palette_events and styled and self._styled_for != _palette_key():
+            self.apply_style()
 
     # --- start-up and loading ------------------------------------------------------------
 
@@ -553,6 +584,10 @@ class MainWindow(QMainWindow):
         self.settings_dialog = dialog
 
     def apply_config(self, config: Config) -> None:
+        app = QApplication.instance()
+        if config.ui.theme != self.config.ui.theme and isinstance(app, QApplication):
+            apply_theme(app, config.ui.theme)
+            self.apply_style()
         self.config = config
         self.mic.set_mode(config.ui.mic_mode)
         self.bridge.set_mic_mode(config.ui.mic_mode)
