@@ -106,7 +106,9 @@ class Bubble(QFrame):
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
         )
-        self.body.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # selectable (click it, then the keyboard works too) but no tab stop: Tab goes from
+        # the message box to the controls, not through every message
+        self.body.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         layout.addWidget(self.body)
         self.meta_label = QLabel(self)
         self.meta_label.setObjectName("bubbleMeta")  # its colour: the window's style sheet

@@ -40,7 +40,7 @@ from ui.chat_view import Bubble, ChatView
 from ui.history_view import HistoryView
 from ui.image_input import ImageInput, PendingImage, png_bytes, thumbnail
 from ui.insights_view import InsightsView
-from ui.mic_button import MicButton, VoiceStatus
+from ui.mic_button import MicButton, VoiceStatus, shown_state
 from ui.popup import QueryPopup
 from ui.theme import apply_theme, chat_colours, icon
 
@@ -111,6 +111,8 @@ class MainWindow(QMainWindow):
         self._pending_typed: dict[str, Bubble] = {}
         self._refs = itertools.count(1)
         self._told_about_tray = False
+        self._voice_state = AssistantState.IDLE  # as the voice loop reports it
+        self._speaking: set[int] = set()  # turns whose reply is being spoken
         self._action_icons: list[tuple[QAction, str]] = []
         self._styled_for: tuple[str, ...] | None = None  # the palette the colours are for
         self.setWindowTitle("Assistant")
@@ -186,6 +188,17 @@ class MainWindow(QMainWindow):
             button.setMinimumHeight(36)
             row.addWidget(button, 0, Qt.AlignmentFlag.AlignBottom)
         bottom_layout.addLayout(row)
+        # Tab from the message box: its row's controls, the mute toggle, then the rest
+        chain = (
+            self.input,
+            self.image_input.attach_button,
+            self.mic,
+            self.send_button,
+            self.stop_button,
+            self.voice_status.mute,
+        )
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
         chat_layout.addWidget(bottom)
 
         self.tabs.addTab(chat_page, "&Conversation")
@@ -240,7 +253,7 @@ class MainWindow(QMainWindow):
                 self.addAction(act)
             return act
 
-        self.new_action = action("New", "Ctrl+N", self.bridge.new_conversation, "new-chat")
+        self.new_action = action("New", "Ctrl+N", self.new_conversation, "new-chat")
         self.history_action = action("History", "Ctrl+H", self._toggle_history, "history", True)
         self.history_action.setChecked(True)
         self.settings_action = action("Settings", "Ctrl+,", self.open_settings, "settings")
@@ -276,6 +289,7 @@ class MainWindow(QMainWindow):
         self.alarm_chips.cancelRequested.connect(b.cancel_alarm)
         b.voiceAvailable.connect(self._on_voice_available)
         b.stateChanged.connect(self._on_state)
+        b.speakingChanged.connect(self._on_speaking)
         b.inputLevel.connect(self.voice_status.set_level)
         b.partialTranscript.connect(self._on_partial)
         b.finalTranscript.connect(lambda _t: self._on_partial(""))
@@ -291,7 +305,7 @@ class MainWindow(QMainWindow):
         self.voice_status.muteToggled.connect(self.set_muted)
         self.voice_status.set_muted(self.config.tts.muted)
         self.history.openRequested.connect(b.open_conversation)
-        self.history.newRequested.connect(b.new_conversation)
+        self.history.newRequested.connect(self.new_conversation)
         self.tabs.currentChanged.connect(self._on_tab)
         self.popup.submitted.connect(self.send)
         self.popup.openWindowRequested.connect(self.show_window)
@@ -408,6 +422,12 @@ class MainWindow(QMainWindow):
             return
         self._pending_typed[ref] = self.chat.add_user(question, source, image=thumbnail(image.data))
 
+    def new_conversation(self) -> None:
+        """A new conversation, with the cursor in the message box to type its first message."""
+        self.bridge.new_conversation()
+        self.tabs.setCurrentIndex(0)
+        self.input.setFocus()
+
     def capture_screen(self) -> None:
         """Capture the screen or a dragged region; the capture is attached to the message box."""
         self.capture = ScreenCapture(self)
@@ -433,6 +453,7 @@ class MainWindow(QMainWindow):
         self.send_button.setEnabled(ready and not busy)
         self.stop_button.setEnabled(busy)
         self.new_action.setEnabled(ready and not busy)
+        self._show_state()
 
     def _on_user_text(self, event: UserText) -> None:
         self._history_refresh.start()  # a new conversation gets its title now
@@ -516,12 +537,26 @@ class MainWindow(QMainWindow):
             self.bridge.stop_listening()
 
     def _on_state(self, state: AssistantState) -> None:
+        """The voice loop's state: the microphone and the tray show it as it is."""
+        self._voice_state = state
         self.mic.set_state(state)
-        self.voice_status.set_state(state)
-        self.popup.set_state(state)
         self.stateChanged.emit(state)
         if state is not AssistantState.LISTENING:
             self._on_partial("")
+        self._show_state()
+
+    def _on_speaking(self, turn_id: int, speaking: bool) -> None:
+        if speaking:
+            self._speaking.add(turn_id)
+        else:
+            self._speaking.discard(turn_id)
+        self._show_state()
+
+    def _show_state(self) -> None:
+        """The badge and the popup: the voice loop's state, or a typed turn's."""
+        state = shown_state(self._voice_state, self.bridge.busy, bool(self._speaking))
+        self.voice_status.set_state(state)
+        self.popup.set_state(state)
 
     def _on_partial(self, text: str) -> None:
         self.partial.setText(f"<i>{text}</i>" if text else "")

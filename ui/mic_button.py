@@ -24,6 +24,17 @@ METER_FLOOR_DB = -60.0
 LEVEL_DECAY_MS = 400  # the meter falls back to zero when no level arrives for this long
 
 
+def shown_state(voice: AssistantState, busy: bool, speaking: bool) -> AssistantState:
+    """What the assistant is doing, for the badge: the voice loop reports its own state only
+    while it runs, so a typed turn is thinking while it is answered (``busy``) and speaking
+    while its reply is heard (``speaking``)."""
+    if speaking or voice is AssistantState.SPEAKING:
+        return AssistantState.SPEAKING
+    if busy or voice is AssistantState.THINKING:
+        return AssistantState.THINKING
+    return voice
+
+
 def level_percent(dbfs: float) -> int:
     """dBFS (−60 … 0 shown) → 0 … 100 for the meter."""
     clipped = min(0.0, max(METER_FLOOR_DB, dbfs))

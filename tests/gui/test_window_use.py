@@ -1,0 +1,97 @@
+"""The window in daily use: the state it shows, keyboard focus, its minimum size, banners."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from assistant.events import AssistantState, SpeakingStarted, SpeakingStopped
+
+
+def _badge(win) -> str:  # type: ignore[no-untyped-def]
+    return win.voice_status.badge.accessibleDescription()
+
+
+def test_the_badge_says_thinking_and_speaking_during_a_typed_turn(qtbot, window):
+    win = window(reply=" ".join(["word"] * 60), delay_s=0.02)
+    assert _badge(win) == "Idle"
+    win.send("Tell me something")
+    qtbot.waitUntil(lambda: len(win.chat.streaming_text(1).split()) >= 3, timeout=5000)
+    assert _badge(win) == "Thinking…"  # not "Idle" while the reply is generated
+    with qtbot.waitSignal(win.bridge.replyDone, timeout=10_000) as done:
+        pass
+    turn = done.args[0].turn_id
+    win.bridge.bus.emit(SpeakingStarted(turn))  # the voice loop speaks the typed reply
+    qtbot.waitUntil(lambda: _badge(win) == "Speaking…", timeout=2000)
+    win.bridge.bus.emit(SpeakingStopped(turn, "word word", False))
+    qtbot.waitUntil(lambda: _badge(win) == "Idle", timeout=2000)
+    # the microphone follows the voice loop only: it was never listening
+    assert win.mic.state is AssistantState.IDLE and not win.mic.isChecked()
+
+
+def test_while_listening_a_typed_turn_thinks_then_listens_again(qtbot, window):
+    win = window(delay_s=0.01)
+    win.listen_action.trigger()
+    qtbot.waitUntil(lambda: _badge(win) == "Listening…", timeout=3000)
+    states: list[str] = []
+    win.bridge.busyChanged.connect(lambda _b: states.append(_badge(win)))
+    with qtbot.waitSignal(win.bridge.replyDone, timeout=5000):
+        win.send("What is new?")
+    qtbot.waitUntil(lambda: _badge(win) == "Listening…", timeout=3000)
+    assert "Thinking…" in states
+
+
+def _focus(qtbot, win):  # type: ignore[no-untyped-def]
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=2000)
+    return QApplication.focusWidget
+
+
+def test_new_conversation_puts_the_cursor_back_in_the_message_box(qtbot, window):
+    win = window()
+    focused = _focus(qtbot, win)
+    with qtbot.waitSignal(win.bridge.replyDone, timeout=5000):
+        win.send("A first conversation")
+    qtbot.waitUntil(lambda: win.new_action.isEnabled(), timeout=3000)
+    for start in (win.history.list, win.send_button):
+        start.setFocus()
+        assert focused() is start
+        with qtbot.waitSignal(win.bridge.conversationChanged, timeout=3000):
+            qtbot.keyClick(start, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        assert focused() is win.input
+        assert not win.chat.bubbles
+        qtbot.keyClicks(focused(), "typed at once")
+        assert win.input.toPlainText() == "typed at once"
+        win.input.clear()
+    win.history.new_button.setFocus()
+    qtbot.keyClick(win.history.new_button, Qt.Key.Key_Space)  # the sidebar's own button
+    qtbot.waitUntil(lambda: focused() is win.input, timeout=3000)
+
+
+def test_tab_goes_from_the_message_box_to_the_controls_not_through_the_messages(qtbot, window):
+    win = window(reply="A reply.")
+    for i in range(9):
+        with qtbot.waitSignal(win.bridge.replyDone, timeout=5000):
+            win.send(f"message {i}")
+    assert len(win.chat.bubbles) == 18
+    focused = _focus(qtbot, win)
+    win.input.setFocus()
+    stops = []
+    for _ in range(40):
+        qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+        if focused() is win.input:
+            break
+        stops.append(focused())
+    else:
+        raise AssertionError("Tab never came back to the message box")
+    bodies = {bubble.body for bubble in win.chat.bubbles}
+    assert not bodies & set(stops)
+    assert stops[:3] == [win.image_input.attach_button, win.mic, win.send_button]
+    for control in (win.voice_status.mute, win.history.search, win.tabs.tabBar()):
+        assert control in stops or not control.isEnabled(), control.accessibleName()
+    assert len(stops) < 15, [w.accessibleName() or type(w).__name__ for w in stops]
+    # a message is still selectable with the mouse
+    body = win.chat.bubbles[1].body
+    assert body.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+    qtbot.mouseClick(body, Qt.MouseButton.LeftButton)
+    assert focused() is body
