@@ -201,6 +201,7 @@ class ChatView(QScrollArea):
         self._refresh.setInterval(STREAM_REFRESH_MS)
         self._refresh.timeout.connect(self._render_streams)
         self._follow = True
+        self._content_changed = False  # since the scroll range last changed
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.viewport().installEventFilter(self)
@@ -301,10 +302,14 @@ class ChatView(QScrollArea):
         return max(220, int(self.viewport().width() * BUBBLE_WIDTH))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.viewport() and event.type() == QEvent.Type.Resize:
-            width = self._bubble_width()
-            for bubble in self.bubbles:
-                bubble.fit(width)
+        if watched is self.viewport():
+            if event.type() == QEvent.Type.LayoutRequest:  # the bubbles' layout changed
+                self._content_changed = True
+            elif event.type() == QEvent.Type.Resize:  # the view changed (bubbles refit later)
+                self._content_changed = False
+                width = self._bubble_width()
+                for bubble in self.bubbles:
+                    bubble.fit(width)
         return super().eventFilter(watched, event)
 
     def _on_scrolled(self, value: int) -> None:
@@ -312,5 +317,8 @@ class ChatView(QScrollArea):
         self._follow = value >= bar.maximum() - 8
 
     def _on_range_changed(self, _lo: int, hi: int) -> None:
-        if self._follow:
+        """New content follows the bottom; a smaller view alone (a banner above, a lower
+        window) keeps the top in place, so what was read is pushed down, not covered."""
+        if self._follow and self._content_changed:
             self.verticalScrollBar().setValue(hi)
+        self._content_changed = False

@@ -47,6 +47,7 @@ from ui.theme import apply_theme, chat_colours, icon
 log = logging.getLogger(__name__)
 
 MIN_SIZE = QSize(720, 480)
+INPUT_MIN_WIDTH = 320  # the message box stays this wide at the window's minimum size
 DEFAULT_SIZE = QSize(1040, 720)
 MAX_INPUT_LINES = 6
 
@@ -65,7 +66,7 @@ class MessageInput(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setPlaceholderText("Type a message — Enter sends, Shift+Enter for a new line")
+        self.setPlaceholderText("Type a message (Shift+Enter: new line)")
         self.setAccessibleName("Message")
         self.setTabChangesFocus(True)
         self.last_sent = ""
@@ -116,12 +117,13 @@ class MainWindow(QMainWindow):
         self._action_icons: list[tuple[QAction, str]] = []
         self._styled_for: tuple[str, ...] | None = None  # the palette the colours are for
         self.setWindowTitle("Assistant")
-        self.setMinimumSize(MIN_SIZE)
         self.resize(DEFAULT_SIZE)
         self.setWindowIcon(icon("app"))
         self._build()
         self._actions()
         self._connect()
+        # as small as the layout allows with the history shown and a usable message box
+        self.setMinimumSize(MIN_SIZE.expandedTo(self.minimumSizeHint()))
         self.apply_style()
         self.set_ready(False)
         self.input.setFocus()
@@ -171,6 +173,7 @@ class MainWindow(QMainWindow):
         self.input_tools.setSpacing(4)
         row.addLayout(self.input_tools)
         self.input = MessageInput(bottom)
+        self.input.setMinimumWidth(INPUT_MIN_WIDTH)
         # images: paste (Ctrl+V) or drop into the box, or the attach button in the tools
         self.image_input = ImageInput(self.input, bottom)
         self.input_tools.addWidget(self.image_input.bar)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication
 
 from assistant.events import AssistantState, SpeakingStarted, SpeakingStopped
+from ui.main_window import INPUT_MIN_WIDTH
 
 
 def _badge(win) -> str:  # type: ignore[no-untyped-def]
@@ -95,3 +96,54 @@ def test_tab_goes_from_the_message_box_to_the_controls_not_through_the_messages(
     assert body.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
     qtbot.mouseClick(body, Qt.MouseButton.LeftButton)
     assert focused() is body
+
+
+def test_the_window_cannot_get_so_small_that_the_message_box_is_unusable(qtbot, window):
+    win = window()
+    win.resize(500, 400)  # what the issue saw accepted
+    qtbot.wait(50)
+    assert win.width() >= 720 and win.height() >= 480
+    assert (win.width(), win.height()) == (win.minimumWidth(), win.minimumHeight())
+    assert win.input.width() >= INPUT_MIN_WIDTH
+    assert win.history.isVisible() and win.chat.viewport().height() >= 150
+    # the placeholder fits on its one line: a user sees what the box is for
+    margin = 2 * win.input.document().documentMargin()
+    text = win.input.fontMetrics().horizontalAdvance(win.input.placeholderText())
+    assert text + margin < win.input.viewport().width()
+
+
+def _rect_in(widget, ancestor) -> QRect:  # type: ignore[no-untyped-def]
+    return QRect(widget.mapTo(ancestor, QPoint(0, 0)), widget.size())
+
+
+def test_a_banner_pushes_the_conversation_down_instead_of_covering_it(qtbot, window):
+    win = window(reply="A short reply.")
+    chat = win.chat
+    spare = 0
+    while True:  # a conversation that just fits, as the one the issue saw
+        with qtbot.waitSignal(win.bridge.replyDone, timeout=5000):
+            win.send(f"message {len(chat.bubbles) // 2}")
+        qtbot.wait(30)
+        spare = chat.viewport().height() - chat.widget().sizeHint().height()
+        if spare < 60:
+            break
+    win.resize(win.width(), win.height() + 20 - spare)  # 20 px free below the last bubble
+    qtbot.waitUntil(lambda: chat.verticalScrollBar().maximum() == 0, timeout=2000)
+    page = win.banners.parentWidget()
+    first = chat.bubbles[0]
+    top_before = _rect_in(first, page).top()
+
+    win.show_notice("The timer is done.", "info")
+    qtbot.wait(100)
+    banner = win.banners.banners["notice:The timer is done."]
+    assert banner.isVisible()
+    bubble, shown = _rect_in(first, page), _rect_in(banner, page)
+    assert not bubble.intersects(shown), (bubble, shown)
+    assert bubble.top() > top_before  # pushed down, with the rest of the conversation
+    assert _rect_in(chat.viewport(), page).contains(bubble)  # and still in sight
+    # new text still follows the bottom
+    with qtbot.waitSignal(win.bridge.replyDone, timeout=5000):
+        win.send("one more")
+    qtbot.wait(100)
+    bar = chat.verticalScrollBar()
+    assert bar.value() == bar.maximum() > 0
