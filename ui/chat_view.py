@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,6 +32,7 @@ from ui.theme import chat_colours
 SOURCE_MARKS = {"typed": "typed", "voice": "spoken", "hotkey": "spoken", "image": "image"}
 STREAM_REFRESH_MS = 40  # re-render a streaming bubble at most this often
 BUBBLE_WIDTH = 0.78  # of the visible width
+HISTORY_CHUNK = 20  # stored messages shown per turn of the event loop (~5 ms each)
 
 
 def markdown_to_html(text: str) -> str:
@@ -166,6 +168,10 @@ class Bubble(QFrame):
         self.meta_label.setText(" · ".join(parts))
 
 
+# A stored message to show: its text, its meta line, and how to read its image (if any)
+HistoryItem = tuple[str, BubbleMeta, Callable[[], QPixmap | None] | None]
+
+
 class ChatView(QScrollArea):
     """The bubbles of one conversation; follows the bottom while a reply streams."""
 
@@ -200,6 +206,10 @@ class ChatView(QScrollArea):
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(STREAM_REFRESH_MS)
         self._refresh.timeout.connect(self._render_streams)
+        self._older: list[HistoryItem] = []  # stored messages still to be shown, oldest first
+        self._older_timer = QTimer(self)
+        self._older_timer.setSingleShot(True)
+        self._older_timer.timeout.connect(self._add_older)
         self._follow = True
         self._content_changed = False  # since the scroll range last changed
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
@@ -209,6 +219,8 @@ class ChatView(QScrollArea):
     # --- building -------------------------------------------------------------------------
 
     def clear(self) -> None:
+        self._older.clear()
+        self._older_timer.stop()
         for bubble in self.bubbles:
             row = bubble.parentWidget()
             if row is not None:
@@ -219,7 +231,10 @@ class ChatView(QScrollArea):
         self._stream_text.clear()
         self.placeholder.show()
 
-    def add_bubble(self, text: str, meta: BubbleMeta, image: QPixmap | None = None) -> Bubble:
+    def add_bubble(
+        self, text: str, meta: BubbleMeta, image: QPixmap | None = None, at: int | None = None
+    ) -> Bubble:
+        """A bubble after the others, or at position ``at`` among them."""
         self.placeholder.hide()
         row = QWidget(self._inner)
         row_layout = QHBoxLayout(row)
@@ -232,12 +247,42 @@ class ChatView(QScrollArea):
         else:
             row_layout.addWidget(bubble)
             row_layout.addStretch(1)
-        # keep the trailing stretch last
-        self._layout.insertWidget(self._layout.count() - 1, row)
-        self.bubbles.append(bubble)
+        at = len(self.bubbles) if at is None else at
+        # after the (hidden) placeholder, before the trailing stretch
+        self._layout.insertWidget(1 + at, row)
+        self.bubbles.insert(at, bubble)
         self._follow = True
         self.bubbleAdded.emit(bubble)
         return bubble
+
+    def show_history(self, items: list[HistoryItem]) -> None:
+        """A stored conversation: the newest messages at once, the older ones a chunk per turn
+        of the event loop (every bubble renders its Markdown: a long conversation built in one
+        go would block the window for a second)."""
+        self.clear()
+        cut = max(0, len(items) - HISTORY_CHUNK)
+        self._older = items[:cut]
+        for item in items[cut:]:
+            self._add_item(item)
+        if self._older:
+            self._older_timer.start()
+
+    @property
+    def loading(self) -> bool:
+        """Older messages of the conversation are still being added."""
+        return bool(self._older)
+
+    def _add_item(self, item: HistoryItem, at: int | None = None) -> None:
+        text, meta, image = item
+        self.add_bubble(text, meta, image() if image is not None else None, at)
+
+    def _add_older(self) -> None:
+        cut = max(0, len(self._older) - HISTORY_CHUNK)
+        chunk, self._older = self._older[cut:], self._older[:cut]
+        for index, item in enumerate(chunk):
+            self._add_item(item, at=index)
+        if self._older:
+            self._older_timer.start()
 
     def add_user(
         self,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+from functools import partial
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -13,6 +15,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QPalette,
+    QPixmap,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -36,7 +39,7 @@ from ui.alarm_chips import AlarmChips
 from ui.banners import BannerArea
 from ui.bridge import Bridge
 from ui.capture import ScreenCapture
-from ui.chat_view import Bubble, ChatView
+from ui.chat_view import Bubble, BubbleMeta, ChatView, HistoryItem
 from ui.history_view import HistoryView
 from ui.image_input import ImageInput, PendingImage, png_bytes, thumbnail
 from ui.insights_view import InsightsView
@@ -50,6 +53,11 @@ MIN_SIZE = QSize(720, 480)
 INPUT_MIN_WIDTH = 320  # the message box stays this wide at the window's minimum size
 DEFAULT_SIZE = QSize(1040, 720)
 MAX_INPUT_LINES = 6
+
+
+def _thumbnail_of(path: Path) -> QPixmap | None:
+    """A stored image's thumbnail (none when the file is gone)."""
+    return thumbnail(path.read_bytes()) if path.is_file() else None
 
 
 def _palette_key() -> tuple[str, ...]:
@@ -517,19 +525,21 @@ class MainWindow(QMainWindow):
         if conversation_id is None:
             return
         images = self.bridge.attachments(conversation_id)
+        items: list[HistoryItem] = []
         for message in self.bridge.messages(conversation_id):
-            if message.role == "user":
-                stored = images.get(message.id)
-                image = None
-                if stored and stored[0].path.is_file():
-                    image = thumbnail(stored[0].path.read_bytes())
-                self.chat.add_user(
-                    message.text, message.source, message.created_at, message.id, image
-                )
-            elif message.role == "assistant":
-                self.chat.add_assistant(
-                    message.text, message.created_at, message.id, message.interrupted
-                )
+            if message.role not in ("user", "assistant"):
+                continue
+            meta = BubbleMeta(
+                message.role,
+                message.source if message.role == "user" else "typed",
+                message.created_at,
+                message.id,
+                message.interrupted,
+            )
+            stored = images.get(message.id) if message.role == "user" else None
+            path = stored[0].path if stored else None
+            items.append((message.text, meta, partial(_thumbnail_of, path) if path else None))
+        self.chat.show_history(items)
 
     # --- voice ----------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication
 
 from assistant.events import AssistantState, SpeakingStarted, SpeakingStopped
+from ui.chat_view import HISTORY_CHUNK
 from ui.main_window import INPUT_MIN_WIDTH
 
 
@@ -147,3 +148,32 @@ def test_a_banner_pushes_the_conversation_down_instead_of_covering_it(qtbot, win
     qtbot.wait(100)
     bar = chat.verticalScrollBar()
     assert bar.value() == bar.maximum() > 0
+
+
+def test_a_long_conversation_opens_without_blocking_the_window(qtbot, window):
+    import time
+
+    win = window()
+    store = win.bridge.assistant.store
+    conversation = win.bridge.conversation_id
+    reply = "Some **Markdown** and code:\n\n```python\nprint('hi')\n```\n\n" + "Words. " * 40
+    for i in range(60):
+        store.add_message(conversation, "user", f"question {i}")
+        store.add_message(conversation, "assistant", f"{reply} ({i})")
+    started = time.perf_counter()
+    win.reload_conversation()  # as when it is opened from the history
+    blocked_ms = (time.perf_counter() - started) * 1000
+    assert win.chat.loading and len(win.chat.bubbles) == HISTORY_CHUNK
+    assert blocked_ms < 200, f"the GUI thread was blocked {blocked_ms:.0f} ms"
+    qtbot.waitUntil(lambda: not win.chat.loading, timeout=10_000)
+    texts = [bubble.text for bubble in win.chat.bubbles]
+    assert len(texts) == 120 and texts[0] == "question 0" and texts[-1].endswith("(59)")
+    assert texts[1::2] == [f"{reply} ({i})" for i in range(60)]
+    qtbot.wait(50)
+    bar = win.chat.verticalScrollBar()
+    assert bar.value() == bar.maximum()  # the newest messages stay in sight
+    # opening another conversation meanwhile drops what was still to come
+    win.reload_conversation()
+    win.chat.clear()
+    qtbot.wait(50)
+    assert not win.chat.bubbles and not win.chat.loading
