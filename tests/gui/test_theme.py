@@ -96,3 +96,12 @@ def test_a_disabled_button_looks_disabled_with_an_explicit_theme(qtbot, window, 
     background = _background(enabled)
     faded, clear = _ink_contrast(disabled, background), _ink_contrast(enabled, background)
     assert clear >= TEXT_AA and faded < 0.6 * clear, f"disabled {faded:.1f}, enabled {clear:.1f}"
+
+
+def test_switching_between_explicit_themes_keeps_the_style(qtbot, window):
+    """A new style repolishes every widget (it blocked the window ~0.4 s): set it only once."""
+    app = QApplication.instance()
+    apply_theme(app, "dark")
+    style = app.style()
+    apply_theme(app, "light")
+    assert app.style() is style and not is_dark()
