@@ -76,6 +76,7 @@ def test_tab_goes_from_the_message_box_to_the_controls_not_through_the_messages(
         with qtbot.waitSignal(win.bridge.replyDone, timeout=5000):
             win.send(f"message {i}")
     assert len(win.chat.bubbles) == 18
+    qtbot.waitUntil(win.send_button.isEnabled, timeout=3000)  # the turn has ended
     focused = _focus(qtbot, win)
     win.input.setFocus()
     stops = []
