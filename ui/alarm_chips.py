@@ -50,6 +50,7 @@ class AlarmChips(QWidget):
 
     def set_alarms(self, alarms: list[Alarm]) -> None:
         for _, _, frame in self._chips:
+            frame.setParent(None)  # gone from the chips at once, deleted when the loop is free
             frame.deleteLater()
         self._chips = []
         for alarm in alarms:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -98,6 +100,7 @@ class DesktopApp(QObject):
             if problem:
                 log.info("capture hotkey: %s", problem)
         QTimer.singleShot(0, self.bridge.start)
+        self.bridge.ready.connect(_preload_charts)
         if listen:
             QTimer.singleShot(0, self.window.open_popup_and_listen)
 
@@ -124,10 +127,6 @@ class DesktopApp(QObject):
     def apply_config(self, config: Config) -> None:
         old = self.config
         self.config = config
-        app = QApplication.instance()
-        if config.ui.theme != old.ui.theme and isinstance(app, QApplication):
-            apply_theme(app, config.ui.theme)
-            self.window.apply_style()
         if config.ui.hotkey != old.ui.hotkey:
             problem = self.hotkey.start(config.ui.hotkey)
             if problem:
@@ -143,7 +142,12 @@ class DesktopApp(QObject):
         if self._quitting:
             return
         self._quitting = True
-        log.info("quitting; longest GUI-thread stall %.0f ms", self.monitor.max_stall_ms)
+        log.info(
+            "quitting; longest GUI-thread stall %.0f ms; %d over %.0f ms",
+            self.monitor.max_stall_ms,
+            len(self.monitor.stalls),
+            self.monitor.warn_ms,
+        )
         self.monitor.stop()
         self.window.history.commit_delete()
         self.window.popup.hide()
@@ -157,6 +161,18 @@ class DesktopApp(QObject):
         app = QApplication.instance()
         if app is not None:
             app.quit()
+
+
+def _preload_charts() -> None:
+    """Import the charts' library (pyqtgraph: ~0.4 s of imports) on a thread of its own, so the
+    first look at Insights does not block the window; importing defines classes, creates no
+    widgets."""
+
+    def load() -> None:
+        with contextlib.suppress(ImportError):  # the Insights tab is where that is reported
+            import pyqtgraph  # noqa: F401
+
+    threading.Thread(target=load, name="assistant-preload", daemon=True).start()
 
 
 def create_application() -> QApplication:

@@ -40,6 +40,7 @@ class Banner(QFrame):
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
+        self.label.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab stops at its ✕ only
         layout.addWidget(self.label, 1)
         self.close_button = QToolButton(self)
         self.close_button.setText("✕")

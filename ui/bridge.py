@@ -149,7 +149,7 @@ class Bridge(QObject):
     inputLevel = Signal(float)
     partialTranscript = Signal(str)
     finalTranscript = Signal(str)
-    speakingChanged = Signal(bool)
+    speakingChanged = Signal(int, bool)  # turn id, its reply is being spoken
     # loading, notices, errors
     modelLoading = Signal(str, str)
     modelLoaded = Signal(str, str, float)
@@ -197,8 +197,8 @@ class Bridge(QObject):
             InputLevel: lambda e: self.inputLevel.emit(e.dbfs),
             PartialTranscript: lambda e: self.partialTranscript.emit(e.text),
             FinalTranscript: lambda e: self.finalTranscript.emit(e.text),
-            SpeakingStarted: lambda e: self.speakingChanged.emit(True),
-            SpeakingStopped: lambda e: self.speakingChanged.emit(False),
+            SpeakingStarted: lambda e: self.speakingChanged.emit(e.turn_id, True),
+            SpeakingStopped: lambda e: self.speakingChanged.emit(e.turn_id, False),
             ModelLoading: lambda e: self.modelLoading.emit(e.role, e.name),
             ModelLoaded: lambda e: self.modelLoaded.emit(e.role, e.name, e.seconds),
             Notice: lambda e: self.notice.emit(e.text, e.kind),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,19 +27,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.theme import is_dark
+from ui.theme import chat_colours
 
 SOURCE_MARKS = {"typed": "typed", "voice": "spoken", "hotkey": "spoken", "image": "image"}
 STREAM_REFRESH_MS = 40  # re-render a streaming bubble at most this often
 BUBBLE_WIDTH = 0.78  # of the visible width
+HISTORY_CHUNK = 20  # stored messages shown per turn of the event loop (~5 ms each)
 
 
-def markdown_to_html(text: str, dark: bool) -> str:
-    """Markdown → rich text for a QLabel, with shaded monospace code blocks."""
+def markdown_to_html(text: str) -> str:
+    """Markdown → rich text for a QLabel, with monospace code blocks shaded for the theme."""
     doc = QTextDocument()
     doc.setMarkdown(text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
     mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    shade = QColor("#2b2d31" if dark else "#eef1f5")
+    shade = QColor(chat_colours().code)
     block = doc.begin()
     while block.isValid():
         fmt = block.blockFormat()
@@ -106,13 +108,15 @@ class Bubble(QFrame):
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
         )
-        self.body.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # selectable (click it, then the keyboard works too) but no tab stop: Tab goes from
+        # the message box to the controls, not through every message
+        self.body.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         layout.addWidget(self.body)
         self.meta_label = QLabel(self)
+        self.meta_label.setObjectName("bubbleMeta")  # its colour: the window's style sheet
         small = QFont(self.meta_label.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.8))
         self.meta_label.setFont(small)
-        self.meta_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         layout.addWidget(
             self.meta_label,
             0,
@@ -144,7 +148,7 @@ class Bubble(QFrame):
 
     def set_text(self, text: str) -> None:
         self._text = text
-        self.body.setText(markdown_to_html(text or "…", is_dark(self.palette())))
+        self.body.setText(markdown_to_html(text or "…"))
         self.fit(self._max_width)
         who = "You" if self.meta.role == "user" else "Assistant"
         self.body.setAccessibleName(f"{who}: {text}")
@@ -162,6 +166,10 @@ class Bubble(QFrame):
         if self.meta.interrupted:
             parts.append("stopped")
         self.meta_label.setText(" · ".join(parts))
+
+
+# A stored message to show: its text, its meta line, and how to read its image (if any)
+HistoryItem = tuple[str, BubbleMeta, Callable[[], QPixmap | None] | None]
 
 
 class ChatView(QScrollArea):
@@ -198,7 +206,12 @@ class ChatView(QScrollArea):
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(STREAM_REFRESH_MS)
         self._refresh.timeout.connect(self._render_streams)
+        self._older: list[HistoryItem] = []  # stored messages still to be shown, oldest first
+        self._older_timer = QTimer(self)
+        self._older_timer.setSingleShot(True)
+        self._older_timer.timeout.connect(self._add_older)
         self._follow = True
+        self._content_changed = False  # since the scroll range last changed
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.viewport().installEventFilter(self)
@@ -206,6 +219,8 @@ class ChatView(QScrollArea):
     # --- building -------------------------------------------------------------------------
 
     def clear(self) -> None:
+        self._older.clear()
+        self._older_timer.stop()
         for bubble in self.bubbles:
             row = bubble.parentWidget()
             if row is not None:
@@ -216,7 +231,10 @@ class ChatView(QScrollArea):
         self._stream_text.clear()
         self.placeholder.show()
 
-    def add_bubble(self, text: str, meta: BubbleMeta, image: QPixmap | None = None) -> Bubble:
+    def add_bubble(
+        self, text: str, meta: BubbleMeta, image: QPixmap | None = None, at: int | None = None
+    ) -> Bubble:
+        """A bubble after the others, or at position ``at`` among them."""
         self.placeholder.hide()
         row = QWidget(self._inner)
         row_layout = QHBoxLayout(row)
@@ -229,12 +247,42 @@ class ChatView(QScrollArea):
         else:
             row_layout.addWidget(bubble)
             row_layout.addStretch(1)
-        # keep the trailing stretch last
-        self._layout.insertWidget(self._layout.count() - 1, row)
-        self.bubbles.append(bubble)
+        at = len(self.bubbles) if at is None else at
+        # after the (hidden) placeholder, before the trailing stretch
+        self._layout.insertWidget(1 + at, row)
+        self.bubbles.insert(at, bubble)
         self._follow = True
         self.bubbleAdded.emit(bubble)
         return bubble
+
+    def show_history(self, items: list[HistoryItem]) -> None:
+        """A stored conversation: the newest messages at once, the older ones a chunk per turn
+        of the event loop (every bubble renders its Markdown: a long conversation built in one
+        go would block the window for a second)."""
+        self.clear()
+        cut = max(0, len(items) - HISTORY_CHUNK)
+        self._older = items[:cut]
+        for item in items[cut:]:
+            self._add_item(item)
+        if self._older:
+            self._older_timer.start()
+
+    @property
+    def loading(self) -> bool:
+        """Older messages of the conversation are still being added."""
+        return bool(self._older)
+
+    def _add_item(self, item: HistoryItem, at: int | None = None) -> None:
+        text, meta, image = item
+        self.add_bubble(text, meta, image() if image is not None else None, at)
+
+    def _add_older(self) -> None:
+        cut = max(0, len(self._older) - HISTORY_CHUNK)
+        chunk, self._older = self._older[cut:], self._older[:cut]
+        for index, item in enumerate(chunk):
+            self._add_item(item, at=index)
+        if self._older:
+            self._older_timer.start()
 
     def add_user(
         self,
@@ -288,16 +336,25 @@ class ChatView(QScrollArea):
         for turn_id, bubble in self._streaming.items():
             bubble.set_text(self._stream_text[turn_id])
 
+    def restyle(self) -> None:
+        """Render every bubble again for a new theme (code blocks carry their shade)."""
+        for bubble in self.bubbles:
+            bubble.set_text(bubble.text)
+
     # --- layout and scrolling -------------------------------------------------------------
 
     def _bubble_width(self) -> int:
         return max(220, int(self.viewport().width() * BUBBLE_WIDTH))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.viewport() and event.type() == QEvent.Type.Resize:
-            width = self._bubble_width()
-            for bubble in self.bubbles:
-                bubble.fit(width)
+        if watched is self.viewport():
+            if event.type() == QEvent.Type.LayoutRequest:  # the bubbles' layout changed
+                self._content_changed = True
+            elif event.type() == QEvent.Type.Resize:  # the view changed (bubbles refit later)
+                self._content_changed = False
+                width = self._bubble_width()
+                for bubble in self.bubbles:
+                    bubble.fit(width)
         return super().eventFilter(watched, event)
 
     def _on_scrolled(self, value: int) -> None:
@@ -305,5 +362,8 @@ class ChatView(QScrollArea):
         self._follow = value >= bar.maximum() - 8
 
     def _on_range_changed(self, _lo: int, hi: int) -> None:
-        if self._follow:
+        """New content follows the bottom; a smaller view alone (a banner above, a lower
+        window) keeps the top in place, so what was read is pushed down, not covered."""
+        if self._follow and self._content_changed:
             self.verticalScrollBar().setValue(hi)
+        self._content_changed = False

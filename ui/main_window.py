@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import itertools
 import logging
+from functools import partial
+from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QPalette,
+    QPixmap,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -27,19 +39,32 @@ from ui.alarm_chips import AlarmChips
 from ui.banners import BannerArea
 from ui.bridge import Bridge
 from ui.capture import ScreenCapture
-from ui.chat_view import Bubble, ChatView
+from ui.chat_view import Bubble, BubbleMeta, ChatView, HistoryItem
 from ui.history_view import HistoryView
 from ui.image_input import ImageInput, PendingImage, png_bytes, thumbnail
 from ui.insights_view import InsightsView
-from ui.mic_button import MicButton, VoiceStatus
+from ui.mic_button import MicButton, VoiceStatus, shown_state
 from ui.popup import QueryPopup
-from ui.theme import icon, is_dark
+from ui.theme import apply_theme, chat_colours, icon
 
 log = logging.getLogger(__name__)
 
 MIN_SIZE = QSize(720, 480)
+INPUT_MIN_WIDTH = 320  # the message box stays this wide at the window's minimum size
 DEFAULT_SIZE = QSize(1040, 720)
 MAX_INPUT_LINES = 6
+
+
+def _thumbnail_of(path: Path) -> QPixmap | None:
+    """A stored image's thumbnail (none when the file is gone)."""
+    return thumbnail(path.read_bytes()) if path.is_file() else None
+
+
+def _palette_key() -> tuple[str, ...]:
+    """What the window's colours and icons are drawn from: the application palette's."""
+    palette = QApplication.palette()
+    roles = (QPalette.ColorRole.Window, QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text)
+    return tuple(palette.color(role).name() for role in roles)
 
 
 class MessageInput(QPlainTextEdit):
@@ -49,7 +74,7 @@ class MessageInput(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setPlaceholderText("Type a message — Enter sends, Shift+Enter for a new line")
+        self.setPlaceholderText("Type a message (Shift+Enter: new line)")
         self.setAccessibleName("Message")
         self.setTabChangesFocus(True)
         self.last_sent = ""
@@ -95,13 +120,18 @@ class MainWindow(QMainWindow):
         self._pending_typed: dict[str, Bubble] = {}
         self._refs = itertools.count(1)
         self._told_about_tray = False
+        self._voice_state = AssistantState.IDLE  # as the voice loop reports it
+        self._speaking: set[int] = set()  # turns whose reply is being spoken
+        self._action_icons: list[tuple[QAction, str]] = []
+        self._styled_for: tuple[str, ...] | None = None  # the palette the colours are for
         self.setWindowTitle("Assistant")
-        self.setMinimumSize(MIN_SIZE)
         self.resize(DEFAULT_SIZE)
         self.setWindowIcon(icon("app"))
         self._build()
         self._actions()
         self._connect()
+        # as small as the layout allows with the history shown and a usable message box
+        self.setMinimumSize(MIN_SIZE.expandedTo(self.minimumSizeHint()))
         self.apply_style()
         self.set_ready(False)
         self.input.setFocus()
@@ -151,6 +181,7 @@ class MainWindow(QMainWindow):
         self.input_tools.setSpacing(4)
         row.addLayout(self.input_tools)
         self.input = MessageInput(bottom)
+        self.input.setMinimumWidth(INPUT_MIN_WIDTH)
         # images: paste (Ctrl+V) or drop into the box, or the attach button in the tools
         self.image_input = ImageInput(self.input, bottom)
         self.input_tools.addWidget(self.image_input.bar)
@@ -168,6 +199,17 @@ class MainWindow(QMainWindow):
             button.setMinimumHeight(36)
             row.addWidget(button, 0, Qt.AlignmentFlag.AlignBottom)
         bottom_layout.addLayout(row)
+        # Tab from the message box: its row's controls, the mute toggle, then the rest
+        chain = (
+            self.input,
+            self.image_input.attach_button,
+            self.mic,
+            self.send_button,
+            self.stop_button,
+            self.voice_status.mute,
+        )
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
         chat_layout.addWidget(bottom)
 
         self.tabs.addTab(chat_page, "&Conversation")
@@ -215,14 +257,14 @@ class MainWindow(QMainWindow):
             act.triggered.connect(slot)
             act.setToolTip(f"{text.replace('&', '')} ({act.shortcut().toString()})")
             if name:
-                act.setIcon(icon(name))
+                self._action_icons.append((act, name))
             if add:
                 toolbar.addAction(act)
             else:
                 self.addAction(act)
             return act
 
-        self.new_action = action("New", "Ctrl+N", self.bridge.new_conversation, "new-chat")
+        self.new_action = action("New", "Ctrl+N", self.new_conversation, "new-chat")
         self.history_action = action("History", "Ctrl+H", self._toggle_history, "history", True)
         self.history_action.setChecked(True)
         self.settings_action = action("Settings", "Ctrl+,", self.open_settings, "settings")
@@ -242,9 +284,6 @@ class MainWindow(QMainWindow):
             act = getattr(button, "defaultAction", lambda: None)()
             if act is not None:
                 button.setAccessibleName(act.text().replace("&", ""))
-        self.history.set_icons(icon("new-chat"))
-        self.send_button.setIcon(icon("send"))
-        self.stop_button.setIcon(icon("stop"))
 
     def _connect(self) -> None:
         b = self.bridge
@@ -261,6 +300,7 @@ class MainWindow(QMainWindow):
         self.alarm_chips.cancelRequested.connect(b.cancel_alarm)
         b.voiceAvailable.connect(self._on_voice_available)
         b.stateChanged.connect(self._on_state)
+        b.speakingChanged.connect(self._on_speaking)
         b.inputLevel.connect(self.voice_status.set_level)
         b.partialTranscript.connect(self._on_partial)
         b.finalTranscript.connect(lambda _t: self._on_partial(""))
@@ -276,7 +316,7 @@ class MainWindow(QMainWindow):
         self.voice_status.muteToggled.connect(self.set_muted)
         self.voice_status.set_muted(self.config.tts.muted)
         self.history.openRequested.connect(b.open_conversation)
-        self.history.newRequested.connect(b.new_conversation)
+        self.history.newRequested.connect(self.new_conversation)
         self.tabs.currentChanged.connect(self._on_tab)
         self.popup.submitted.connect(self.send)
         self.popup.openWindowRequested.connect(self.show_window)
@@ -286,17 +326,33 @@ class MainWindow(QMainWindow):
         self._history_refresh.timeout.connect(self.history.refresh)
 
     def apply_style(self) -> None:
-        dark = is_dark(self.palette())
-        user_bg = "#2b4a7e" if dark else "#d3e3fd"
-        assistant_bg = "#2d2f33" if dark else "#ffffff"
-        border = "#3c4043" if dark else "#dadce0"
+        """Colours and icons for the application's palette: at start and after every theme
+        switch (Settings, or the desktop's own when the theme is ``system``)."""
+        self._styled_for = _palette_key()
+        c = chat_colours()
         self.setStyleSheet(
-            f"#userBubble {{ background: {user_bg}; border-radius: 14px; }}"
-            f"#assistantBubble {{ background: {assistant_bg}; border: 1px solid {border};"
+            f"#userBubble {{ background: {c.user_bubble}; border-radius: 14px; }}"
+            f"#assistantBubble {{ background: {c.assistant_bubble}; border: 1px solid {c.border};"
             " border-radius: 14px; }"
-            f"#inputArea {{ border-top: 1px solid {border}; }}"
-            f"#undoBar {{ border: 1px solid {border}; border-radius: 6px; }}"
+            f"#bubbleMeta {{ color: {c.meta}; }}"
+            f"#inputArea {{ border-top: 1px solid {c.border}; }}"
+            f"#undoBar {{ border: 1px solid {c.border}; border-radius: 6px; }}"
         )
+        for act, name in self._action_icons:
+            act.setIcon(icon(name))
+        self.history.set_icons(icon("new-chat"))
+        self.send_button.setIcon(icon("send"))
+        self.stop_button.setIcon(icon("stop"))
+        self.mic.update_icon()
+        self.voice_status.update_icon()
+        self.chat.restyle()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        palette_events = (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange)
+        styled = self._styled_for is not None
+        if event.type() in palette_events and styled and self._styled_for != _palette_key():
+            self.apply_style()
 
     # --- start-up and loading ------------------------------------------------------------
 
@@ -377,6 +433,12 @@ class MainWindow(QMainWindow):
             return
         self._pending_typed[ref] = self.chat.add_user(question, source, image=thumbnail(image.data))
 
+    def new_conversation(self) -> None:
+        """A new conversation, with the cursor in the message box to type its first message."""
+        self.bridge.new_conversation()
+        self.tabs.setCurrentIndex(0)
+        self.input.setFocus()
+
     def capture_screen(self) -> None:
         """Capture the screen or a dragged region; the capture is attached to the message box."""
         self.capture = ScreenCapture(self)
@@ -402,6 +464,7 @@ class MainWindow(QMainWindow):
         self.send_button.setEnabled(ready and not busy)
         self.stop_button.setEnabled(busy)
         self.new_action.setEnabled(ready and not busy)
+        self._show_state()
 
     def _on_user_text(self, event: UserText) -> None:
         self._history_refresh.start()  # a new conversation gets its title now
@@ -462,19 +525,21 @@ class MainWindow(QMainWindow):
         if conversation_id is None:
             return
         images = self.bridge.attachments(conversation_id)
+        items: list[HistoryItem] = []
         for message in self.bridge.messages(conversation_id):
-            if message.role == "user":
-                stored = images.get(message.id)
-                image = None
-                if stored and stored[0].path.is_file():
-                    image = thumbnail(stored[0].path.read_bytes())
-                self.chat.add_user(
-                    message.text, message.source, message.created_at, message.id, image
-                )
-            elif message.role == "assistant":
-                self.chat.add_assistant(
-                    message.text, message.created_at, message.id, message.interrupted
-                )
+            if message.role not in ("user", "assistant"):
+                continue
+            meta = BubbleMeta(
+                message.role,
+                message.source if message.role == "user" else "typed",
+                message.created_at,
+                message.id,
+                message.interrupted,
+            )
+            stored = images.get(message.id) if message.role == "user" else None
+            path = stored[0].path if stored else None
+            items.append((message.text, meta, partial(_thumbnail_of, path) if path else None))
+        self.chat.show_history(items)
 
     # --- voice ----------------------------------------------------------------------------
 
@@ -485,12 +550,26 @@ class MainWindow(QMainWindow):
             self.bridge.stop_listening()
 
     def _on_state(self, state: AssistantState) -> None:
+        """The voice loop's state: the microphone and the tray show it as it is."""
+        self._voice_state = state
         self.mic.set_state(state)
-        self.voice_status.set_state(state)
-        self.popup.set_state(state)
         self.stateChanged.emit(state)
         if state is not AssistantState.LISTENING:
             self._on_partial("")
+        self._show_state()
+
+    def _on_speaking(self, turn_id: int, speaking: bool) -> None:
+        if speaking:
+            self._speaking.add(turn_id)
+        else:
+            self._speaking.discard(turn_id)
+        self._show_state()
+
+    def _show_state(self) -> None:
+        """The badge and the popup: the voice loop's state, or a typed turn's."""
+        state = shown_state(self._voice_state, self.bridge.busy, bool(self._speaking))
+        self.voice_status.set_state(state)
+        self.popup.set_state(state)
 
     def _on_partial(self, text: str) -> None:
         self.partial.setText(f"<i>{text}</i>" if text else "")
@@ -553,6 +632,10 @@ class MainWindow(QMainWindow):
         self.settings_dialog = dialog
 
     def apply_config(self, config: Config) -> None:
+        app = QApplication.instance()
+        if config.ui.theme != self.config.ui.theme and isinstance(app, QApplication):
+            apply_theme(app, config.ui.theme)
+            self.apply_style()
         self.config = config
         self.mic.set_mode(config.ui.mic_mode)
         self.bridge.set_mic_mode(config.ui.mic_mode)

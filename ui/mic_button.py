@@ -24,6 +24,17 @@ METER_FLOOR_DB = -60.0
 LEVEL_DECAY_MS = 400  # the meter falls back to zero when no level arrives for this long
 
 
+def shown_state(voice: AssistantState, busy: bool, speaking: bool) -> AssistantState:
+    """What the assistant is doing, for the badge: the voice loop reports its own state only
+    while it runs, so a typed turn is thinking while it is answered (``busy``) and speaking
+    while its reply is heard (``speaking``)."""
+    if speaking or voice is AssistantState.SPEAKING:
+        return AssistantState.SPEAKING
+    if busy or voice is AssistantState.THINKING:
+        return AssistantState.THINKING
+    return voice
+
+
 def level_percent(dbfs: float) -> int:
     """dBFS (−60 … 0 shown) → 0 … 100 for the meter."""
     clipped = min(0.0, max(METER_FLOOR_DB, dbfs))
@@ -68,17 +79,18 @@ class MicButton(QToolButton):
     def set_state(self, state: AssistantState) -> None:
         self.state = state
         self.setChecked(state is not AssistantState.IDLE)
-        self.setIcon(
-            icon(
-                "mic-off" if state is AssistantState.IDLE else "mic",
-                None if state is AssistantState.IDLE else STATE_COLOUR[state],
-            )
-        )
         self._describe()
 
-    def _describe(self) -> None:
-        if not self.isEnabled():
+    def update_icon(self) -> None:
+        """The icon for the state (again after a theme switch: it is tinted to the palette)."""
+        if not self.isEnabled() or self.state is AssistantState.IDLE:
             self.setIcon(icon("mic-off"))
+        else:
+            self.setIcon(icon("mic", STATE_COLOUR[self.state]))
+
+    def _describe(self) -> None:
+        self.update_icon()
+        if not self.isEnabled():
             tip = self._unavailable_reason or "Voice input is not available."
         elif self.mode == "hold":
             tip = "Hold to talk (Space while focused; Ctrl+M toggles)"
@@ -156,8 +168,12 @@ class VoiceStatus(QWidget):
     def set_muted(self, muted: bool) -> None:
         self.mute.setChecked(muted)
 
+    def update_icon(self) -> None:
+        """The mute button's icon (again after a theme switch)."""
+        self.mute.setIcon(icon("speaker-off" if self.mute.isChecked() else "speaker"))
+
     def _on_mute(self, muted: bool) -> None:
-        self.mute.setIcon(icon("speaker-off" if muted else "speaker"))
+        self.update_icon()
         self.mute.setToolTip(
             "Voice replies are muted (click to unmute)"
             if muted

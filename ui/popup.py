@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButto
 from assistant.events import AssistantState
 from ui.chat_view import markdown_to_html
 from ui.mic_button import STATE_COLOUR, STATE_TEXT
-from ui.theme import is_dark
 
 POPUP_WIDTH = 560
 
@@ -111,7 +110,7 @@ class QueryPopup(QFrame):
 
     def _show_answer(self, text: str) -> None:
         self._answer_text = text
-        self.answer.setText(markdown_to_html(text, is_dark(self.palette())))
+        self.answer.setText(markdown_to_html(text))
         self.answer.show()
         self.adjustSize()
 

@@ -30,6 +30,20 @@ def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def system_theme() -> Iterator[None]:
+    """A test may switch the theme (it is the application's): the next one starts with the
+    system theme again."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    from ui.theme import apply_theme
+
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        apply_theme(app, "system")
+
+
 @pytest.fixture
 def config() -> config_module.Config:
     return config_module.load()
