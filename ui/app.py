@@ -145,7 +145,6 @@ class DesktopApp(QObject):
         self._quitting = True
         log.info("quitting; longest GUI-thread stall %.0f ms", self.monitor.max_stall_ms)
         self.monitor.stop()
-        self.window.history.commit_delete()
         self.window.popup.hide()
         self.window.hide()
         self.tray.hide()

@@ -11,7 +11,10 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
+    QPainter,
+    QPaintEvent,
     QPalette,
+    QPen,
     QPixmap,
     QTextCursor,
     QTextDocument,
@@ -31,6 +34,7 @@ from ui.theme import is_dark
 SOURCE_MARKS = {"typed": "typed", "voice": "spoken", "hotkey": "spoken", "image": "image"}
 STREAM_REFRESH_MS = 40  # re-render a streaming bubble at most this often
 BUBBLE_WIDTH = 0.78  # of the visible width
+HIGHLIGHT_MS = 6000  # how long a message opened from a search hit stays outlined
 
 
 def markdown_to_html(text: str, dark: bool) -> str:
@@ -120,6 +124,20 @@ class Bubble(QFrame):
         )
         self._update_meta()
         self.set_text(text)
+        self.highlighted = False
+
+    def set_highlighted(self, highlighted: bool) -> None:
+        """Outline the bubble in the palette's highlight colour (a search hit)."""
+        self.highlighted = highlighted
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.highlighted:
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 3))
+            painter.drawRoundedRect(self.rect().adjusted(2, 2, -2, -2), 13, 13)
 
     @property
     def text(self) -> str:
@@ -199,6 +217,11 @@ class ChatView(QScrollArea):
         self._refresh.setInterval(STREAM_REFRESH_MS)
         self._refresh.timeout.connect(self._render_streams)
         self._follow = True
+        self._anchor: Bubble | None = None  # a message shown on purpose (a search hit)
+        self._unhighlight = QTimer(self)
+        self._unhighlight.setSingleShot(True)
+        self._unhighlight.setInterval(HIGHLIGHT_MS)
+        self._unhighlight.timeout.connect(self._drop_anchor)
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.viewport().installEventFilter(self)
@@ -206,6 +229,7 @@ class ChatView(QScrollArea):
     # --- building -------------------------------------------------------------------------
 
     def clear(self) -> None:
+        self._drop_anchor()
         for bubble in self.bubbles:
             row = bubble.parentWidget()
             if row is not None:
@@ -232,6 +256,7 @@ class ChatView(QScrollArea):
         # keep the trailing stretch last
         self._layout.insertWidget(self._layout.count() - 1, row)
         self.bubbles.append(bubble)
+        self._drop_anchor()
         self._follow = True
         self.bubbleAdded.emit(bubble)
         return bubble
@@ -300,10 +325,38 @@ class ChatView(QScrollArea):
                 bubble.fit(width)
         return super().eventFilter(watched, event)
 
+    def reveal(self, message_id: int) -> Bubble | None:
+        """Scroll to a stored message (near the top of the view) and outline it until the next
+        message or HIGHLIGHT_MS; None when it is not in this conversation."""
+        bubble = next((b for b in self.bubbles if b.meta.message_id == message_id), None)
+        if bubble is None:
+            return None
+        self._drop_anchor()
+        self._follow = False
+        self._anchor = bubble
+        bubble.set_highlighted(True)
+        self._unhighlight.start()
+        self._scroll_to_anchor()
+        return bubble
+
+    def _scroll_to_anchor(self) -> None:
+        row = self._anchor.parentWidget() if self._anchor is not None else None
+        if row is not None:
+            self._inner.layout().activate()  # rows placed now, not at the next paint
+            self.verticalScrollBar().setValue(row.y() - self.viewport().height() // 5)
+
+    def _drop_anchor(self) -> None:
+        self._unhighlight.stop()
+        if self._anchor is not None:
+            self._anchor.set_highlighted(False)
+            self._anchor = None
+
     def _on_scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()
         self._follow = value >= bar.maximum() - 8
 
     def _on_range_changed(self, _lo: int, hi: int) -> None:
-        if self._follow:
+        if self._anchor is not None:
+            self._scroll_to_anchor()
+        elif self._follow:
             self.verticalScrollBar().setValue(hi)
