@@ -92,32 +92,42 @@ class Deleted:
 
 
 class MessageBar(QFrame):
-    """A line of text under the list with one action button and a close button."""
+    """A message under the list, its action button and a close button below it."""
 
     def __init__(self, action: str, action_name: str, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("undoBar")
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 4, 4)
+        layout.setSpacing(4)
         self.label = QLabel(self)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.label, 1)
+        layout.addWidget(self.label)
+        row = QHBoxLayout()
         self.button = QPushButton(action, self)
         self.button.setAccessibleName(action_name)
-        layout.addWidget(self.button)
+        row.addWidget(self.button)
+        row.addStretch(1)
         self.close_button = QToolButton(self)
         self.close_button.setText("×")
         self.close_button.setAccessibleName("Dismiss")
+        self.close_button.setToolTip("Dismiss")
         self.close_button.setAutoRaise(True)
         self.close_button.clicked.connect(self.hide)
-        layout.addWidget(self.close_button)
+        row.addWidget(self.close_button)
+        layout.addLayout(row)
         self.hide()
 
     def show_text(self, text: str) -> None:
-        self.label.setText(text)
+        """Show ``text``; a long path in it may wrap after any ``/``."""
+        self.label.setText(text.replace("/", "/\u200b"))
         self.label.setAccessibleName(text)
         self.show()
+
+    @property
+    def text(self) -> str:
+        return self.label.accessibleName()
 
 
 class HistoryView(QWidget):
@@ -184,14 +194,13 @@ class HistoryView(QWidget):
         self.trash_button.setMenu(self.trash_menu)
         self.rename_button.clicked.connect(self.rename_selected)
         self.delete_button.clicked.connect(self.delete_selected)
-        for button in (
-            self.rename_button,
-            self.delete_button,
-            self.export_button,
-            self.trash_button,
-        ):
+        for button in (self.rename_button, self.delete_button, self.export_button):
             buttons.addWidget(button)
         layout.addLayout(buttons)
+        trash_row = QHBoxLayout()
+        trash_row.addWidget(self.trash_button)
+        trash_row.addStretch(1)
+        layout.addLayout(trash_row)
 
         self.undo_bar = MessageBar("Undo", "Undo delete", self)
         self.undo_button = self.undo_bar.button

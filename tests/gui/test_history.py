@@ -20,6 +20,12 @@ def _conversation(qtbot, win, *messages: str) -> int:  # type: ignore[no-untyped
     return win.bridge.conversation_id
 
 
+def _output(name: str) -> Path:
+    folder = Path(__file__).resolve().parents[2] / "test-output"
+    folder.mkdir(exist_ok=True)
+    return folder / name
+
+
 def _titles(win) -> list[str]:  # type: ignore[no-untyped-def]
     return [win.history.list.item(i).text().split("\n")[0] for i in range(win.history.list.count())]
 
@@ -79,6 +85,7 @@ def test_search_by_keyboard_opens_the_hit_scrolled_to_it(qtbot, window):
     qtbot.wait(50)  # layout settled: the view stays on the hit, not at the bottom
     top = hit.mapTo(win.chat.viewport(), hit.rect().topLeft()).y()
     assert 0 <= top < win.chat.viewport().height() and bar.value() < bar.maximum()
+    win.grab().save(str(_output("gui-history-search-hit.png")))
     # Esc clears the search (and does not stop anything)
     win.focus_search()
     qtbot.keyClick(search, Qt.Key.Key_Escape)
@@ -114,9 +121,10 @@ def test_rename_and_delete_to_the_trash_with_undo(qtbot, window):
     assert win.bridge.conversation_id == keep
     assert [b.text for b in win.chat.bubbles] == ["Keep me", "Sure."]
     bar = win.history.undo_bar
-    assert bar.isVisible() and "30 s" in bar.label.text() and "Ctrl+Z" in bar.label.text()
+    assert bar.isVisible() and "30 s" in bar.text and "Ctrl+Z" in bar.text
     win.history._count_down()  # a second later
-    assert "29 s" in bar.label.text()
+    assert "29 s" in bar.text
+    win.grab().save(str(_output("gui-history-undo.png")))
     assert win.history.trash_button.text() == "Trash (1)"
     _ctrl_z(qtbot, win)
     assert not bar.isVisible()
@@ -161,7 +169,7 @@ def test_delete_is_refused_while_a_reply_is_written_into_it(qtbot, window):
     qtbot.waitUntil(lambda: win.bridge.busy, timeout=3000)
     win.history.refresh()
     win.history.delete_selected()
-    assert "reply is being written" in win.history.undo_bar.label.text()
+    assert "reply is being written" in win.history.undo_bar.text
     assert not win.history.undo_button.isVisible()
     assert win.history.deleted is None and win.bridge.trashed_conversations() == []
     with qtbot.waitSignal(win.bridge.replyDone, timeout=5000):
@@ -193,7 +201,8 @@ def test_export_markdown_and_json(qtbot, window, tmp_path, monkeypatch):
     assert "How do I sort a list?" in text and "Use `sorted()`." in text
     # a visible confirmation with the path, and a way to open its folder
     bar = win.history.export_bar
-    assert bar.isVisible() and str(md) in bar.label.text()
+    assert bar.isVisible() and str(md) in bar.text
+    win.grab().save(str(_output("gui-history-export.png")))
     opened: list[Path] = []
     win.history.open_folder = lambda folder: opened.append(folder) or True
     qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
