@@ -133,6 +133,7 @@ def build(
     store = MemoryStore(paths.database_file())
     if config.memory.retention_days:
         store.delete_older_than(config.memory.retention_days)
+    store.purge_trash()  # conversations deleted in the window more than TRASH_DAYS ago
     models = ModelStore()
 
     def notify(text: str) -> None:

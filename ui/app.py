@@ -149,7 +149,6 @@ class DesktopApp(QObject):
             self.monitor.warn_ms,
         )
         self.monitor.stop()
-        self.window.history.commit_delete()
         self.window.popup.hide()
         self.window.hide()
         self.tray.hide()

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Builder = Callable[[EventBus], "Assistant"]
+EXPORT_FOLDER_KEY = "ui.last_export_folder"
 VoiceFactory = Callable[["Assistant"], "VoiceControl | None"]
 
 
@@ -520,21 +521,53 @@ class Bridge(QObject):
         if self.assistant is not None and not self.assistant.engine.busy:
             self.assistant.engine.new_conversation()
 
-    def open_conversation(self, conversation_id: int) -> None:
-        if self.assistant is not None and not self.assistant.engine.busy:
-            self.assistant.engine.open_conversation(conversation_id)
+    def open_conversation(self, conversation_id: int) -> bool:
+        """Open a conversation (False while a reply is being written: the window waits)."""
+        if self.assistant is None or self.assistant.engine.busy:
+            return False
+        self.assistant.engine.open_conversation(conversation_id)
+        return True
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         if self.assistant is not None:
             self.assistant.store.rename_conversation(conversation_id, title.strip())
 
-    def delete_conversation(self, conversation_id: int) -> None:
-        """Delete for good (the history view offers undo before calling this)."""
+    def delete_conversation(self, conversation_id: int) -> str:
+        """Move a conversation to the trash ('' when done, else why not). When it is the open
+        one, the newest other conversation is opened (or a new one)."""
         if self.assistant is None:
-            return
-        self.assistant.store.delete_conversation(conversation_id)
-        if conversation_id == self.assistant.engine.conversation_id:
-            self.assistant.engine.new_conversation()
+            return "the assistant is still starting; try again in a moment."
+        engine, store = self.assistant.engine, self.assistant.store
+        is_open = conversation_id == engine.conversation_id
+        if is_open and (self.busy or engine.busy):
+            return "a reply is being written into it: stop it (Esc) or wait, then delete."
+        if not store.trash_conversation(conversation_id):
+            return "it was deleted already."
+        if is_open:
+            others = [c for c in store.list_conversations() if c.message_count]
+            if others:
+                engine.open_conversation(others[0].id)
+            else:
+                engine.new_conversation()
+        return ""
+
+    def restore_conversation(self, conversation_id: int) -> bool:
+        """Take a conversation out of the trash (True when it was there)."""
+        return self.assistant is not None and self.assistant.store.restore_conversation(
+            conversation_id
+        )
+
+    def trashed_conversations(self) -> list[Conversation]:
+        return self.assistant.store.trashed_conversations() if self.assistant else []
+
+    def empty_trash(self) -> int:
+        """Delete for good every conversation in the trash; how many there were."""
+        return self.assistant.store.purge_trash(older_than_days=0) if self.assistant else 0
+
+    def last_export_folder(self) -> Path | None:
+        """The folder of the last export (kept in the store), None before the first one."""
+        value = self.assistant.store.get_state(EXPORT_FOLDER_KEY) if self.assistant else None
+        return Path(value) if value else None
 
     def export_conversation(self, conversation_id: int, path: Path) -> Path:
         """Write Markdown (``.md``) or JSON (``.json``) with the same code as the CLI."""
@@ -550,6 +583,7 @@ class Bridge(QObject):
             path.write_text(text, encoding="utf-8")
         except OSError as err:
             raise AssistantError(f"cannot write {path}: {err.strerror}.") from None
+        self.assistant.store.set_state(EXPORT_FOLDER_KEY, str(path.resolve().parent))
         return path
 
     # --- sound devices (PortAudio calls may block: always on the control thread) ----------

@@ -12,7 +12,10 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
+    QPainter,
+    QPaintEvent,
     QPalette,
+    QPen,
     QPixmap,
     QTextCursor,
     QTextDocument,
@@ -33,6 +36,7 @@ SOURCE_MARKS = {"typed": "typed", "voice": "spoken", "hotkey": "spoken", "image"
 STREAM_REFRESH_MS = 40  # re-render a streaming bubble at most this often
 BUBBLE_WIDTH = 0.78  # of the visible width
 HISTORY_CHUNK = 20  # stored messages shown per turn of the event loop (~5 ms each)
+HIGHLIGHT_MS = 6000  # how long a message opened from a search hit stays outlined
 
 
 def markdown_to_html(text: str) -> str:
@@ -124,6 +128,20 @@ class Bubble(QFrame):
         )
         self._update_meta()
         self.set_text(text)
+        self.highlighted = False
+
+    def set_highlighted(self, highlighted: bool) -> None:
+        """Outline the bubble in the palette's highlight colour (a search hit)."""
+        self.highlighted = highlighted
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.highlighted:
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 3))
+            painter.drawRoundedRect(self.rect().adjusted(2, 2, -2, -2), 13, 13)
 
     @property
     def text(self) -> str:
@@ -212,6 +230,11 @@ class ChatView(QScrollArea):
         self._older_timer.timeout.connect(self._add_older)
         self._follow = True
         self._content_changed = False  # since the scroll range last changed
+        self._anchor: Bubble | None = None  # a message shown on purpose (a search hit)
+        self._unhighlight = QTimer(self)
+        self._unhighlight.setSingleShot(True)
+        self._unhighlight.setInterval(HIGHLIGHT_MS)
+        self._unhighlight.timeout.connect(self._drop_anchor)
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.viewport().installEventFilter(self)
@@ -221,6 +244,7 @@ class ChatView(QScrollArea):
     def clear(self) -> None:
         self._older.clear()
         self._older_timer.stop()
+        self._drop_anchor()
         for bubble in self.bubbles:
             row = bubble.parentWidget()
             if row is not None:
@@ -247,10 +271,13 @@ class ChatView(QScrollArea):
         else:
             row_layout.addWidget(bubble)
             row_layout.addStretch(1)
+        newest = at is None or at >= len(self.bubbles)
         at = len(self.bubbles) if at is None else at
         # after the (hidden) placeholder, before the trailing stretch
         self._layout.insertWidget(1 + at, row)
         self.bubbles.insert(at, bubble)
+        if newest:
+            self._drop_anchor()  # a new message ends the highlight of a search hit
         self._follow = True
         self.bubbleAdded.emit(bubble)
         return bubble
@@ -357,13 +384,48 @@ class ChatView(QScrollArea):
                     bubble.fit(width)
         return super().eventFilter(watched, event)
 
+    def reveal(self, message_id: int) -> Bubble | None:
+        """Scroll to a stored message (near the top of the view) and outline it until the next
+        message or HIGHLIGHT_MS; None when it is not in this conversation."""
+        bubble = next((b for b in self.bubbles if b.meta.message_id == message_id), None)
+        if bubble is None and self._older:  # an older message not shown yet: show them all
+            self._older_timer.stop()
+            older, self._older = self._older, []
+            for index, item in enumerate(older):
+                self._add_item(item, at=index)
+            bubble = next((b for b in self.bubbles if b.meta.message_id == message_id), None)
+        if bubble is None:
+            return None
+        self._drop_anchor()
+        self._follow = False
+        self._anchor = bubble
+        bubble.set_highlighted(True)
+        self._unhighlight.start()
+        self._scroll_to_anchor()
+        return bubble
+
+    def _scroll_to_anchor(self) -> None:
+        row = self._anchor.parentWidget() if self._anchor is not None else None
+        if row is not None:
+            self._inner.layout().activate()  # rows placed now, not at the next paint
+            self.verticalScrollBar().setValue(row.y() - self.viewport().height() // 5)
+
+    def _drop_anchor(self) -> None:
+        self._unhighlight.stop()
+        if self._anchor is not None:
+            self._anchor.set_highlighted(False)
+            self._anchor = None
+
     def _on_scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()
         self._follow = value >= bar.maximum() - 8
 
     def _on_range_changed(self, _lo: int, hi: int) -> None:
         """New content follows the bottom; a smaller view alone (a banner above, a lower
-        window) keeps the top in place, so what was read is pushed down, not covered."""
-        if self._follow and self._content_changed:
+        window) keeps the top in place, so what was read is pushed down, not covered. A search
+        hit being shown stays in view."""
+        if self._anchor is not None:
+            self._scroll_to_anchor()
+        elif self._follow and self._content_changed:
             self.verticalScrollBar().setValue(hi)
         self._content_changed = False

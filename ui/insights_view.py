@@ -1,15 +1,20 @@
-"""Insights for one conversation: the user's sentiment over turns, and latency per turn by stage.
+"""Insights for one conversation: the user's tone (sentiment and emotion) and the latency by
+stage, per turn. Turn n is the n-th user message and the reply to it, on both charts.
 
 pyqtgraph is imported when the view is first shown (it takes a moment to import).
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -54,6 +59,10 @@ STAGE_COLOURS = (
     "#8cd17d",
 )
 SENTIMENT_COLOURS = {"positive": "#1e8e3e", "negative": "#d93025", "neutral": "#80868b"}
+MIN_BAR = 0.025  # a turn shorter than this share of the tallest is drawn this tall, time written
+TIME_SPAN_S = 15 * 60  # the turns' time of day is shown when the conversation spans this much
+MAX_TICKS = 12
+LEFT_AXIS_PX = 76
 
 
 @dataclass(frozen=True)
@@ -69,41 +78,96 @@ class LatencyBar:
     turn: int
     stages: dict[str, float]
     first_token: float | None
+    command: bool = False  # answered by a skill (a timer, the time), not the language model
+
+    @property
+    def total(self) -> float:
+        return sum(self.stages.values())
+
+
+def by_turn(messages: list[Message]) -> Iterator[tuple[int, Message]]:
+    """Each message with its turn: the count of user messages up to it (0 before the first)."""
+    turn = 0
+    for message in messages:
+        if message.role == "user":
+            turn += 1
+        yield turn, message
+
+
+def turn_times(messages: list[Message]) -> dict[int, float]:
+    """When each turn began (its user message)."""
+    return {turn: m.created_at for turn, m in by_turn(messages) if m.role == "user"}
 
 
 def sentiment_series(messages: list[Message]) -> list[SentimentPoint]:
-    points = []
-    for turn, message in enumerate((m for m in messages if m.role == "user"), start=1):
-        if message.sentiment_score is None:
-            continue
-        points.append(
-            SentimentPoint(
-                turn,
-                message.sentiment_score,
-                message.sentiment_label or "neutral",
-                message.emotion or "",
-            )
-        )
-    return points
+    return [
+        SentimentPoint(turn, m.sentiment_score, m.sentiment_label or "neutral", m.emotion or "")
+        for turn, m in by_turn(messages)
+        if m.role == "user" and m.sentiment_score is not None
+    ]
 
 
 def latency_series(messages: list[Message]) -> list[LatencyBar]:
-    bars = []
-    for turn, message in enumerate((m for m in messages if m.role == "assistant"), start=1):
+    """One bar per turn: its reply's stages (an announcement with no turn of its own is left
+    out, so is a second assistant message in a turn)."""
+    bars: dict[int, LatencyBar] = {}
+    for turn, message in by_turn(messages):
+        if message.role != "assistant" or turn == 0 or turn in bars:
+            continue
         stages = {
             k: float(v)
             for k, v in message.timings.items()
             if k not in NOT_STAGES and isinstance(v, int | float)
         }
         if stages:
-            bars.append(LatencyBar(turn, stages, message.timings.get("first_token")))
-    return bars
+            command = message.intent not in (None, "", "chat")
+            bars[turn] = LatencyBar(turn, stages, message.timings.get("first_token"), command)
+    return list(bars.values())
 
 
 def stage_order(bars: list[LatencyBar]) -> list[str]:
     seen = {stage for bar in bars for stage in bar.stages}
     known = [s for s in STAGE_ORDER if s in seen]
     return known + sorted(seen - set(known))
+
+
+def stage_colours(stages: list[str]) -> dict[str, str]:
+    """The same colour for a stage in every chart; unknown stages take the spares in turn."""
+    spare = iter(range(len(STAGE_ORDER), 10**6))
+    return {
+        stage: STAGE_COLOURS[
+            STAGE_ORDER.index(stage) if stage in STAGE_ORDER else next(spare) % len(STAGE_COLOURS)
+        ]
+        for stage in stages
+    }
+
+
+def turn_ticks(turns: int, times: dict[int, float]) -> list[tuple[int, str]]:
+    """Tick labels of the turn axis: the turn, and its time of day when the conversation spans
+    long enough for it to tell something; at most MAX_TICKS of them."""
+    step = max(1, math.ceil(turns / MAX_TICKS))
+    spread = max(times.values()) - min(times.values()) if times else 0.0
+    ticks = []
+    for turn in range(1, turns + 1, step):
+        when = times.get(turn)
+        if spread >= TIME_SPAN_S and when is not None:
+            ticks.append((turn, f"{turn}\n{datetime.fromtimestamp(when):%H:%M}"))
+        else:
+            ticks.append((turn, str(turn)))
+    return ticks
+
+
+def tone_summary(points: list[SentimentPoint]) -> str:
+    """``tone: 3 neutral, 2 positive; emotions: joy ×2, anger`` or ``neutral throughout``."""
+    if not points:
+        return ""
+    labels = Counter(p.label for p in points)
+    emotions = Counter(p.emotion for p in points if p.emotion and p.emotion != "neutral")
+    if set(labels) == {"neutral"} and not emotions:
+        return "tone neutral throughout, no emotion detected"
+    tone = ", ".join(f"{n} {label}" for label, n in labels.most_common())
+    felt = ", ".join(e if n == 1 else f"{e} ×{n}" for e, n in emotions.most_common())
+    return f"tone: {tone}" + (f"; emotions: {felt}" if felt else "")
 
 
 class InsightsView(QWidget):
@@ -130,10 +194,18 @@ class InsightsView(QWidget):
         layout.addWidget(self.summary)
         self._charts = QVBoxLayout()
         layout.addLayout(self._charts, 1)
+        # the latency chart's legend, under it: never over a bar
+        self.legend = QLabel(self)
+        self.legend.setWordWrap(True)
+        self.legend.setAccessibleName("Latency legend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.legend)
         self.sentiment_plot: Any = None
         self.latency_plot: Any = None
         self.sentiment: list[SentimentPoint] = []
         self.latency: list[LatencyBar] = []
+        self.turns = 0
+        self.times: dict[int, float] = {}
 
     # --- data -----------------------------------------------------------------------------
 
@@ -157,16 +229,21 @@ class InsightsView(QWidget):
         messages = self.bridge.messages(conversation_id) if conversation_id else []
         self.sentiment = sentiment_series(messages)
         self.latency = latency_series(messages)
+        self.times = turn_times(messages)
+        self.turns = len(self.times)
         self._ensure_plots()
         self._draw_sentiment()
         self._draw_latency()
-        turns = sum(1 for m in messages if m.role == "user")
         if not messages:
             self.summary.setText("No conversation yet: talk or type, then come back here.")
-        else:
-            mean = [bar.stages.get("reply", 0.0) for bar in self.latency]
-            average = f"; average reply {sum(mean) / len(mean) / 1000:.2f} s" if mean else ""
-            self.summary.setText(f"{turns} user turns{average}.")
+            return
+        parts = [f"{self.turns} user turn{'s' if self.turns != 1 else ''}"]
+        replies = [bar.stages["reply"] for bar in self.latency if "reply" in bar.stages]
+        if replies:
+            parts.append(f"average reply {sum(replies) / len(replies) / 1000:.2f} s")
+        if tone := tone_summary(self.sentiment):
+            parts.append(tone)
+        self.summary.setText("; ".join(parts) + ".")
 
     # --- charts ---------------------------------------------------------------------------
 
@@ -175,34 +252,70 @@ class InsightsView(QWidget):
             return
         import pyqtgraph as pg
 
-        dark = is_dark(self.palette())
-        background = self.palette().color(QPalette.ColorRole.Base)
-        foreground = self.palette().color(QPalette.ColorRole.Text)
-        pg.setConfigOptions(antialias=True, background=background, foreground=foreground)
-        self.sentiment_plot = pg.PlotWidget(self, title="Your sentiment over the conversation")
+        pg.setConfigOptions(antialias=True)
+        self.sentiment_plot = pg.PlotWidget(self)
         self.sentiment_plot.setAccessibleName("Sentiment chart")
-        self.sentiment_plot.setLabel("left", "sentiment (−1 … +1)")
-        self.sentiment_plot.setLabel("bottom", "user turn")
-        self.sentiment_plot.setYRange(-1.1, 1.1)
-        self.sentiment_plot.showGrid(x=False, y=True, alpha=0.25 if dark else 0.15)
-        self.latency_plot = pg.PlotWidget(self, title="Latency per turn by stage")
+        self.sentiment_plot.setLabel("left", "tone")
+        self.sentiment_plot.setYRange(-1.25, 1.25)
+        self.sentiment_plot.getAxis("left").setTicks(
+            [[(-1, "negative"), (0, "neutral"), (1, "positive")]]
+        )
+        self.latency_plot = pg.PlotWidget(self)
         self.latency_plot.setAccessibleName("Latency chart")
         self.latency_plot.setLabel("left", "milliseconds")
         self.latency_plot.getAxis("left").enableAutoSIPrefix(False)
-        self.latency_plot.setLabel("bottom", "assistant turn")
-        self.latency_plot.showGrid(x=False, y=True, alpha=0.25 if dark else 0.15)
         for plot in (self.sentiment_plot, self.latency_plot):
-            plot.getAxis("bottom").setTickSpacing(1, 1)  # turns are whole numbers
+            plot.setLabel("bottom", "turn")
+            plot.getAxis("left").setWidth(LEFT_AXIS_PX)  # the two x-axes line up
             plot.setMenuEnabled(False)
+            plot.setMouseEnabled(x=False, y=False)
             plot.setMinimumHeight(160)
             plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self._charts.addWidget(plot, 1)
+        self._apply_palette()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.sentiment_plot is not None:
+            self._apply_palette()
+            self.refresh_charts()
+
+    def _apply_palette(self) -> None:
+        """The charts in the window's colours (again after a theme change)."""
+        palette = self.palette()
+        background = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        for plot in (self.sentiment_plot, self.latency_plot):
+            plot.setBackground(background)
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(text)
+                axis.setTextPen(text)
+            plot.showGrid(x=False, y=True, alpha=0.3 if is_dark(palette) else 0.15)
+
+    def _title(self, plot: Any, title: str) -> None:
+        plot.setTitle(title, color=self.palette().color(QPalette.ColorRole.Text), size="10pt")
+
+    def _turn_axis(self, plot: Any) -> None:
+        """The same turns, the same range on both charts (ticks of one or two lines)."""
+        ticks = turn_ticks(self.turns, self.times)
+        axis = plot.getAxis("bottom")
+        axis.setTicks([ticks])
+        lines = max((label.count("\n") + 1 for _, label in ticks), default=1)
+        axis.setHeight((lines + 1) * QFontMetrics(axis.font()).height() + 6)
+        plot.setXRange(0.5, max(1, self.turns) + 0.5, padding=0)
 
     def _draw_sentiment(self) -> None:
         import pyqtgraph as pg
 
         plot = self.sentiment_plot
         plot.clear()
+        self._turn_axis(plot)
+        neutral = all(p.label == "neutral" for p in self.sentiment)
+        self._title(
+            plot,
+            "Your tone per turn" + (": neutral throughout" if self.sentiment and neutral else ""),
+        )
         plot.addItem(
             pg.InfiniteLine(
                 pos=0, angle=0, pen=pg.mkPen("#80868b", width=1, style=Qt.PenStyle.DashLine)
@@ -216,56 +329,47 @@ class InsightsView(QWidget):
         brushes = [pg.mkBrush(SENTIMENT_COLOURS.get(p.label, "#80868b")) for p in self.sentiment]
         plot.addItem(pg.ScatterPlotItem(xs, ys, size=11, brush=brushes, pen=pg.mkPen(None)))
         for point in self.sentiment:
-            text = point.emotion if point.emotion and point.emotion != "neutral" else point.label
+            if not point.emotion or point.emotion == "neutral":
+                continue  # the emotions felt are written; the rest is the point's colour
             label = pg.TextItem(
-                text,
+                point.emotion,
                 anchor=(0.5, 1.3 if point.score >= 0 else -0.3),
                 color=QColor(SENTIMENT_COLOURS.get(point.label, "#80868b")),
             )
             label.setPos(point.turn, point.score)
             plot.addItem(label)
-        plot.setXRange(0.5, max(xs) + 0.5)
 
     def _draw_latency(self) -> None:
         import pyqtgraph as pg
 
         plot = self.latency_plot
         plot.clear()
-        if plot.plotItem.legend is not None:
-            plot.plotItem.legend.scene().removeItem(plot.plotItem.legend)
-            plot.plotItem.legend = None
+        self._turn_axis(plot)
+        self._title(plot, "Latency per turn, by stage")
+        self.legend.clear()
         if not self.latency:
             return
-        legend = plot.addLegend(offset=(10, 4), labelTextSize="8pt", colCount=5)
         xs = [bar.turn for bar in self.latency]
+        tallest = max(bar.total for bar in self.latency) or 1.0
+        colours = stage_colours(stage_order(self.latency))
         bottoms = [0.0] * len(xs)
         reply_starts = list(bottoms)
-        unknown = 0
-        for stage in stage_order(self.latency):
+        for stage, colour in colours.items():
             if stage == "reply":
                 reply_starts = list(bottoms)
             heights = [bar.stages.get(stage, 0.0) for bar in self.latency]
-            if stage in STAGE_ORDER:  # the same colour for a stage in every chart
-                colour = STAGE_COLOURS[STAGE_ORDER.index(stage)]
-            else:
-                colour = STAGE_COLOURS[(len(STAGE_ORDER) + unknown) % len(STAGE_COLOURS)]
-                unknown += 1
             item = pg.BarGraphItem(
-                x=xs,
-                height=heights,
-                y0=list(bottoms),
-                width=0.6,
-                brush=colour,
-                pen=pg.mkPen(None),
-                name=stage,
+                x=xs, height=heights, y0=list(bottoms), width=0.6, brush=colour, pen=pg.mkPen(None)
             )
-            plot.addItem(item)  # named items join the legend by themselves
+            plot.addItem(item)
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+        self._draw_short_bars(plot, tallest, colours)
         # the first token arrives inside the reply stage: mark it there
+        marker = "#202124" if not is_dark(self.palette()) else "#e8eaed"
         first = [
             (bar.turn, start + bar.first_token)
             for bar, start in zip(self.latency, reply_starts, strict=True)
-            if bar.first_token
+            if bar.first_token and "reply" in bar.stages
         ]
         if first:
             plot.plot(
@@ -273,10 +377,47 @@ class InsightsView(QWidget):
                 [y for _, y in first],
                 pen=None,
                 symbol="d",
-                symbolBrush="#202124" if not is_dark(self.palette()) else "#e8eaed",
+                symbolBrush=marker,
                 symbolSize=8,
-                name="first token",
             )
-        plot.setXRange(0.4, max(xs) + 0.6)
-        # head room for the legend above the tallest bar
-        plot.setYRange(0, max(bottoms) * (1.25 + 0.12 * (len(legend.items) // 5)) or 1)
+        plot.setYRange(0, tallest * 1.12, padding=0)  # room for the times written over bars
+        swatches = [f'<span style="color:{c}">■</span>&nbsp;{s}' for s, c in colours.items()]
+        if first:
+            swatches.append(f'<span style="color:{marker}">◆</span>&nbsp;first token')
+        if any(bar.total < tallest * MIN_BAR for bar in self.latency):
+            swatches.append(
+                f"(a turn under {MIN_BAR:.1%} of the scale is drawn that tall, pale, its time"
+                " written above)"
+            )
+        self.legend.setText(" &nbsp; ".join(swatches))
+
+    def _draw_short_bars(self, plot: Any, tallest: float, colours: dict[str, str]) -> None:
+        """A turn far shorter than the tallest (a command answered by a skill in a few ms) would
+        be invisible at the chart's scale: it gets a visible outline and its time above it."""
+        import pyqtgraph as pg
+
+        floor = tallest * MIN_BAR
+        short = [bar for bar in self.latency if bar.total < floor]
+        if not short:
+            return
+        for bar in short:
+            main = max(bar.stages, key=lambda s: bar.stages[s])
+            colour = QColor(colours[main])
+            fill = QColor(colour)
+            fill.setAlpha(110)
+            plot.addItem(
+                pg.BarGraphItem(
+                    x=[bar.turn],
+                    height=[floor],
+                    width=0.6,
+                    brush=fill,
+                    pen=pg.mkPen(colour, width=1.5),
+                )
+            )
+            label = pg.TextItem(
+                f"{bar.total:.0f} ms" + ("\ncommand" if bar.command else ""),
+                anchor=(0.5, 1.1),
+                color=self.palette().color(QPalette.ColorRole.Text),
+            )
+            label.setPos(bar.turn, floor)
+            plot.addItem(label)

@@ -81,6 +81,17 @@ class MessageInput(QPlainTextEdit):
         self.document().contentsChanged.connect(self._fit_height)
         self._fit_height()
 
+    def event(self, event: QEvent) -> bool:
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.ShortcutOverride
+            and event.matches(QKeySequence.StandardKey.Undo)
+            and not self.document().isUndoAvailable()
+        ):
+            event.ignore()  # nothing typed to undo: Ctrl+Z goes to the window (undo a deletion)
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
@@ -277,6 +288,9 @@ class MainWindow(QMainWindow):
         self.search_action = action(
             "Search", QKeySequence.StandardKey.Find, self.focus_search, add=False
         )
+        self.undo_delete_action = action(
+            "Undo delete", QKeySequence.StandardKey.Undo, self.history.undo_delete, add=False
+        )
         self.quit_action = action(
             "Quit", QKeySequence.StandardKey.Quit, self.quitRequested, add=False
         )
@@ -315,7 +329,7 @@ class MainWindow(QMainWindow):
         self.mic.talkHeld.connect(b.push_to_talk)
         self.voice_status.muteToggled.connect(self.set_muted)
         self.voice_status.set_muted(self.config.tts.muted)
-        self.history.openRequested.connect(b.open_conversation)
+        self.history.openRequested.connect(self.open_conversation)
         self.history.newRequested.connect(self.new_conversation)
         self.tabs.currentChanged.connect(self._on_tab)
         self.popup.submitted.connect(self.send)
@@ -517,6 +531,15 @@ class MainWindow(QMainWindow):
         self._on_question(conversation_id, self.bridge.waiting_question(conversation_id))
         self.reload_conversation()
         self._history_refresh.start()
+
+    def open_conversation(self, conversation_id: int, message_id: int = 0) -> None:
+        """Open a conversation from the history; a search hit's message is shown highlighted."""
+        opened = conversation_id == self.bridge.conversation_id
+        if not opened and not self.bridge.open_conversation(conversation_id):  # reloads the chat
+            self.statusBar().showMessage("Wait for the reply to finish, then open it.", 5000)
+            return
+        if message_id:
+            self.chat.reveal(message_id)
 
     def reload_conversation(self) -> None:
         self.chat.clear()

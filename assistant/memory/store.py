@@ -87,7 +87,14 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX alarms_by_due ON alarms(state, due_at);
     """,
+    # 4: the trash: a deleted conversation is kept (restorable) until purged after TRASH_DAYS
+    """
+    ALTER TABLE conversations ADD COLUMN deleted_at REAL;
+    CREATE INDEX conversations_by_deleted ON conversations(deleted_at);
+    """,
 ]
+
+TRASH_DAYS = 30  # a conversation in the trash is deleted for good after this many days
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,7 @@ class Conversation:
     created_at: float
     updated_at: float
     message_count: int = 0
+    deleted_at: float | None = None  # in the trash since then (None: not deleted)
 
 
 @dataclass(frozen=True)
@@ -342,26 +350,64 @@ class MemoryStore:
         self.set_state("current_conversation", str(conversation_id))
 
     def get_conversation(self, conversation_id: int) -> Conversation | None:
+        """The conversation, None when there is none or it is in the trash."""
         row = self._execute(
-            "SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS n "
-            "FROM conversations c WHERE c.id = ?",
-            (conversation_id,),
+            f"{_CONVERSATION_SELECT} WHERE c.id = ? AND c.deleted_at IS NULL", (conversation_id,)
         ).fetchone()
         return _conversation(row) if row else None
 
-    def list_conversations(self, limit: int | None = None) -> list[Conversation]:
-        sql = (
-            "SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS n "
-            "FROM conversations c ORDER BY c.updated_at DESC, c.id DESC"
-        )
+    def list_conversations(
+        self, limit: int | None = None, include_trash: bool = False
+    ) -> list[Conversation]:
+        """Newest first; those in the trash only with ``include_trash``."""
+        sql = _CONVERSATION_SELECT
+        if not include_trash:
+            sql += " WHERE c.deleted_at IS NULL"
+        sql += " ORDER BY c.updated_at DESC, c.id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [_conversation(r) for r in self._execute(sql).fetchall()]
 
+    def trashed_conversations(self) -> list[Conversation]:
+        """The conversations in the trash, the last deleted first."""
+        rows = self._execute(
+            f"{_CONVERSATION_SELECT} WHERE c.deleted_at IS NOT NULL "
+            "ORDER BY c.deleted_at DESC, c.id DESC"
+        ).fetchall()
+        return [_conversation(r) for r in rows]
+
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         self._execute("UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id))
 
+    def trash_conversation(self, conversation_id: int) -> bool:
+        """Move a conversation to the trash (committed at once: a crash loses nothing); it can be
+        restored until it is purged. False when there is no such conversation outside the trash."""
+        cur = self._execute(
+            "UPDATE conversations SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+            (time.time(), conversation_id),
+        )
+        return cur.rowcount > 0
+
+    def restore_conversation(self, conversation_id: int) -> bool:
+        """Take a conversation out of the trash. False when it is not in the trash."""
+        cur = self._execute(
+            "UPDATE conversations SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL",
+            (conversation_id,),
+        )
+        return cur.rowcount > 0
+
+    def purge_trash(self, older_than_days: float = TRASH_DAYS) -> int:
+        """Delete for good the conversations in the trash for longer than ``older_than_days``
+        (0: the whole trash)."""
+        cutoff = time.time() - older_than_days * 86400
+        rows = self._execute(
+            "SELECT id FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at <= ?",
+            (cutoff,),
+        ).fetchall()
+        return sum(self.delete_conversation(int(row["id"])) for row in rows)
+
     def delete_conversation(self, conversation_id: int) -> bool:
+        """Delete for good (in the trash or not), with its files."""
         cur = self._execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
         self._remove_files(conversation_id)
         return cur.rowcount > 0
@@ -479,9 +525,11 @@ class MemoryStore:
         return [_message(r) for r in rows]
 
     def search_messages(self, query: str, limit: int = 200) -> list[Message]:
+        """The newest messages containing ``query`` (any case), none from the trash."""
         escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self._execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE text LIKE ? ESCAPE '\\' "
+            "AND conversation_id IN (SELECT id FROM conversations WHERE deleted_at IS NULL) "
             "ORDER BY id DESC LIMIT ?",
             (f"%{escaped}%", limit),
         ).fetchall()
@@ -648,8 +696,16 @@ _UPDATABLE = {
 }
 
 
+_CONVERSATION_SELECT = (
+    "SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS n "
+    "FROM conversations c"
+)
+
+
 def _conversation(row: sqlite3.Row) -> Conversation:
-    return Conversation(row["id"], row["title"], row["created_at"], row["updated_at"], row["n"])
+    return Conversation(
+        row["id"], row["title"], row["created_at"], row["updated_at"], row["n"], row["deleted_at"]
+    )
 
 
 def _statements(script: str) -> list[str]:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from assistant.memory.store import Message
-from ui.insights_view import latency_series, sentiment_series, stage_order
+from ui.insights_view import (
+    MIN_BAR,
+    latency_series,
+    sentiment_series,
+    stage_order,
+    tone_summary,
+    turn_ticks,
+)
 
 
 def _message(role: str, **kw) -> Message:  # type: ignore[no-untyped-def]
@@ -14,6 +21,7 @@ def _message(role: str, **kw) -> Message:  # type: ignore[no-untyped-def]
 
 def test_series_from_stored_messages():
     messages = [
+        _message("assistant", timings={"reply": 3.0}),  # an announcement before any turn
         _message("user", sentiment_score=0.8, sentiment_label="positive", emotion="joy"),
         _message(
             "assistant",
@@ -28,7 +36,8 @@ def test_series_from_stored_messages():
         _message("user"),  # not analysed: no point, but it still counts as a turn
         _message("assistant", timings={}),
         _message("user", sentiment_score=-0.6, sentiment_label="negative", emotion="anger"),
-        _message("assistant", timings={"skill": 2.0, "custom_stage": 5.0}),
+        _message("assistant", timings={"skill": 2.0, "custom_stage": 5.0}, intent="timer"),
+        _message("assistant", timings={"reply": 9.0}),  # an announcement within turn 3
     ]
     points = sentiment_series(messages)
     assert [(p.turn, p.label, p.emotion) for p in points] == [
@@ -40,6 +49,14 @@ def test_series_from_stored_messages():
     assert bars[0].stages == {"intent": 3.0, "reply": 900.0, "asr": 400.0}
     assert bars[0].first_token == 120.0
     assert stage_order(bars) == ["asr", "intent", "skill", "reply", "custom_stage"]
+    assert [b.command for b in bars] == [False, True]
+    assert tone_summary(points) == "tone: 1 positive, 1 negative; emotions: joy, anger"
+
+
+def test_turn_axis_shows_the_time_of_day_only_when_it_tells_something():
+    assert turn_ticks(3, {1: 0.0, 2: 60.0, 3: 120.0}) == [(1, "1"), (2, "2"), (3, "3")]
+    ticks = turn_ticks(30, {t: 36_000.0 + t * 300 for t in range(1, 31)})  # 2.5 hours
+    assert len(ticks) <= 12 and ticks[0][0] == 1 and "\n" in ticks[0][1]
 
 
 def test_insights_tab_draws_both_charts_for_the_conversation(qtbot, window):
@@ -69,8 +86,108 @@ def test_insights_tab_draws_both_charts_for_the_conversation(qtbot, window):
     bars = [i for i in view.latency_plot.getPlotItem().items if type(i).__name__ == "BarGraphItem"]
     assert len(bars) == len(stage_order(view.latency))
     assert "2 user turns" in view.summary.text()
+
+
+def _varied_conversation(store) -> int:  # type: ignore[no-untyped-def]
+    """Ten turns over two hours: chat replies of about a second, commands of a few ms."""
+    cid = store.create_conversation()
+    feelings = [
+        ("neutral", 0.0, "neutral"),
+        ("positive", 0.6, "joy"),
+        ("neutral", 0.05, "neutral"),
+        ("negative", -0.55, "sadness"),
+        ("negative", -0.7, "anger"),
+        ("neutral", 0.0, "neutral"),
+        ("positive", 0.4, "surprise"),
+        ("neutral", -0.1, "neutral"),
+        ("positive", 0.8, "joy"),
+        ("neutral", 0.0, "neutral"),
+    ]
+    commands = {3, 6, 10}
+    for turn, (label, score, emotion) in enumerate(feelings, start=1):
+        user = store.add_message(cid, "user", f"message {turn}", "voice" if turn % 2 else "typed")
+        store.update_message(
+            user, sentiment_label=label, sentiment_score=score, emotion=emotion, intent="chat"
+        )
+        if turn in commands:
+            timings = {"intent": 4.0, "affect": 2.0, "skill": 3.0, "reply": 0.2, "store_reply": 1}
+        else:
+            reply = 700.0 + 180.0 * turn
+            timings = {"intent": 5.0, "affect": 3.0, "context": 2.0, "reply": reply}
+            timings["first_token"] = 240.0
+        if turn % 2:
+            timings["asr"] = 310.0
+        store.add_message(
+            cid, "assistant", "ok", intent="timer" if turn in commands else "chat", timings=timings
+        )
+    with store.transaction() as conn:  # spread the turns over two hours (the store stamps now)
+        conn.execute(
+            "UPDATE messages SET created_at = 1700000000 + (id - (SELECT MIN(id) FROM messages "
+            "WHERE conversation_id = ?)) * 400 WHERE conversation_id = ?",
+            (cid, cid),
+        )
+    return cid
+
+
+def test_insights_charts_of_varied_turns_in_light_and_dark(qtbot, window):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from ui.theme import apply_theme
+
+    win = window()
+    store = win.bridge.assistant.store
+    cid = _varied_conversation(store)
+    win.tabs.setCurrentWidget(win.insights)
+    view = win.insights
+    view.refresh(cid)
+    assert view.turns == 10 and [b.turn for b in view.latency] == list(range(1, 11))
+    # both charts: the same turns on the same x-axis
+    sentiment_axis = view.sentiment_plot.getAxis("bottom")
+    latency_axis = view.latency_plot.getAxis("bottom")
+    assert sentiment_axis._tickLevels == latency_axis._tickLevels
+    first_tick = sentiment_axis._tickLevels[0][0]
+    assert first_tick[0] == 1 and first_tick[1].startswith("1\n")  # and its time of day
+    assert view.sentiment_plot.viewRange()[0] == view.latency_plot.viewRange()[0]
+    # each command turn has a visible bar (the typed ones: a few ms) with its time written over it
+    items = view.latency_plot.getPlotItem().items
+    written = sorted(i.toPlainText() for i in items if hasattr(i, "toPlainText"))
+    assert written == ["10 ms\ncommand"] * 2  # turns 6 and 10 (3 was spoken: 320 ms)
+    tallest = max(b.total for b in view.latency)
+    outlines = [i for i in items if type(i).__name__ == "BarGraphItem" and len(i.opts["x"]) == 1]
+    assert [o.opts["x"][0] for o in outlines] == [6, 10]
+    assert all(o.opts["height"][0] >= tallest * MIN_BAR * 0.999 for o in outlines)
+    # the legend is below the chart, not over its bars
+    assert view.latency_plot.getPlotItem().legend is None
+    assert "first token" in view.legend.text() and "skill" in view.legend.text()
+    assert "emotions: joy ×2" in view.summary.text()
+    win.resize(1000, 720)
     qtbot.wait(300)  # let the charts lay out
+    assert view.legend.geometry().top() >= view.latency_plot.geometry().bottom()
     view.grab().save(str(_output("gui-insights.png")))
+    app = QApplication.instance()
+    apply_theme(app, "dark")  # only to read the dark palette: the view alone gets it
+    dark = QPalette(app.palette())
+    apply_theme(app, "system")
+    view.setPalette(dark)
+    qtbot.wait(300)
+    assert view.sentiment_plot.backgroundBrush().color().lightness() < 80
+    assert view.latency_plot.getAxis("left").textPen().color().lightness() > 180
+    view.grab().save(str(_output("gui-insights-dark.png")))
+
+
+def test_insights_of_an_all_neutral_conversation_say_so(qtbot, window):
+    win = window()
+    store = win.bridge.assistant.store
+    cid = store.create_conversation()
+    for text in ("what time is it", "set a timer", "thanks"):
+        user = store.add_message(cid, "user", text)
+        store.update_message(user, sentiment_label="neutral", sentiment_score=0.0)
+        store.add_message(cid, "assistant", "ok", timings={"reply": 500.0})
+    win.tabs.setCurrentWidget(win.insights)
+    win.insights.refresh(cid)
+    assert "neutral throughout" in win.insights.summary.text()
+    assert "neutral throughout" in win.insights.sentiment_plot.getPlotItem().titleLabel.text
 
 
 def _output(name: str):  # type: ignore[no-untyped-def]

@@ -125,3 +125,50 @@ def test_conversation_ids_are_not_reused_after_delete(tmp_path: Path) -> None:
     store.delete_conversation(second)
     third = store.create_conversation()
     assert third not in (first, second) and third > second
+
+
+def test_trash_restore_and_purge(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    store = MemoryStore(path)
+    keep = store.create_conversation()
+    store.add_message(keep, "user", "keep this one")
+    gone = store.create_conversation()
+    store.add_message(gone, "user", "a secret plan")
+    assert store.trash_conversation(gone)
+    assert not store.trash_conversation(gone)  # already in the trash
+    assert [c.id for c in store.list_conversations()] == [keep]
+    assert store.get_conversation(gone) is None
+    assert store.search_messages("secret") == []
+    assert store.current_conversation() not in (gone,)  # never resumed from the trash
+    trashed = store.trashed_conversations()
+    assert [c.id for c in trashed] == [gone] and trashed[0].deleted_at is not None
+    store.close()
+    # the trash survives a restart (a crash during the undo window loses nothing)
+    store = MemoryStore(path)
+    assert store.restore_conversation(gone)
+    assert not store.restore_conversation(gone)
+    assert [m.text for m in store.search_messages("secret")] == ["a secret plan"]
+    assert store.trash_conversation(gone)
+    assert store.purge_trash(older_than_days=1) == 0  # too recent
+    assert store.purge_trash(older_than_days=0) == 1
+    assert store.trashed_conversations() == [] and store.messages(gone) == []
+    assert [c.id for c in store.list_conversations(include_trash=True)][-1] == keep
+
+
+def test_a_database_of_schema_3_gets_the_trash_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(";".join(MIGRATIONS[:3]) + "; PRAGMA user_version = 3;")
+    conn.execute("INSERT INTO conversations(title, created_at, updated_at) VALUES ('old', 0, 0)")
+    conn.execute(
+        "INSERT INTO messages(conversation_id, role, text, created_at) "
+        "VALUES (1, 'user', 'written by the old version', 0)"
+    )
+    conn.commit()
+    conn.close()
+    store = MemoryStore(path)
+    assert store.schema_version == len(MIGRATIONS) >= 4
+    (old,) = store.list_conversations()
+    assert (old.title, old.message_count, old.deleted_at) == ("old", 1, None)
+    assert store.trash_conversation(1) and store.trashed_conversations()[0].title == "old"
+    store.close()
