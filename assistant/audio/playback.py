@@ -152,7 +152,7 @@ class Speaker:
 
     def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         out = outdata[:, 0]
-        if status.output_underflow and self._current is not None:
+        if getattr(status, "output_underflow", False) and self._current is not None:
             self.underflows += 1
         if self._stop.is_set():
             self._drop_all()

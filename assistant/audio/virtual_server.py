@@ -241,17 +241,7 @@ class VirtualAudio:
         out: list[np.ndarray] = []
         raw = self.root / f"rec-{time.monotonic_ns()}.f32"
         proc = subprocess.Popen(
-            [
-                "parec",
-                "-d",
-                device,
-                "--rate=16000",
-                "--channels=1",
-                "--format=float32le",
-                "--raw",
-                "--latency-msec=20",
-                str(raw),
-            ],
+            _parec(device, 20, str(raw)),
             env={**os.environ, **self.env},
             preexec_fn=_die_with_parent,
         )
@@ -272,6 +262,21 @@ class VirtualAudio:
         self.kill_server()
 
 
+def _parec(device: str, latency_ms: int, *out: str) -> list[str]:
+    """Record ``device`` as raw float32 mono 16 kHz (to stdout, or to the file in ``out``)."""
+    return [
+        "parec",
+        "-d",
+        device,
+        "--rate=16000",
+        "--channels=1",
+        "--format=float32le",
+        "--raw",
+        f"--latency-msec={latency_ms}",
+        *out,
+    ]
+
+
 def _section(listing: str, index: str) -> str:
     """The block of ``pactl list sink-inputs`` about sink input ``index``."""
     start = listing.index(f"Sink Input #{index}")
@@ -286,16 +291,7 @@ class Tap:
 
     def __init__(self, device: str, env: dict[str, str]) -> None:
         self._proc = subprocess.Popen(
-            [
-                "parec",
-                "-d",
-                device,
-                "--rate=16000",
-                "--channels=1",
-                "--format=float32le",
-                "--raw",
-                "--latency-msec=10",
-            ],
+            _parec(device, 10),
             env={**os.environ, **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
