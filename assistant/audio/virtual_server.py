@@ -249,17 +249,22 @@ class VirtualAudio:
             time.sleep(0.3)
             yield out
         finally:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+            _end(proc)
             data = np.fromfile(raw, dtype=np.float32) if raw.exists() else np.zeros(0)
             out.append(data)
 
     def stop(self) -> None:
         self.kill_server()
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a recorder: politely, then for good after 5 s."""
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
 
 
 def _parec(device: str, latency_ms: int, *out: str) -> list[str]:
@@ -326,11 +331,7 @@ class Tap:
         return self.t0 + index / RATE
 
     def close(self) -> None:
-        self._proc.terminate()
-        try:
-            self._proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
+        _end(self._proc)
         self._reader.join(5)
 
 

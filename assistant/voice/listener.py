@@ -259,9 +259,9 @@ class TurnListener:
     def _echo_path(self) -> bool:
         """True while the assistant's voice may be in the microphone (its tail only outside a
         turn: the user's own turn is not cut short by the room ringing)."""
-        if self._replies.speaking() or self._replies.speaker.busy:
+        if self._replies.audible():
             return True
-        return self._replies.audible() and not self._detector.in_turn
+        return self._replies.ringing() and not self._detector.in_turn
 
     def _process(self, frame: np.ndarray) -> None:
         self._history.append(frame)

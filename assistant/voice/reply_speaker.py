@@ -213,10 +213,11 @@ class ReplySpeaker:
         return None if view is None or not view.active else view.started
 
     def audible(self) -> bool:
-        """The assistant's voice may be in the microphone now (or is still ringing)."""
-        view = self.view
-        if (view is not None and view.active and view.started) or self.speaker.busy:
-            return True
+        """The assistant's voice is playing now (a reply heard, or clips still queued)."""
+        return bool(self.speaking()) or self.speaker.busy
+
+    def ringing(self) -> bool:
+        """Playback ended less than ECHO_TAIL_S ago: the room may still carry it."""
         return time.monotonic() - self.last_audio_end < ECHO_TAIL_S
 
     def answering(self, seq: int) -> ReplyView | None:
