@@ -13,7 +13,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
@@ -36,6 +36,7 @@ from assistant.events import (
     StageTiming,
     UserText,
 )
+from assistant.llm.ahead import ReplyAhead
 from assistant.llm.base import (
     ChatMessage,
     GenerationOptions,
@@ -54,6 +55,7 @@ from assistant.nlu.base import (
     Intent,
     IntentDetector,
     NeutralAffect,
+    OnUnsure,
 )
 from assistant.sentences import FIRST_CLAUSE_WORDS, SentenceSplitter
 from assistant.skills.base import ASK_LLM, SkillContext, SkillRegistry, SkillReply
@@ -109,6 +111,26 @@ def generation_options(config: Config) -> GenerationOptions:
     return GenerationOptions(
         c.temperature, c.top_k, c.top_p, c.repetition_penalty, c.max_new_tokens
     )
+
+
+@dataclass
+class _Turn:
+    """What the stages of one turn share."""
+
+    id: int
+    request: TurnRequest
+    cancel: CancelToken
+    conversation_id: int  # the conversation the turn began in
+    history: list
+    started: float  # perf_counter at the start
+    timings: dict[str, float]
+    stage: Callable[[str], AbstractContextManager[None]]  # times a stage into ``timings``
+    ahead: ReplyAhead | None = None  # the chat reply started beside the intent parse
+
+    def drop_ahead(self) -> None:
+        if self.ahead is not None:
+            self.ahead.drop()
+            self.ahead = None
 
 
 class ConversationEngine:
@@ -255,10 +277,9 @@ class ConversationEngine:
                     self._cancel, self._running_turn = None, None
 
     def _run_turn(self, turn_id: int, request: TurnRequest, cancel: CancelToken) -> TurnResult:
-        text, source, turn_context = request.text, request.source, request.turn_context
+        text = request.text
         timings: dict[str, float] = {}
         conversation_id = self._conversation_id
-        started = time.perf_counter()
 
         @contextmanager
         def stage(name: str) -> Iterator[None]:
@@ -270,22 +291,56 @@ class ConversationEngine:
                 timings[name] = round(ms, 2)
                 self.bus.emit(StageTiming(turn_id, name, ms))
 
-        history = self.store.messages(conversation_id, limit=200)
+        turn = _Turn(
+            turn_id,
+            request,
+            cancel,
+            conversation_id,
+            self.store.messages(conversation_id, limit=200),
+            time.perf_counter(),
+            timings,
+            stage,
+        )
         with stage("store_user"):
             files = request.attachments
-            user_id = self.store.add_message(conversation_id, "user", text, source, files)
+            user_id = self.store.add_message(conversation_id, "user", text, request.source, files)
         self.bus.emit(
             UserText(
-                turn_id, conversation_id, user_id, text, source, request.client_ref, len(files)
+                turn_id,
+                conversation_id,
+                user_id,
+                text,
+                request.source,
+                request.client_ref,
+                len(files),
             )
         )
-
-        with stage("intent"):
-            intent = self._follow_up(conversation_id, text) or self._detect(text)
         with stage("affect"):
             affect = self._analyze(text)
+
+        def start_reply(own: Intent) -> None:
+            if not own.is_command:  # the detector leans to chat: its reply need not wait
+                turn.ahead = self._reply_ahead(turn, affect)
+
+        try:
+            with stage("intent"):
+                intent = self._follow_up(conversation_id, text) or self._detect(text, start_reply)
             if intent.is_command:
                 affect = command_affect(affect)
+                turn.drop_ahead()
+            return self._answer(turn, user_id, intent, affect)
+        finally:
+            turn.drop_ahead()
+
+    def _answer(self, turn: _Turn, user_id: int, intent: Intent, affect: Affect) -> TurnResult:
+        """The rest of the turn, once its intent is known: the skill or the model's reply
+        (the one started beside the parse, if any), stored and announced."""
+        turn_id, request, stage, timings = turn.id, turn.request, turn.stage, turn.timings
+        text, turn_context, conversation_id = (
+            request.text,
+            request.turn_context,
+            turn.conversation_id,
+        )
         self.store.update_message(
             user_id,
             intent=intent.name,
@@ -326,10 +381,13 @@ class ConversationEngine:
                 intent = Intent(CHAT, intent.confidence, intent.slots)
             actions, skill_reply = (), None
             self.bus.emit(ReplyStarted(turn_id, "llm"))
-            pieces = self._llm_stream(text, history, affect, turn_context, cancel, stage)
+            if turn.ahead is not None:
+                pieces = turn.ahead.take(turn.cancel)
+            else:
+                pieces = self._llm_stream(turn, affect)
 
         reply_text, interrupted = self._stream_reply(
-            turn_id, pieces, cancel, timings, started, request.on_first_sentence
+            turn_id, pieces, turn.cancel, timings, request.on_first_sentence
         )
         self._record_dialogue(conversation_id, intent, skill_reply)
         with stage("store_reply"):
@@ -342,7 +400,7 @@ class ConversationEngine:
                 timings=timings,
                 interrupted=int(interrupted),
             )
-        timings["total"] = round((time.perf_counter() - started) * 1000.0, 2)
+        timings["total"] = round((time.perf_counter() - turn.started) * 1000.0, 2)
         self.store.update_message(reply_id, timings=timings)
         self.bus.emit(ReplyDone(turn_id, conversation_id, reply_id, reply_text, interrupted))
         if "new_conversation" in actions:
@@ -367,9 +425,9 @@ class ConversationEngine:
         except Exception:
             log.exception("recording the dialogue state failed")
 
-    def _detect(self, text: str) -> Intent:
+    def _detect(self, text: str, on_unsure: OnUnsure) -> Intent:
         try:
-            return self.detector.detect(text)
+            return self.detector.detect(text, on_unsure=on_unsure)
         except Exception as err:  # understanding must never lose the message
             log.exception("intent detection failed")
             self.bus.emit(Error("intent", f"intent detection failed ({err}); answering as chat."))
@@ -382,22 +440,24 @@ class ConversationEngine:
             log.exception("sentiment analysis failed")
             return Affect()
 
-    def _llm_stream(
-        self,
-        text: str,
-        history: list,
-        affect: Affect,
-        turn_context: str | None,
-        cancel: CancelToken,
-        stage: Callable,
-    ) -> Iterator[str]:
-        """Builds the prompt when first asked for a piece, so that a model that fails to load
-        (tokenizer, weights) is reported like any failure of the reply, and a reply is stored."""
-        with stage("context"):
+    def _messages(self, turn: _Turn, affect: Affect) -> list[ChatMessage]:
+        text, turn_context = turn.request.text, turn.request.turn_context
+        with turn.stage("context"):
             if turn_context and self.fit_turn_context is not None:
                 turn_context = self.fit_turn_context(turn_context, text)
-            messages = self._context(text, history, affect, turn_context)
-        yield from self.llm.stream(messages, generation_options(self.config), cancel)
+            return self._context(text, turn.history, affect, turn_context)
+
+    def _llm_stream(self, turn: _Turn, affect: Affect) -> Iterator[str]:
+        """Builds the prompt when first asked for a piece, so that a model that fails to load
+        (tokenizer, weights) is reported like any failure of the reply, and a reply is stored."""
+        messages = self._messages(turn, affect)
+        yield from self.llm.stream(messages, generation_options(self.config), turn.cancel)
+
+    def _reply_ahead(self, turn: _Turn, affect: Affect) -> ReplyAhead:
+        """The chat reply started now, beside the intent parse; its pieces wait for ``take``."""
+        messages = self._messages(turn, affect)
+        options = generation_options(self.config)
+        return ReplyAhead(lambda cancel: self.llm.stream(messages, options, cancel))
 
     def _context(
         self, text: str, history: list, affect: Affect, turn_context: str | None
@@ -438,7 +498,6 @@ class ConversationEngine:
         pieces: Iterator[str],
         cancel: CancelToken,
         timings: dict[str, float],
-        started: float,
         on_first_sentence: Callable[[int], None] | None = None,
     ) -> tuple[str, bool]:
         splitter = SentenceSplitter(first_clause_words=FIRST_CLAUSE_WORDS)

@@ -1,7 +1,8 @@
 """The llama.cpp language-model backend: any GGUF file, run quantised as it is, in-process.
 
 ``xllamacpp`` embeds llama.cpp's own C++ server engine: two slots (the conversation, and the
-structured intent parse, so neither evicts the other's cache), continuous batching, and its
+structured intent parse, so neither evicts the other's cache, and a parse can run beside a
+reply: the engine batches the two), continuous batching, and its
 prompt cache, which keeps the KV cache of the last prompt and reuses
 the longest common prefix on the next request, so the next turn only runs its new tokens. The
 engine releases the GIL while it computes (a ticking Python thread was never held up more than
@@ -101,7 +102,10 @@ class LlamaCppLanguageModel:
         self._address: tuple[str, int] = ("127.0.0.1", 0)
         self._key = ""
         self._load_lock = threading.Lock()
-        self._busy = threading.Lock()  # one request at a time (on 2 cores two would share them)
+        # one request at a time per slot: a reply (or a prefill) on the conversation's, a parse
+        # on its own; the engine batches the two slots when both run (a parse beside a reply)
+        self._busy = threading.Lock()
+        self._parsing = threading.Lock()
         self._counts: dict[tuple[tuple[str, str], ...], int] = {}
         self.load_seconds: float | None = None
         self.last_stats: GenerationStats | None = None
@@ -247,7 +251,7 @@ class LlamaCppLanguageModel:
         options = GenerationOptions(temperature=0.0, max_new_tokens=max_new_tokens)
         body = request_body(messages, options, False, PARSE_SLOT)
         body["json_schema"] = schema
-        with self._busy:
+        with self._parsing:
             result = self._server.handle_chat_completions(body)
         if not isinstance(result, dict) or "error" in result or not result.get("choices"):
             error = result.get("error") if isinstance(result, dict) else result

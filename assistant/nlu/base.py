@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -31,8 +32,13 @@ class Affect:
     emotion: Emotion = "neutral"
 
 
+# called by a detector with its own answer just before it asks the language model for a
+# second opinion (seconds on a CPU): the engine starts a chat reply beside that parse
+OnUnsure = Callable[[Intent], None]
+
+
 class IntentDetector(Protocol):
-    def detect(self, text: str) -> Intent: ...
+    def detect(self, text: str, *, on_unsure: OnUnsure | None = None) -> Intent: ...
 
 
 class AffectAnalyzer(Protocol):
@@ -42,7 +48,7 @@ class AffectAnalyzer(Protocol):
 class ChatOnlyDetector:
     """Sends everything to the language model (used until the intent models are loaded)."""
 
-    def detect(self, text: str) -> Intent:
+    def detect(self, text: str, *, on_unsure: OnUnsure | None = None) -> Intent:
         return Intent(CHAT, 1.0)
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from assistant.errors import AssistantError
 from assistant.nlu import slots as slot_parsers
-from assistant.nlu.base import CHAT, Intent
+from assistant.nlu.base import CHAT, Intent, OnUnsure
 from assistant.nlu.calculator import evaluate, to_expression
 from assistant.nlu.embeddings import Embedder, encode_cached
 from assistant.nlu.intents import INTENTS, LEAD
@@ -160,7 +160,10 @@ class EmbeddingIntentDetector:
             per.setdefault(label, []).append(sim)
         return {name: float(np.mean(sorted(v, reverse=True)[:TOP_K])) for name, v in per.items()}
 
-    def detect(self, text: str, now: datetime | None = None) -> Intent:
+    def detect(
+        self, text: str, now: datetime | None = None, *, on_unsure: OnUnsure | None = None
+    ) -> Intent:
+        """The nearest examples' answer (never a second opinion: ``on_unsure`` is not called)."""
         return self.assess(text, now).intent
 
     def assess(self, text: str, now: datetime | None = None) -> Assessment:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from assistant.nlu.base import CHAT, Intent
+from assistant.nlu.base import CHAT, Intent, OnUnsure
 from assistant.nlu.detector import EmbeddingIntentDetector
 from assistant.nlu.parse import LlmIntentParser, ParseStats
 
@@ -32,10 +32,14 @@ class SecondOpinionDetector:
             self.parser.parse("hello")
             self.parser.stats = ParseStats()
 
-    def detect(self, text: str, now: datetime | None = None) -> Intent:
+    def detect(
+        self, text: str, now: datetime | None = None, *, on_unsure: OnUnsure | None = None
+    ) -> Intent:
         assessment = self.detector.assess(text, now)
         if self.parser is None or not self.parser.available or not assessment.unsure():
             return assessment.intent
+        if on_unsure is not None:
+            on_unsure(assessment.intent)
         result = self.parser.parse(text, now)
         if result.named is None:
             return assessment.intent

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.nlu.base import Intent, IntentDetector
+from assistant.nlu.base import Intent, IntentDetector, OnUnsure
 from assistant.skills.base import SkillContext, SkillRegistry, SkillReply
 from assistant.vision.answers import find_total
 from assistant.vision.ocr import NO_TEXT
@@ -69,9 +69,9 @@ class ImageIntentDetector:
     def __init__(self, inner: IntentDetector) -> None:
         self.inner = inner
 
-    def detect(self, text: str) -> Intent:
+    def detect(self, text: str, *, on_unsure: OnUnsure | None = None) -> Intent:
         name = match(text)
-        return Intent(name, 1.0) if name else self.inner.detect(text)
+        return Intent(name, 1.0) if name else self.inner.detect(text, on_unsure=on_unsure)
 
 
 class ImageSkill:

@@ -4,6 +4,7 @@ restart, the window's event, and the structured parse's routing and validation."
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 from assistant.app import conversation_engine
 from assistant.bench.flows import run_flows
 from assistant.config import Config
-from assistant.events import DialogueChanged, Event, EventBus
+from assistant.events import DialogueChanged, Event, EventBus, IntentDetected, ReplyToken
 from assistant.llm.base import ChatMessage
 from assistant.llm.fake import FakeLanguageModel
 from assistant.memory.store import MemoryStore
@@ -127,3 +128,77 @@ def test_without_structured_output_the_detector_answers_alone(embedder: MiniLMEm
     assert not parser.available
     detector = SecondOpinionDetector(EmbeddingIntentDetector(embedder), parser)
     assert detector.detect("jot down that the wifi password is blue-heron-77").name == "chat"
+
+
+class _SlowParses(FakeLanguageModel):
+    """A chat model that also parses, slowly (like the 1.5 B model on 2 cores): records when
+    each reply started, when the parse finished, and whether a reply was stopped."""
+
+    def __init__(self, parse: dict[str, Any]) -> None:
+        super().__init__("Passwords are best kept in a password manager.", delay_s=0.08)
+        self.parse = parse
+        self.events: list[str] = []
+        self.stopped: list[bool] = []
+
+    def stream(self, messages, options, cancel=None):  # type: ignore[no-untyped-def]
+        self.events.append("reply started")
+        yield from super().stream(messages, options, cancel)
+        self.stopped.append(cancel is not None and cancel.cancelled)
+
+    def complete_json(
+        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+    ) -> str:
+        time.sleep(0.3)
+        self.events.append("parse done")
+        return json.dumps(self.parse)
+
+
+def _parsing_engine(
+    tmp_path: Path, embedder: MiniLMEmbedder, llm: _SlowParses, events: list[Event]
+) -> Any:
+    store = MemoryStore(tmp_path / "ahead.db")
+    bus = EventBus()
+    bus.subscribe(events.append)
+    config = Config()
+    understanding = build_understanding_stage(
+        config, store, bus, embedder=embedder, llm=llm, clock=lambda: NOW
+    )
+    return conversation_engine(config, store, bus, llm, understanding, clock=lambda: NOW)
+
+
+UNSURE_CHAT = "jot down that the wifi password is blue-heron-77"  # the detector leans to chat
+
+
+def test_an_unsure_message_is_answered_by_the_reply_started_beside_the_parse(
+    tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    llm = _SlowParses({"intent": "chat"})
+    events: list[Event] = []
+    engine = _parsing_engine(tmp_path, embedder, llm, events)
+    result = engine.handle(UNSURE_CHAT)
+    assert result.intent.name == "chat"
+    assert result.reply == "Passwords are best kept in a password manager."
+    assert llm.events == ["reply started", "parse done"]  # one reply, begun before the verdict
+    assert llm.stopped == [False] and len(llm.calls) == 1
+    assert llm.calls[0][-1].content == UNSURE_CHAT
+    # nothing of the reply reached the window before the parse had decided
+    tokens = [i for i, e in enumerate(events) if isinstance(e, ReplyToken)]
+    decided = next(i for i, e in enumerate(events) if isinstance(e, IntentDetected))
+    assert tokens and min(tokens) > decided
+
+
+def test_a_command_found_by_the_parse_stops_the_reply_started_beside_it(
+    tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    llm = _SlowParses({"intent": "memory.remember", "fact": "the wifi password is blue-heron-77"})
+    events: list[Event] = []
+    engine = _parsing_engine(tmp_path, embedder, llm, events)
+    result = engine.handle(UNSURE_CHAT)
+    assert result.intent.name == "memory.remember"
+    assert "password manager" not in result.reply
+    assert not any(isinstance(e, ReplyToken) and "manager" in e.text for e in events)
+    deadline = time.monotonic() + 2
+    while not llm.stopped and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert llm.stopped == [True]  # the reply ahead was stopped, not left decoding
+    assert engine.store.facts()[0].text == "the wifi password is blue-heron-77"

@@ -206,3 +206,47 @@ def test_announcements_in_a_row_keep_the_conversation_answerable(
         assert result.reply and not result.reply.startswith("Sorry, I could not answer")
     finally:
         store.close()
+
+
+def test_a_parse_runs_beside_a_reply_in_the_apps_model_process() -> None:
+    """The window's model process takes the intent parse while a reply streams (its own lane
+    and llama.cpp slot): the parse does not wait for the reply to end, and both come out
+    whole."""
+    import json
+
+    from assistant.llm.isolated import IsolatedLanguageModel
+    from assistant.nlu.intents import INTENTS
+    from assistant.nlu.parse import parse_prompt, parse_schema
+
+    config = Config()
+    config.llm.backend, config.llm.model, config.llm.threads = "llamacpp", str(_gguf(MODEL)), 2
+    llm = IsolatedLanguageModel(config)
+    try:
+        llm.load()
+        arrivals: list[float] = []
+        pieces: list[str] = []
+        first = threading.Event()
+
+        def read() -> None:
+            question = ChatMessage("user", "Tell me a long story about a lighthouse keeper.")
+            options = GenerationOptions(temperature=0.0, max_new_tokens=160)
+            for piece in llm.stream([SYSTEM, question], options):
+                pieces.append(piece)
+                arrivals.append(time.perf_counter())
+                first.set()
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        assert first.wait(60)
+        raw = llm.complete_json(
+            [*parse_prompt(INTENTS), ChatMessage("user", "set a timer for five minutes")],
+            parse_schema(INTENTS),
+            48,
+        )
+        parsed_at = time.perf_counter()
+        reader.join(60)
+        assert json.loads(raw)["intent"] == "timer.set"
+        assert arrivals[-1] > parsed_at + 0.2  # the reply went on after the parse had answered
+        assert len(pieces) >= 20 and len("".join(pieces).split()) >= 10  # a whole reply
+    finally:
+        llm.close()

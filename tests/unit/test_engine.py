@@ -185,7 +185,7 @@ def test_a_skill_without_an_answer_hands_the_turn_to_the_language_model(tmp_path
             return SkillReply("", actions=(ASK_LLM,))
 
     class AlwaysRecall:
-        def detect(self, text: str) -> Intent:
+        def detect(self, text: str, **_: object) -> Intent:
             return Intent("memory.recall", 0.9, {"query": text})
 
     skills = SkillRegistry()
