@@ -478,15 +478,20 @@ class ConversationEngine:
             reserve_tokens=self.config.llm.max_new_tokens,
         )
 
-    def prepare(self) -> int:
+    def prepare(self, heard: str = "") -> int:
         """Run the conversation so far into the language model's cache before the next message
         (at start, and while the user is speaking), so that its reply only has to read the new
-        message. Best effort: returns the tokens cached (0 when the model cannot or is busy)."""
+        message; with ``heard`` (the transcript of the user's speech so far) that text too, as
+        their message: the reply then reads only what they say after it. Best effort: returns
+        the tokens cached (0 when the model cannot or is busy)."""
         if not isinstance(self.llm, Prefilling) or self.busy:
             return 0
         history = self.store.messages(self._conversation_id, limit=200)
+        heard = clean_user_text(heard)[:MAX_MESSAGE_CHARS]
         try:
-            messages = self._context("", history, Affect(), None)[:-1]
+            messages = self._context(heard, history, Affect(), None)
+            if not heard:
+                messages = messages[:-1]
             return self.llm.prefill(messages, generation_options(self.config))
         except AssistantError as err:
             log.info("prefill skipped: %s", err)

@@ -43,6 +43,10 @@ ONE_GREEDY_TOKEN = GenerationOptions(temperature=0.0, max_new_tokens=1)
 # the whole conversation again (measured: 4-8 s instead of 1.5 s to its first token).
 CHAT_SLOT, PARSE_SLOT = 0, 1
 SLOTS = 2
+# llama.cpp's threads spin between operations (poll 50 by default), taking the cores the voice
+# and Whisper need: on 2 cores a Piper sentence beside a reply took 562-830 ms with spinning,
+# 454-493 ms without (alone ~330-370 ms), and the reply decoded no slower (three runs each)
+POLL = 0
 COUNT_CACHE = 512  # token counts remembered (the context builder counts the same turns again)
 
 
@@ -142,6 +146,7 @@ class LlamaCppLanguageModel:
             params.n_gpu_layers = self._gpu_layers
             params.cpuparams.n_threads = self._threads
             params.cpuparams_batch.n_threads = self._threads
+            params.cpuparams.poll = params.cpuparams_batch.poll = POLL
             params.verbosity = 0  # llama.cpp's own log lines stay off the terminal
             params.offline = True  # never fetch anything from a model hub
             params.hostnames = ["127.0.0.1"]

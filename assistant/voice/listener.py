@@ -433,6 +433,8 @@ class TurnListener:
         if not result.final:
             if result.turn == self._turn_seq and self._detector.in_turn and result.text:
                 self.bus.emit(PartialTranscript(result.text))
+                if not _is_noise(result.text):
+                    self._runner.prepare(result.text)  # the reply then reads only the rest
             return
         self.bus.emit(FinalTranscript(result.text))
         if not result.text or _is_noise(result.text):

@@ -40,7 +40,10 @@ class Withdraw:
 
 @dataclass(frozen=True)
 class Prepare:
-    """The user started speaking: get the language model's cache ready for their message."""
+    """The user started speaking (``heard`` empty), or this much of their turn was transcribed:
+    get the language model's cache ready for their message."""
+
+    heard: str = ""
 
 
 class TurnRunner:
@@ -49,7 +52,8 @@ class TurnRunner:
     inbox: ``Said`` (put by ``said`` from the transcriber's thread for voice turns, and by
     ``submit`` from the GUI/CLI thread for typed lines), ``Withdraw`` (put by ``withdraw`` from
     the listener when the user went on after an early end of turn), ``Prepare`` (put by
-    ``prepare`` from the listener when speech starts) and ``None`` (put by ``stop``: the end).
+    ``prepare`` from the listener when speech starts and with each transcript of it) and
+    ``None`` (put by ``stop``: the end).
     """
 
     def __init__(
@@ -92,8 +96,8 @@ class TurnRunner:
         self.cancel("new message")
         self.inbox.put(Said(text, source))
 
-    def prepare(self) -> None:
-        self.inbox.put(Prepare())
+    def prepare(self, heard: str = "") -> None:
+        self.inbox.put(Prepare(heard))
 
     def withdraw(self, seq: int) -> None:
         """Voice turn ``seq`` goes on in the next one: stop its answer and forget it."""
@@ -114,7 +118,7 @@ class TurnRunner:
             if isinstance(item, Withdraw):
                 self._forget(item.seq)
             elif isinstance(item, Prepare):
-                self._prepare()
+                self._prepare(item.heard)
             else:
                 self._handle(item)
 
@@ -149,11 +153,11 @@ class TurnRunner:
                 self._tokens.pop(item.seq, None)
         self._status.settle()
 
-    def _prepare(self) -> None:
+    def _prepare(self, heard: str) -> None:
         if not self.inbox.empty():
-            return  # a message is already waiting: it reads the context itself
+            return  # a message (or a newer transcript) is waiting: it reads the context itself
         try:
-            self.engine.prepare()
+            self.engine.prepare(heard)
         except Exception:  # only a head start: the turn reports real failures
             log.exception("preparing the language model failed")
 

@@ -208,6 +208,34 @@ def test_announcements_in_a_row_keep_the_conversation_answerable(
         store.close()
 
 
+def test_what_the_user_said_so_far_is_in_the_cache_before_their_turn_ends(
+    small: LlamaCppLanguageModel, tmp_path: Path
+) -> None:
+    """The voice loop prepares with each transcript of the turn in progress: the reply then
+    reads only the words said after it (and nothing when the last transcript was the turn)."""
+    from assistant.conversation import ConversationEngine
+    from assistant.memory.store import MemoryStore
+
+    store = MemoryStore(tmp_path / "heard.db")
+    engine = ConversationEngine(store=store, llm=small, config=Config())
+    try:
+        engine.handle("Hello.")
+        said = "Could you tell me a little about the planet Mars and its two small moons"
+        engine.prepare()  # at the start of speech: the conversation so far
+        engine.handle(said)
+        stats = small.last_stats
+        assert stats is not None
+        unread = stats.prompt_tokens - stats.reused_tokens  # the message and the reply prompt
+        assert unread >= 15
+        engine.prepare(said.rsplit(" ", 3)[0])  # heard so far: all but the last three words
+        engine.handle(said + ", please?")
+        stats = small.last_stats
+        assert stats is not None
+        assert stats.prompt_tokens - stats.reused_tokens <= 12
+    finally:
+        store.close()
+
+
 def test_a_parse_runs_beside_a_reply_in_the_apps_model_process() -> None:
     """The window's model process takes the intent parse while a reply streams (its own lane
     and llama.cpp slot): the parse does not wait for the reply to end, and both come out

@@ -27,6 +27,8 @@ from assistant.events import (
     StateChanged,
     UserText,
 )
+from assistant.llm.base import ChatMessage
+from assistant.llm.fake import FakeLanguageModel
 from assistant.tts.espeak_voice import EspeakSynthesizer
 from tests.audio.clips import clip
 from tests.voice.conftest import REPLY
@@ -83,6 +85,28 @@ def test_partials_while_talking_and_the_final_text_is_ready_at_the_end_of_turn(m
     assert len(rig.events.of(PartialTranscript)) >= 2
     waited = rig.events.time_of(FinalTranscript) - rig.events.time_of(EndOfTurn)
     assert waited < 0.2, "the speculative transcript started at the pause should be reused"
+
+
+class PrefillingModel(FakeLanguageModel):
+    """Records what the loop ran into the cache ahead of the turn."""
+
+    def __init__(self) -> None:
+        super().__init__(REPLY)
+        self.prefilled: list[list[ChatMessage]] = []
+
+    def prefill(self, messages, options, cancel=None) -> int:  # type: ignore[no-untyped-def]
+        self.prefilled.append(list(messages))
+        return 1
+
+
+def test_what_was_heard_so_far_is_read_into_the_model_before_the_turn_ends(make_rig) -> None:
+    rig = make_rig(recognizer=SlowRecognizer("and mister john dashwood", delay=0.2))
+    llm = rig.engine.llm = PrefillingModel()
+    rig.mic.feed(clip("librivox-0870").audio)
+    rig.events.wait(ReplyDone, timeout=30)
+    heard = [m[-1].content for m in llm.prefilled if m and m[-1].role == "user"]
+    assert "and mister john dashwood" in heard  # the partial transcripts, as the user message
+    assert llm.calls[0][-1].content == "and mister john dashwood"  # the reply's own prompt
 
 
 def test_noise_and_silence_make_no_turn(make_rig) -> None:
