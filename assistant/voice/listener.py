@@ -433,8 +433,10 @@ class TurnListener:
         if not result.final:
             if result.turn == self._turn_seq and self._detector.in_turn and result.text:
                 self.bus.emit(PartialTranscript(result.text))
-                if not _is_noise(result.text):
-                    self._runner.prepare(result.text)  # the reply then reads only the rest
+                if result.end != self._speculated_end and not _is_noise(result.text):
+                    # while they speak (not at a pause, where the turn may end: a turn would
+                    # find the model busy with it), so the reply reads only the words after it
+                    self._runner.prepare(result.text)
             return
         self.bus.emit(FinalTranscript(result.text))
         if not result.text or _is_noise(result.text):

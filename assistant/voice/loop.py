@@ -166,6 +166,7 @@ class VoiceLoop:
         for name, target in (
             ("capture", lambda: self.listener.run(halt)),
             ("turns", self.runner.run),
+            ("prepare", self.runner.prepare_loop),
             ("replies", self.replies.run),
             ("tts", self.replies.synthesize_loop),
         ):

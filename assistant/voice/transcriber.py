@@ -32,6 +32,7 @@ class Job:
 @dataclass(frozen=True)
 class Result:
     turn: int
+    end: int  # the job's
     text: str
     final: bool
     audio_ms: float
@@ -117,4 +118,6 @@ class TurnTranscriber:
             if len(self._cache) > 64:
                 self._cache.pop(next(iter(self._cache)))
         compute_ms = (time.perf_counter() - t0) * 1000.0
-        self._on_result(Result(job.turn, self._cache[key], job.final, audio_ms, compute_ms, cached))
+        self._on_result(
+            Result(job.turn, job.end, self._cache[key], job.final, audio_ms, compute_ms, cached)
+        )

@@ -46,14 +46,40 @@ class Prepare:
     heard: str = ""
 
 
+class _Newest:
+    """A mailbox of one: a newer ``Prepare`` replaces one not yet taken."""
+
+    def __init__(self) -> None:
+        self._item: Prepare | None = None
+        self._closed = False
+        self._ready = threading.Condition()
+
+    def put(self, item: Prepare | None) -> None:
+        with self._ready:
+            if item is None:
+                self._closed = True
+            self._item = item
+            self._ready.notify()
+
+    def get(self) -> Prepare | None:
+        with self._ready:
+            while self._item is None and not self._closed:
+                self._ready.wait()
+            item, self._item = self._item, None
+            return None if self._closed else item
+
+
 class TurnRunner:
     """``run()`` takes from ``inbox`` on the thread ``voice-turns``.
 
     inbox: ``Said`` (put by ``said`` from the transcriber's thread for voice turns, and by
     ``submit`` from the GUI/CLI thread for typed lines), ``Withdraw`` (put by ``withdraw`` from
-    the listener when the user went on after an early end of turn), ``Prepare`` (put by
-    ``prepare`` from the listener when speech starts and with each transcript of it) and
-    ``None`` (put by ``stop``: the end).
+    the listener when the user went on after an early end of turn) and ``None`` (put by
+    ``stop``: the end).
+
+    ``prepare_loop()`` takes from ``preparing`` on the thread ``voice-prepare``: the newest
+    ``Prepare`` (put by ``prepare`` from the listener when speech starts and with each
+    transcript of the speech), so a turn never waits behind a head start for the next one.
     """
 
     def __init__(
@@ -63,7 +89,8 @@ class TurnRunner:
         until_first_audio: Callable[[int], None],
     ) -> None:
         self.engine = engine
-        self.inbox: queue.Queue[Said | Withdraw | Prepare | None] = queue.Queue()
+        self.inbox: queue.Queue[Said | Withdraw | None] = queue.Queue()
+        self.preparing = _Newest()
         self._status = status
         self._until_first_audio = until_first_audio
         self._lock = threading.Lock()  # guards the three fields below (listener vs runner)
@@ -97,7 +124,7 @@ class TurnRunner:
         self.inbox.put(Said(text, source))
 
     def prepare(self, heard: str = "") -> None:
-        self.inbox.put(Prepare(heard))
+        self.preparing.put(Prepare(heard))
 
     def withdraw(self, seq: int) -> None:
         """Voice turn ``seq`` goes on in the next one: stop its answer and forget it."""
@@ -110,6 +137,7 @@ class TurnRunner:
 
     def stop(self) -> None:
         self.inbox.put(None)
+        self.preparing.put(None)
 
     # --- the run loop ---------------------------------------------------------------------
 
@@ -117,8 +145,6 @@ class TurnRunner:
         while (item := self.inbox.get()) is not None:
             if isinstance(item, Withdraw):
                 self._forget(item.seq)
-            elif isinstance(item, Prepare):
-                self._prepare(item.heard)
             else:
                 self._handle(item)
 
@@ -153,13 +179,14 @@ class TurnRunner:
                 self._tokens.pop(item.seq, None)
         self._status.settle()
 
-    def _prepare(self, heard: str) -> None:
-        if not self.inbox.empty():
-            return  # a message (or a newer transcript) is waiting: it reads the context itself
-        try:
-            self.engine.prepare(heard)
-        except Exception:  # only a head start: the turn reports real failures
-            log.exception("preparing the language model failed")
+    def prepare_loop(self) -> None:
+        while (item := self.preparing.get()) is not None:
+            if self.busy:
+                continue  # a message is waiting or being answered: it reads the context itself
+            try:
+                self.engine.prepare(item.heard)
+            except Exception:  # only a head start: the turn reports real failures
+                log.exception("preparing the language model failed")
 
     def _forget(self, seq: int) -> None:
         """Forget the stored first half of a continued turn (after it has finished)."""
