@@ -73,6 +73,7 @@ class Speaker:
         self._stop = threading.Event()
         self._stopped = threading.Event()
         self._finished = threading.Event()
+        self._held = False  # paused: the callback plays silence and keeps the clips
         self._notes: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._notifier: threading.Thread | None = None
         self.underflows = 0  # output blocks the device asked for too late (heard as a gap)
@@ -132,15 +133,21 @@ class Speaker:
         return self._current is not None or bool(self._clips)
 
     def stop(self, timeout: float = 0.25) -> None:
-        """Silence now: the playing clip and the queued ones end (reported as stopped)."""
+        """Silence now: the playing clip and the queued ones end (reported as stopped); a pause
+        ends with them."""
         if self._stream is None or self._finished.is_set():
             self._drop_all()
-            return
-        self._stopped.clear()
-        self._stop.set()
-        if not self._stopped.wait(timeout):  # the callback is not running: clean up here
-            self._stop.clear()
-            self._drop_all()
+        else:
+            self._stopped.clear()
+            self._stop.set()
+            if not self._stopped.wait(timeout):  # the callback is not running: clean up here
+                self._stop.clear()
+                self._drop_all()
+        self._held = False
+
+    def hold(self, held: bool) -> None:
+        """Pause within one block (the user may only be saying "mm-hmm"), or go on."""
+        self._held = held
 
     def _drop_all(self) -> None:
         current, self._current = self._current, None
@@ -159,7 +166,7 @@ class Speaker:
             self._stop.clear()
             self._stopped.set()
         filled = 0
-        while filled < frames:
+        while filled < frames and not self._held:
             if self._current is None:
                 if not self._clips:
                     break

@@ -61,10 +61,14 @@ class NullSpeaker:
         self._thread: threading.Thread | None = None
         self._running = threading.Event()
         self._fail = threading.Event()
+        self.held = False
 
     @property
     def is_open(self) -> bool:
         return self._running.is_set() and not self._fail.is_set()
+
+    def hold(self, held: bool) -> None:
+        self.held = held
 
     @property
     def busy(self) -> bool:
@@ -91,6 +95,7 @@ class NullSpeaker:
     def stop(self, timeout: float = 0.25) -> None:
         with self._lock:
             clips, self._clips = self._clips, []
+        self.held = False
         for clip in clips:
             self._report(ClipDone(clip.key, clip.pos, len(clip.audio), True))
 
@@ -113,7 +118,7 @@ class NullSpeaker:
             finished: list[ClipDone] = []
             with self._lock:
                 filled = 0
-                while filled < BLOCK and self._clips:
+                while filled < BLOCK and self._clips and not self.held:
                     clip = self._clips[0]
                     if clip.pos == 0:
                         started.append(clip.key)

@@ -77,6 +77,14 @@ def _turns(history: Sequence[Message]) -> list[list[ChatMessage]]:
     return turns
 
 
+# When the conversation outgrows the budget, the oldest turns go until what is kept is at most
+# this share of the room: the window's start then stays put for the next several turns, so the
+# model's cache of the conversation keeps its prefix. Dropping only as much as needed moved the
+# start at every turn, and each reply read the whole conversation again (9 s on 2 cores).
+KEEP_SHARE = 0.5
+MESSAGE_ALLOWANCE = 200  # tokens kept for the new message when the window chooses its start
+
+
 def build_context(
     system: str,
     history: Sequence[Message],
@@ -85,7 +93,8 @@ def build_context(
     count_tokens: TokenCounter,
     reserve_tokens: int = 0,
 ) -> list[ChatMessage]:
-    """System prompt + as many of the newest *whole* turns as fit + the new user message.
+    """System prompt + the newest *whole* turns of the window (``window_start``) + the new user
+    message.
 
     ``history`` excludes the new message. ``reserve_tokens`` is left free for the reply. If even
     the new message does not fit, it is cut from the front (the end of a message usually holds
@@ -97,15 +106,27 @@ def build_context(
     base = count_tokens(head + tail)
     if base > limit:
         return [*head, ChatMessage("user", _fit_text(user_text, head, limit, count_tokens))]
-    chosen: list[ChatMessage] = []
-    used = base
-    for turn in reversed(_turns(history)):
-        cost = count_tokens(turn)
-        if used + cost > limit:
-            break
-        chosen = turn + chosen
-        used += cost
-    return head + chosen + tail
+    turns = _turns(history)
+    costs = [count_tokens(turn) for turn in turns]
+    room = limit - count_tokens(head) - min(MESSAGE_ALLOWANCE, limit // 4)
+    start = window_start(costs, room)
+    while start < len(turns) and base + sum(costs[start:]) > limit:  # a long new message
+        start += 1
+    return head + [m for turn in turns[start:] for m in turn] + tail
+
+
+def window_start(costs: Sequence[int], room: int) -> int:
+    """The first turn in the window, replayed over the conversation's turns (``costs``: their
+    tokens): it moves only when they no longer fit in ``room``, and then far enough that only
+    ``KEEP_SHARE`` of it is used. The same history always gives the same start."""
+    start, kept = 0, 0
+    for newest, cost in enumerate(costs):
+        kept += cost
+        if kept > room:
+            while start < newest and kept > room * KEEP_SHARE:  # the newest turn stays
+                kept -= costs[start]
+                start += 1
+    return start
 
 
 def _fit_text(text: str, head: list[ChatMessage], limit: int, count: TokenCounter) -> str:

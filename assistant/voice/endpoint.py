@@ -96,3 +96,27 @@ def ends_turn(
 WITHDRAWABLE_SKILLS = frozenset(
     {"time", "date", "calculate", "timer.status", "memory.recall", "repeat", "help"}
 )
+
+
+# What a listener says to show they are following, not to take the turn ("mm-hmm", "yeah,
+# right", "oh, I see"): said over a reply, it must not stop it.
+_BACKCHANNEL_WORDS = frozenset(
+    """
+    mm mmm hmm hm mhm mm-hmm mmhmm uh-huh uhhuh uh huh ah oh wow
+    yeah yes yep yup yea ok okay right sure alright cool nice good great
+    i see got it all
+    """.split()  # noqa: SIM905
+)
+_NOT_ALONE = frozenset(("i", "got", "it", "all"))  # parts of "I see", "got it", "all right"
+_BACKCHANNEL_MAX_WORDS = 3
+_BACKCHANNEL_TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)*")
+
+
+def is_backchannel(text: str) -> bool:
+    """``text`` (a transcript of speech over a reply) is only a sign of listening."""
+    words = _BACKCHANNEL_TOKEN.findall(text.lower())
+    if not words or len(words) > _BACKCHANNEL_MAX_WORDS:
+        return False
+    if len(words) == 1 and words[0] in _NOT_ALONE:
+        return False
+    return all(word in _BACKCHANNEL_WORDS for word in words)

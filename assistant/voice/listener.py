@@ -59,7 +59,7 @@ from assistant.events import (
     Notice,
     PartialTranscript,
 )
-from assistant.voice.endpoint import WITHDRAWABLE_SKILLS, ends_turn, verdict
+from assistant.voice.endpoint import WITHDRAWABLE_SKILLS, ends_turn, is_backchannel, verdict
 from assistant.voice.reply_speaker import ReplySpeaker
 from assistant.voice.smart_turn import TurnModel
 from assistant.voice.status import VoiceStatus
@@ -72,6 +72,16 @@ PARTIAL_EVERY_S = 1.0  # a partial transcript per second of speech
 TAIL_MS = 96  # audio kept after the last speech frame for Whisper (3 frames)
 SPECULATE_AFTER_MS = TAIL_MS  # a pause this long starts the speculative final transcript
 LEVEL_EVERY = SAMPLE_RATE // 20  # InputLevel at ~20 Hz
+# A long turn's partial transcripts are read into the model's cache while the user speaks, so
+# the reply reads only the words after them; not a short one's (a command's few tokens cost
+# little, and the model would take the cores its reply's voice needs), nor at a pause, where
+# the turn may end and find the model busy
+PREPARE_HEARD_AFTER_MS = 2000
+# Speech over a reply first pauses it; confident speech longer than this is an interruption …
+BACKCHANNEL_MAX_MS = 900
+# … shorter speech waits for its transcript (at most this long after the pause): a "mm-hmm" or
+# "yeah" lets the reply go on from where it paused, anything else interrupts it
+BACKCHANNEL_WAIT_MS = 700
 
 
 class BargeInDetector:
@@ -104,6 +114,14 @@ class BargeInDetector:
             self.reset()
             return began
         return None
+
+
+@dataclass(frozen=True)
+class _Paused:
+    """The reply paused for speech over it that may only be a backchannel."""
+
+    began: int  # absolute sample index where the speech began
+    at: int  # … and where the reply paused
 
 
 @dataclass(frozen=True)
@@ -168,6 +186,7 @@ class TurnListener:
         self._ref_resampler: Any = None
         self._ref_rate = 0.0
         self._early: _EarlyEnd | None = None
+        self._paused: _Paused | None = None
         self.ptt = False  # push-to-talk held (set by the GUI/CLI thread)
         self._ptt_turn = False  # the current turn was opened by push-to-talk
         self._turn_seq = 0
@@ -278,13 +297,16 @@ class TurnListener:
             return
         if self.push_to_talk_only:
             return
+        if self._paused is not None:
+            self._paused_frame(frame, pos)
+            return
         if echo_path:
             self._detector.reset()
             if self.echo is None or not self.hears_over_replies():
                 return  # half-duplex while speaking (until the echo path has been measured)
             began = self._barge.feed(self.vad(cleaned), pos, heard=self.echo.double_talk)
             if began is not None:
-                self._barge_in(began, pos)
+                self._pause_for(began, pos)
             return
         self._barge.reset()
         self._track_turn(self._detector.feed(self.vad(frame), pos), pos)
@@ -310,11 +332,53 @@ class TurnListener:
         else:
             self._maybe_partial(pos)
 
-    def _barge_in(self, began: int, pos: int) -> None:
-        log.info("barge-in")
-        self._interrupt("barge-in")
+    def _pause_for(self, began: int, pos: int) -> None:
+        """Speech over the reply: pause it (the user hears it stop at once) and listen."""
+        log.info("speech over the reply: paused")
+        self._replies.speaker.hold(True)
+        self._paused = _Paused(began, pos)
         self._start_turn(self._detector.open(began, now=pos))
+
+    def _paused_frame(self, frame: np.ndarray, pos: int) -> None:
+        """While the reply is paused: an interruption (long speech, words that are not a
+        backchannel, no verdict in time) stops it; a backchannel lets it go on."""
+        paused = self._paused
+        assert paused is not None
+        detector = self._detector
+        event = detector.feed(self.vad(frame), pos)
+        speech_ms = (detector.last_speech_end - paused.began) * 1000 / SAMPLE_RATE
+        waited_ms = (pos - paused.at) * 1000 / SAMPLE_RATE
+        if (
+            isinstance(event, TurnEnd)
+            or speech_ms >= BACKCHANNEL_MAX_MS
+            or waited_ms >= BACKCHANNEL_WAIT_MS
+        ):
+            self._barge_in(event, pos)
+            return
+        self._maybe_partial(pos)  # at the pause: the transcript of exactly this speech
+        if detector.silence_ms < SPECULATE_AFTER_MS or self._speculated_end < 0:
+            return
+        text = self.transcriber.cached(self._turn_seq, self._speculated_end)
+        if text is None:
+            return
+        if not is_backchannel(text):
+            self._barge_in(None, pos)
+            return
+        log.info("a backchannel over the reply (%r): it goes on", text)
+        self._paused = None
+        detector.reset()
+        self._barge.reset()
+        self._replies.speaker.hold(False)
+        self._status.settle()
+
+    def _barge_in(self, event: TurnStart | TurnEnd | None, pos: int) -> None:
+        """The paused reply was interrupted: it stops (and its answer), the turn goes on."""
+        log.info("barge-in")
+        self._paused = None
+        self._interrupt("barge-in")  # the cut stops the speaker, which ends its pause
         self._status.set(AssistantState.LISTENING)
+        if isinstance(event, TurnEnd):
+            self._end_turn(event, pos)
 
     def _track_turn(self, event: TurnStart | TurnEnd | None, pos: int) -> None:
         if isinstance(event, TurnStart):
@@ -433,9 +497,11 @@ class TurnListener:
         if not result.final:
             if result.turn == self._turn_seq and self._detector.in_turn and result.text:
                 self.bus.emit(PartialTranscript(result.text))
-                if result.end != self._speculated_end and not _is_noise(result.text):
-                    # while they speak (not at a pause, where the turn may end: a turn would
-                    # find the model busy with it), so the reply reads only the words after it
+                if (
+                    result.audio_ms >= PREPARE_HEARD_AFTER_MS
+                    and result.end != self._speculated_end
+                    and not _is_noise(result.text)
+                ):
                     self._runner.prepare(result.text)
             return
         self.bus.emit(FinalTranscript(result.text))

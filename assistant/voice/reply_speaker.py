@@ -330,6 +330,7 @@ class ReplySpeaker:
         self._publish(reply)
         if old is not None and not old.finished:
             self._cut(old, "new turn", announce=False)
+        self.speaker.hold(False)  # a new reply is never left paused
 
     def _publish(self, reply: _Reply) -> None:
         if reply is self._newest:

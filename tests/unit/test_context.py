@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -75,3 +76,19 @@ def test_assistant_messages_in_a_row_become_one_so_the_roles_alternate() -> None
     assert roles == ["system", "assistant", "user", "assistant", "user"]
     assert msgs[1].content == "Your timer is done.\n\nYour tea is ready."
     assert msgs[3].content == "You're welcome.\n\nReminder: call the bank."
+
+
+def test_the_window_start_stays_put_as_the_conversation_grows() -> None:
+    """The model's cache keeps the conversation's prefix: past the budget, the oldest turns go
+    in large steps, not one turn per new message (each move makes the reply read everything)."""
+    starts = []
+    for n in range(1, 60):
+        msgs = build_context("system", history(n), "now?", budget_tokens=400, count_tokens=count)
+        assert count(msgs) <= 400 and msgs[-1].content == "now?"
+        assert len(msgs[1:-1]) % 2 == 0  # whole turns only
+        assert msgs[-2].content.startswith(f"answer {n - 1}")  # the newest turn is always kept
+        starts.append(msgs[1].content)
+    moves = sum(a != b for a, b in itertools.pairwise(starts))
+    assert moves <= 15  # it holds 4-9 turns of these: it moved 48 times, one turn at a time
+    kept = [len(build_context("system", history(n), "now?", 400, count)) for n in range(20, 60)]
+    assert min(kept) >= 5  # never fewer than two past turns besides system and message

@@ -180,6 +180,67 @@ def test_a_backchannel_does_not_cut_the_reply(make_rig) -> None:
     assert not stopped.interrupted
 
 
+class ShortOrLong(FakeRecognizer):
+    """``short`` for speech under 1.2 s (what is said over the reply), else the turn's text."""
+
+    def __init__(self, short: str) -> None:
+        super().__init__("what can you tell me")
+        self.short = short
+
+    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+        heard = super().transcribe(audio, language)
+        if len(audio) < 1.2 * SAMPLE_RATE:
+            return Transcript(self.short, heard.language, heard.segments, heard.audio_seconds)
+        return heard
+
+
+def _over_the_reply(rig, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    """0.9 s of human speech said over the reply once it has played ``seconds`` (through the
+    echo canceller Silero is sure of it only after ~0.3 s: ~0.6 s of confident speech)."""
+    rig.events.wait(SpeakingStarted, timeout=30)
+    time.sleep(seconds)
+    speech = clip("librivox-0920").audio
+    rig.mic.feed(speech[int(0.3 * SAMPLE_RATE) : int(1.2 * SAMPLE_RATE)] * 1.5)
+
+
+@needs_aec3
+def test_a_mm_hmm_over_the_reply_pauses_it_and_it_goes_on(make_rig) -> None:
+    echo, _ = build_echo_canceller("webrtc")
+    rig = make_rig(
+        synthesizer=EspeakSynthesizer(),
+        room=Room(gain=0.6),
+        echo=echo,
+        recognizer=ShortOrLong("Mm-hmm."),
+    )
+    rig.mic.feed(clip("librivox-0880").audio)
+    _over_the_reply(rig, 3.0)
+    deadline = time.monotonic() + 3
+    while not rig.speaker.held and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert rig.speaker.held, "speech over the reply should pause it at once"
+    stopped = rig.events.wait(SpeakingStopped, timeout=40)
+    assert not stopped.interrupted and stopped.spoken_text == REPLY
+    assert rig.events.of(Interrupted) == []
+    assert len(rig.events.of(UserText)) == 1  # the backchannel is no turn
+
+
+@needs_aec3
+def test_a_short_word_that_is_not_a_backchannel_interrupts(make_rig) -> None:
+    echo, _ = build_echo_canceller("webrtc")
+    rig = make_rig(
+        synthesizer=EspeakSynthesizer(),
+        room=Room(gain=0.6),
+        echo=echo,
+        recognizer=ShortOrLong("Wait."),
+    )
+    rig.mic.feed(clip("librivox-0880").audio)
+    _over_the_reply(rig, 3.0)
+    assert rig.events.wait(Interrupted, timeout=10).reason == "barge-in"
+    assert rig.events.wait(SpeakingStopped, timeout=10).interrupted
+    assert not rig.speaker.held  # the next reply is heard
+    assert rig.events.wait(UserText, count=2, timeout=30).text == "Wait."
+
+
 def test_a_failing_voice_is_reported_once_and_replies_are_still_stored(make_rig) -> None:
     class Broken(EspeakSynthesizer):
         def synthesize(self, text: str) -> np.ndarray:

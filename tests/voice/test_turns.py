@@ -109,3 +109,13 @@ def test_history_slices_by_absolute_index() -> None:
     assert history.slice(0, 12).tolist() == [10, 11]  # older samples are gone
     history.append(np.arange(20, 45, dtype=np.float32))
     assert history.slice(0, 100).tolist() == list(range(35, 45))
+
+
+def test_backchannels_are_told_from_words_that_take_the_turn() -> None:
+    from assistant.voice.endpoint import is_backchannel
+
+    backchannels = ("Mm-hmm.", "mhm", "Uh-huh.", "Yeah.", "Yeah, yeah.", "Okay.", "Oh, I see.")
+    for said in backchannels:
+        assert is_backchannel(said), said
+    for said in ("Wait.", "Stop.", "No.", "I", "Yeah, but what about Paris?", "", "Okay, stop."):
+        assert not is_backchannel(said), said
