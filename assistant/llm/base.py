@@ -81,13 +81,28 @@ class Prefilling(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class JsonStart:
+    """The fixed start of a structured reply (``{"intent": "``), written for the model so that
+    it decodes only the rest, which ``grammar`` (GBNF) holds to the schema. A backend that can
+    continue a reply (llama.cpp) uses it; the others use the schema. On 2 cores each token the
+    model need not decode saves 0.1-0.25 s."""
+
+    prefix: str
+    grammar: str
+
+
 @runtime_checkable
 class StructuredOutput(Protocol):
     """A backend that can hold its output to a JSON schema (llama.cpp's grammar from the
     schema, a model server's ``response_format``): the intent parser's second opinion."""
 
     def complete_json(
-        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+        self,
+        messages: Sequence[ChatMessage],
+        schema: dict[str, Any],
+        max_new_tokens: int,
+        start: JsonStart | None = None,
     ) -> str:
         """The greedy reply to ``messages``, valid JSON of ``schema`` (raises ModelError)."""
         ...

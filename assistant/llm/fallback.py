@@ -23,7 +23,13 @@ from typing import Any
 from assistant.cancel import CancelToken
 from assistant.config import Config
 from assistant.errors import AssistantError, ConfigError, ModelError
-from assistant.llm.base import ChatMessage, GenerationOptions, LanguageModel, StructuredOutput
+from assistant.llm.base import (
+    ChatMessage,
+    GenerationOptions,
+    JsonStart,
+    LanguageModel,
+    StructuredOutput,
+)
 from assistant.llm.openai_backend import OpenAICompatibleModel
 
 log = logging.getLogger(__name__)
@@ -83,18 +89,22 @@ class FallbackLanguageModel:
         return self.primary.count_tokens(messages)
 
     def complete_json(
-        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+        self,
+        messages: Sequence[ChatMessage],
+        schema: dict[str, Any],
+        max_new_tokens: int,
+        start: JsonStart | None = None,
     ) -> str:
         """The server's parse; while it is down, the local model's (if it can)."""
         if self._clock() >= self._resting_until and isinstance(self.primary, StructuredOutput):
             try:
-                return self.primary.complete_json(messages, schema, max_new_tokens)
+                return self.primary.complete_json(messages, schema, max_new_tokens, start)
             except AssistantError as err:
                 self._server_failed(err)
         local = self.local
         if not isinstance(local, StructuredOutput):
             raise ModelError("the local language model cannot give structured output.")
-        return local.complete_json(messages, schema, max_new_tokens)
+        return local.complete_json(messages, schema, max_new_tokens, start)
 
     def stream(
         self,

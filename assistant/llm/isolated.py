@@ -27,7 +27,13 @@ from typing import Any
 from assistant.cancel import CancelToken
 from assistant.config import Config
 from assistant.errors import AssistantError, ModelError
-from assistant.llm.base import ChatMessage, GenerationOptions, Prefilling, StructuredOutput
+from assistant.llm.base import (
+    ChatMessage,
+    GenerationOptions,
+    JsonStart,
+    Prefilling,
+    StructuredOutput,
+)
 
 POLL_S = 0.05  # how often a waiting stream looks at its cancel token
 STOPPED = "the language model process stopped; restart the app."
@@ -166,11 +172,15 @@ class IsolatedLanguageModel:
         return int(self._ask("prefill", list(messages), options))
 
     def complete_json(
-        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+        self,
+        messages: Sequence[ChatMessage],
+        schema: dict[str, Any],
+        max_new_tokens: int,
+        start: JsonStart | None = None,
     ) -> str:
         """The child's model parses (a ModelError when its backend cannot); it may run while
         a reply streams."""
-        return str(self._ask("json", list(messages), schema, max_new_tokens))
+        return str(self._ask("json", list(messages), schema, max_new_tokens, start))
 
     def stream(
         self,

@@ -30,7 +30,7 @@ from typing import Any
 
 from assistant.cancel import CancelToken
 from assistant.errors import ModelError
-from assistant.llm.base import ChatMessage, GenerationOptions, GenerationStats
+from assistant.llm.base import ChatMessage, GenerationOptions, GenerationStats, JsonStart
 from assistant.llm.pieces import PieceQueue
 
 log = logging.getLogger(__name__)
@@ -249,19 +249,32 @@ class LlamaCppLanguageModel:
             self._busy.release()
 
     def complete_json(
-        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+        self,
+        messages: Sequence[ChatMessage],
+        schema: dict[str, Any],
+        max_new_tokens: int,
+        start: JsonStart | None = None,
     ) -> str:
-        """Greedy, held to ``schema`` by the grammar llama.cpp builds from it."""
+        """Greedy, held to ``schema`` by the grammar llama.cpp builds from it; with ``start``,
+        the reply begins with its prefix and its grammar holds the rest."""
         self.load()
         options = GenerationOptions(temperature=0.0, max_new_tokens=max_new_tokens)
+        if start is not None:
+            messages = [*messages, ChatMessage("assistant", start.prefix)]  # continued
         body = request_body(messages, options, False, PARSE_SLOT)
-        body["json_schema"] = schema
+        if start is not None:
+            body["grammar"] = start.grammar
+        else:
+            body["json_schema"] = schema
         with self._parsing:
             result = self._server.handle_chat_completions(body)
         if not isinstance(result, dict) or "error" in result or not result.get("choices"):
             error = result.get("error") if isinstance(result, dict) else result
             raise ModelError(f"the structured parse failed: {error}")
-        return str(result["choices"][0]["message"].get("content") or "")
+        content = str(result["choices"][0]["message"].get("content") or "")
+        if start is not None and not content.startswith(start.prefix):
+            content = start.prefix + content  # the engine gave only the continuation
+        return content
 
     def stream(
         self,

@@ -42,7 +42,7 @@ from typing import Any
 
 from assistant.cancel import CancelToken
 from assistant.errors import ConfigError, ModelError
-from assistant.llm.base import ChatMessage, GenerationOptions, GenerationStats
+from assistant.llm.base import ChatMessage, GenerationOptions, GenerationStats, JsonStart
 from assistant.llm.pieces import PieceQueue
 
 log = logging.getLogger(__name__)
@@ -293,10 +293,15 @@ class OpenAICompatibleModel:
         return found
 
     def complete_json(
-        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+        self,
+        messages: Sequence[ChatMessage],
+        schema: dict[str, Any],
+        max_new_tokens: int,
+        start: JsonStart | None = None,
     ) -> str:
         """Greedy, held to ``schema`` by the server (``response_format``: OpenAI, Ollama,
-        vLLM, llama.cpp's server and LM Studio read it)."""
+        vLLM, llama.cpp's server and LM Studio read it); ``start`` is not used (servers do
+        not all continue a reply)."""
         options = GenerationOptions(temperature=0.0, max_new_tokens=max_new_tokens)
         extra = {
             "response_format": {

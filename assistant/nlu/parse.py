@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.llm.base import ChatMessage, LanguageModel, StructuredOutput
+from assistant.llm.base import ChatMessage, JsonStart, LanguageModel, StructuredOutput
 from assistant.nlu import slots as slot_parsers
 from assistant.nlu.base import CHAT, Intent
 from assistant.nlu.calculator import evaluate
@@ -59,6 +59,30 @@ def parse_schema(specs: Sequence[IntentSpec]) -> dict[str, Any]:
             for spec in specs
         ]
     }
+
+
+PARSE_PREFIX = '{"intent": "'
+# a field's text in the grammar: JSON string characters, escapes of one character
+_GBNF_STRING = r'"\"" ([^"\\\x7F\x00-\x1F] | "\\" ["\\/bfnrt])* "\""'
+
+
+def parse_start(specs: Sequence[IntentSpec]) -> JsonStart:
+    """The parse's reply after ``{"intent": "``, as a GBNF grammar: one intent's name, then
+    only its own fields (each optional, in order). The schema's ``anyOf`` as llama.cpp reads
+    it, less the four tokens every parse begins with."""
+    alternatives = []
+    for spec in specs:
+        fields = "".join(
+            f' (", \\"{name}\\": " {"bool" if name == "all" else "string"})?'
+            for name in spec.fields
+        )
+        alternatives.append(f'"{spec.name}\\""{fields} "}}"')
+    grammar = (
+        "root ::= "
+        + " | ".join(alternatives)
+        + f'\nstring ::= {_GBNF_STRING}\nbool ::= "true" | "false"\n'
+    )
+    return JsonStart(PARSE_PREFIX, grammar)
 
 
 def parse_prompt(specs: Sequence[IntentSpec]) -> list[ChatMessage]:
@@ -117,6 +141,7 @@ class LlmIntentParser:
         self._specs = {spec.name: spec for spec in specs}
         self._prompt = parse_prompt(specs)
         self._schema = parse_schema(specs)
+        self._start = parse_start(specs)
         self._clock = clock
         self._lock = threading.Lock()
         self.stats = ParseStats()
@@ -133,7 +158,10 @@ class LlmIntentParser:
         started = time.perf_counter()
         try:
             raw = self._llm.complete_json(
-                [*self._prompt, ChatMessage("user", text)], self._schema, MAX_NEW_TOKENS
+                [*self._prompt, ChatMessage("user", text)],
+                self._schema,
+                MAX_NEW_TOKENS,
+                self._start,
             )
         except AssistantError as err:
             log.info("structured parse unavailable: %s", err)

@@ -14,7 +14,7 @@ from assistant.app import conversation_engine
 from assistant.bench.flows import run_flows
 from assistant.config import Config
 from assistant.events import DialogueChanged, Event, EventBus, IntentDetected, ReplyToken
-from assistant.llm.base import ChatMessage
+from assistant.llm.base import ChatMessage, JsonStart
 from assistant.llm.fake import FakeLanguageModel
 from assistant.memory.store import MemoryStore
 from assistant.nlu.detector import EmbeddingIntentDetector
@@ -75,7 +75,11 @@ class _Parses:
         self.calls = 0
 
     def complete_json(
-        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+        self,
+        messages: Sequence[ChatMessage],
+        schema: dict[str, Any],
+        max_new_tokens: int,
+        start: JsonStart | None = None,
     ) -> str:
         self.calls += 1
         assert messages[0].role == "system" and "memory.remember" in messages[0].content
@@ -146,7 +150,11 @@ class _SlowParses(FakeLanguageModel):
         self.stopped.append(cancel is not None and cancel.cancelled)
 
     def complete_json(
-        self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_new_tokens: int
+        self,
+        messages: Sequence[ChatMessage],
+        schema: dict[str, Any],
+        max_new_tokens: int,
+        start: JsonStart | None = None,
     ) -> str:
         time.sleep(0.3)
         self.events.append("parse done")

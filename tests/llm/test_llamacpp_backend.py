@@ -153,17 +153,17 @@ def test_structured_output_holds_to_the_schema(small: LlamaCppLanguageModel) -> 
     import json
 
     from assistant.nlu.intents import INTENTS
-    from assistant.nlu.parse import parse_prompt, parse_schema
+    from assistant.nlu.parse import parse_prompt, parse_schema, parse_start
 
     names = {spec.name for spec in INTENTS}
     for text in ("set a timer for five minutes", "tell me about whales", "§§§ ??? 42"):
-        raw = small.complete_json(
-            [*parse_prompt(INTENTS), ChatMessage("user", text)], parse_schema(INTENTS), 48
-        )
-        data = json.loads(raw)
-        assert data["intent"] in names, raw
-        allowed = {"intent", *next(s.fields for s in INTENTS if s.name == data["intent"])}
-        assert set(data) <= allowed, raw
+        asked = [*parse_prompt(INTENTS), ChatMessage("user", text)]
+        for start in (None, parse_start(INTENTS)):  # the whole object, or after its start
+            raw = small.complete_json(asked, parse_schema(INTENTS), 48, start)
+            data = json.loads(raw)
+            assert data["intent"] in names, raw
+            allowed = {"intent", *next(s.fields for s in INTENTS if s.name == data["intent"])}
+            assert set(data) <= allowed, raw
 
 
 def test_the_default_model_parses_new_phrasings_and_keeps_the_conversation_cached() -> None:
