@@ -341,7 +341,8 @@ class TurnListener:
 
     def _paused_frame(self, frame: np.ndarray, pos: int) -> None:
         """While the reply is paused: an interruption (long speech, words that are not a
-        backchannel, no verdict in time) stops it; a backchannel lets it go on."""
+        backchannel, no verdict in time) stops it; a backchannel, or a sound Whisper finds no
+        words in, lets it go on."""
         paused = self._paused
         assert paused is not None
         detector = self._detector
@@ -361,10 +362,10 @@ class TurnListener:
         text = self.transcriber.cached(self._turn_seq, self._speculated_end)
         if text is None:
             return
-        if not is_backchannel(text):
+        if not (is_backchannel(text) or _is_noise(text)):
             self._barge_in(None, pos)
             return
-        log.info("a backchannel over the reply (%r): it goes on", text)
+        log.info("a backchannel (or no words) over the reply (%r): it goes on", text)
         self._paused = None
         detector.reset()
         self._barge.reset()

@@ -204,13 +204,14 @@ def _over_the_reply(rig, seconds: float) -> None:  # type: ignore[no-untyped-def
 
 
 @needs_aec3
-def test_a_mm_hmm_over_the_reply_pauses_it_and_it_goes_on(make_rig) -> None:
+@pytest.mark.parametrize("heard", ["Mm-hmm.", ""])  # a backchannel, a sound with no words
+def test_a_mm_hmm_over_the_reply_pauses_it_and_it_goes_on(make_rig, heard: str) -> None:
     echo, _ = build_echo_canceller("webrtc")
     rig = make_rig(
         synthesizer=EspeakSynthesizer(),
         room=Room(gain=0.6),
         echo=echo,
-        recognizer=ShortOrLong("Mm-hmm."),
+        recognizer=ShortOrLong(heard),
     )
     rig.mic.feed(clip("librivox-0880").audio)
     _over_the_reply(rig, 3.0)
