@@ -72,7 +72,7 @@ class _Parses:
 
     def __init__(self, answer: dict[str, Any]) -> None:
         self.answer = answer
-        self.calls = 0
+        self.parses = 0
 
     def complete_json(
         self,
@@ -81,7 +81,7 @@ class _Parses:
         max_new_tokens: int,
         start: JsonStart | None = None,
     ) -> str:
-        self.calls += 1
+        self.parses += 1
         assert messages[0].role == "system" and "memory.remember" in messages[0].content
         assert {"const": "memory.remember"} in [o["properties"]["intent"] for o in schema["anyOf"]]
         return json.dumps(self.answer)
@@ -92,9 +92,9 @@ def test_the_parse_is_asked_only_when_unsure_and_must_hold(embedder: MiniLMEmbed
     parser = LlmIntentParser(model)  # type: ignore[arg-type]
     detector = SecondOpinionDetector(EmbeddingIntentDetector(embedder), parser)
     clear = detector.detect("set a timer for 5 minutes")
-    assert clear.name == "timer.set" and model.calls == 0  # clear: no parse
+    assert clear.name == "timer.set" and model.parses == 0  # clear: no parse
     unsure = detector.detect("jot down that the wifi password is blue-heron-77")
-    assert model.calls == 1
+    assert model.parses == 1
     assert (unsure.name, unsure.slots) == (
         "memory.remember",
         {"fact": "the wifi password is blue-heron-77"},
@@ -134,13 +134,15 @@ def test_without_structured_output_the_detector_answers_alone(embedder: MiniLMEm
     assert detector.detect("jot down that the wifi password is blue-heron-77").name == "chat"
 
 
-class _SlowParses(FakeLanguageModel):
+class _SlowParses(FakeLanguageModel, _Parses):
     """A chat model that also parses, slowly (like the 1.5 B model on 2 cores): records when
     each reply started, when the parse finished, and whether a reply was stopped."""
 
     def __init__(self, parse: dict[str, Any]) -> None:
-        super().__init__("Passwords are best kept in a password manager.", delay_s=0.08)
-        self.parse = parse
+        FakeLanguageModel.__init__(
+            self, "Passwords are best kept in a password manager.", delay_s=0.08
+        )
+        _Parses.__init__(self, parse)
         self.events: list[str] = []
         self.stopped: list[bool] = []
 
@@ -149,16 +151,10 @@ class _SlowParses(FakeLanguageModel):
         yield from super().stream(messages, options, cancel)
         self.stopped.append(cancel is not None and cancel.cancelled)
 
-    def complete_json(
-        self,
-        messages: Sequence[ChatMessage],
-        schema: dict[str, Any],
-        max_new_tokens: int,
-        start: JsonStart | None = None,
-    ) -> str:
+    def complete_json(self, *args: Any) -> str:  # type: ignore[override]
         time.sleep(0.3)
         self.events.append("parse done")
-        return json.dumps(self.parse)
+        return _Parses.complete_json(self, *args)
 
 
 def _parsing_engine(
