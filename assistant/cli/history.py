@@ -1,4 +1,6 @@
-"""`assistant history list|show|export|delete`."""
+"""`assistant history list|show|export|delete|trash|restore`. Deleting moves a conversation to
+the trash, as in the window (restorable until it is purged after ``TRASH_DAYS``), unless
+``--now``."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 
 from assistant.cli.common import print_json
 from assistant.errors import AssistantError, StorageError
-from assistant.memory.store import Conversation, MemoryStore
+from assistant.memory.store import TRASH_DAYS, Conversation, MemoryStore
 
 
 def register(subparsers: Any) -> None:
@@ -30,9 +32,18 @@ def register(subparsers: Any) -> None:
     export.add_argument("--format", choices=("md", "json"), default="md")
     export.add_argument("-o", "--output", type=Path, help="write to this file (default stdout)")
     export.set_defaults(func=run_export)
-    delete = sub.add_parser("delete", help="delete a conversation")
+    delete = sub.add_parser(
+        "delete", help=f"move a conversation to the trash (purged after {TRASH_DAYS} days)"
+    )
     delete.add_argument("id", type=int)
+    delete.add_argument("--now", action="store_true", help="delete it for good at once")
     delete.set_defaults(func=run_delete)
+    trash = sub.add_parser("trash", help="list the conversations in the trash")
+    trash.add_argument("--empty", action="store_true", help="delete them all for good")
+    trash.set_defaults(func=run_trash)
+    restore = sub.add_parser("restore", help="take a conversation out of the trash")
+    restore.add_argument("id", type=int)
+    restore.set_defaults(func=run_restore)
 
 
 def _store() -> MemoryStore:
@@ -125,11 +136,51 @@ def run_export(args: argparse.Namespace) -> int:
 def run_delete(args: argparse.Namespace) -> int:
     store = _store()
     try:
-        if not store.delete_conversation(args.id):
+        done = (store.delete_conversation if args.now else store.trash_conversation)(args.id)
+        if not done:
             raise StorageError(
-                f"there is no conversation {args.id}; `assistant history list` shows them."
+                f"there is no conversation {args.id}; `assistant history list` shows them"
+                + ("" if args.now else " (and `assistant history trash` the deleted ones)")
+                + "."
             )
     finally:
         store.close()
-    print(f"deleted conversation {args.id}")
+    if args.now:
+        print(f"deleted conversation {args.id} for good")
+    else:
+        print(
+            f"moved conversation {args.id} to the trash: `assistant history restore {args.id}` "
+            f"brings it back; it is deleted for good after {TRASH_DAYS} days"
+        )
+    return 0
+
+
+def run_trash(args: argparse.Namespace) -> int:
+    store = _store()
+    try:
+        if args.empty:
+            print(f"deleted {store.purge_trash(0)} conversation(s) in the trash for good")
+            return 0
+        trashed = store.trashed_conversations()
+        if not trashed:
+            print("The trash is empty.")
+        for c in trashed:
+            deleted = _date(c.deleted_at or c.updated_at)
+            title = c.title or "(empty)"
+            print(f"{c.id:>6}  deleted {deleted}  {c.message_count:>4} msgs  {title}")
+    finally:
+        store.close()
+    return 0
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    store = _store()
+    try:
+        if not store.restore_conversation(args.id):
+            raise StorageError(
+                f"conversation {args.id} is not in the trash; `assistant history trash` lists it."
+            )
+    finally:
+        store.close()
+    print(f"restored conversation {args.id}")
     return 0

@@ -67,9 +67,20 @@ def test_history_list_show_export_delete(
     assert json.loads(out.read_text())["messages"][1]["text"] == "I'm sorry to hear that."
     assert main(["history", "export", str(cid), "--format", "md"]) == 0
     assert "**You** (typed)" in capsys.readouterr().out
-    assert main(["history", "delete", str(cid)]) == 0
+    assert main(["history", "delete", str(cid)]) == 0  # to the trash, as in the window
+    assert "history restore" in capsys.readouterr().out
     assert main(["history", "show", str(cid)]) == 4
     assert "no conversation" in capsys.readouterr().err
+    assert main(["history", "trash"]) == 0
+    assert "I feel awful today" in capsys.readouterr().out
+    assert main(["history", "restore", str(cid)]) == 0
+    assert main(["history", "show", str(cid)]) == 0
+    assert "I'm sorry to hear that." in capsys.readouterr().out
+    assert main(["history", "restore", str(cid)]) == 4  # not in the trash: said, not a traceback
+    assert "not in the trash" in capsys.readouterr().err
+    assert main(["history", "delete", str(cid), "--now"]) == 0
+    assert main(["history", "trash"]) == 0
+    assert "The trash is empty." in capsys.readouterr().out
 
 
 def test_config_show_and_path(capsys: pytest.CaptureFixture[str]) -> None:
