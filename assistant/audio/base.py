@@ -53,4 +53,9 @@ class AudioOutput(Protocol):
         """Pause (silence, the clips kept where they are) or go on from there."""
         ...
 
+    @property
+    def held(self) -> bool:
+        """Paused by ``hold`` (nothing is heard, whatever is queued)."""
+        ...
+
     def close(self) -> None: ...

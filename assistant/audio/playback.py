@@ -149,6 +149,10 @@ class Speaker:
         """Pause within one block (the user may only be saying "mm-hmm"), or go on."""
         self._held = held
 
+    @property
+    def held(self) -> bool:
+        return self._held
+
     def _drop_all(self) -> None:
         current, self._current = self._current, None
         if current is not None:

@@ -13,8 +13,10 @@ audio at the same time) hears a finished voice (``endpoint.ends_turn``); with th
 finished-looking transcript ends it at once and an unsure one at half the silence. If the user
 speaks again within the full silence, the early turn was only the first half: its reply is
 stopped and withdrawn from memory, and the new turn starts where the early one started, so
-Whisper hears the whole sentence. The early end needs the echo path known (measured, or found
-absent, as with a headset), so that going on over the reply is heard.
+Whisper hears the whole sentence. Going on over the reply is heard only once the echo path is
+known (measured, or found absent, as with a headset); until then (the first turn) and without
+echo cancelling, the reply of an early end is prepared at once but its voice waits for the full
+silence, so going on is still heard.
 """
 
 from __future__ import annotations
@@ -187,6 +189,7 @@ class TurnListener:
         self._ref_rate = 0.0
         self._early: _EarlyEnd | None = None
         self._paused: _Paused | None = None
+        self._held_for = 0  # the voice turn whose reply waits for the full silence (0: none)
         self.ptt = False  # push-to-talk held (set by the GUI/CLI thread)
         self._ptt_turn = False  # the current turn was opened by push-to-talk
         self._turn_seq = 0
@@ -407,8 +410,6 @@ class TurnListener:
         early_ms = self.audio.early_end_of_turn_ms
         if not early_ms or self._detector.silence_ms < early_ms or self._speculated_end < 0:
             return False
-        if not self.hears_over_replies():
-            return False
         key = (self._turn_seq, self._speculated_end)
         text = self.transcriber.cached(*key)
         score = self._scores.get(key)
@@ -425,9 +426,28 @@ class TurnListener:
         event = self._detector.close(pos)
         if event.dropped:
             return False
+        if not self.hears_over_replies():
+            # going on over the reply would not be heard: its voice waits for the full silence
+            wait_ms = self.settings.end_silence_ms - self._detector.silence_ms
+            self._hold_reply(self._turn_seq, max(0.0, wait_ms) / 1000)
         self._end_turn(event, pos)
         self._early = _EarlyEnd(self._turn_seq, self._turn_start, event.speech_end)
         return True
+
+    def _hold_reply(self, seq: int, seconds: float) -> None:
+        """The speaker holds the reply of voice turn ``seq`` for ``seconds`` (the rest of the
+        full silence), unless the user goes on meanwhile: then the reply is cut, and with it
+        the hold."""
+        self._held_for = seq
+        self._replies.speaker.hold(True)
+        timer = threading.Timer(seconds, self._release_reply, args=(seq,))
+        timer.daemon = True
+        timer.start()
+
+    def _release_reply(self, seq: int) -> None:
+        if self._held_for == seq:
+            self._held_for = 0
+            self._replies.speaker.hold(False)
 
     def _continues(self, early: _EarlyEnd, speech_start: int) -> bool:
         """Speech within the full end-of-turn silence after an early end continues that turn
@@ -443,6 +463,7 @@ class TurnListener:
         ):
             return False
         log.info("the user went on after an early end of turn; joining the two parts")
+        self._held_for = 0  # the cut below ends the speaker's hold
         self.bus.emit(Notice("you went on speaking: answering the whole sentence"))
         self._runner.withdraw(early.seq)
         if answering is not None:
@@ -454,8 +475,6 @@ class TurnListener:
         same time (one after the other would add its ~0.1 s to every early end)."""
         if self.turn_model is None or not self.audio.early_end_of_turn_ms:
             return
-        if not self.hears_over_replies():
-            return  # no early end yet: nothing would read the score
         if len(self._scores) > 16:
             self._scores = {k: v for k, v in self._scores.items() if k[0] == self._turn_seq}
         self._scores[(self._turn_seq, end)] = self._scorer.submit(

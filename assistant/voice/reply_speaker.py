@@ -213,8 +213,9 @@ class ReplySpeaker:
         return None if view is None or not view.active else view.started
 
     def audible(self) -> bool:
-        """The assistant's voice is playing now (a reply heard, or clips still queued)."""
-        return bool(self.speaking()) or self.speaker.busy
+        """The assistant's voice is playing now (a reply heard, or clips still queued), not
+        paused."""
+        return not self.speaker.held and (bool(self.speaking()) or self.speaker.busy)
 
     def ringing(self) -> bool:
         """Playback ended less than ECHO_TAIL_S ago: the room may still carry it."""

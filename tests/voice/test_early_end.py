@@ -10,7 +10,14 @@ import pytest
 from assistant.asr.base import FakeRecognizer, Transcript
 from assistant.audio import SAMPLE_RATE
 from assistant.bench.voice import paused_mid_sentence
-from assistant.events import ConversationChanged, EndOfTurn, ReplyDone, SpeakingStarted, UserText
+from assistant.events import (
+    ConversationChanged,
+    EndOfTurn,
+    ReplyDone,
+    SpeakingStarted,
+    SpeakingStopped,
+    UserText,
+)
 from tests.audio.clips import clip
 from tests.voice.conftest import REPLY
 
@@ -70,11 +77,32 @@ def test_an_unfinished_sentence_waits_for_the_full_silence(make_rig) -> None:
     assert rig.events.wait(EndOfTurn, timeout=30).silence_ms >= 800
 
 
-def test_without_echo_cancellation_the_turn_waits_for_the_full_silence(make_rig) -> None:
-    """Half-duplex: a user going on after an early end would not be heard over the reply."""
+def test_without_echo_cancellation_the_voice_waits_for_the_full_silence(make_rig) -> None:
+    """Half-duplex: a user going on over the reply would not be heard, so the reply of an early
+    end is prepared at once but heard only after the full silence."""
     rig = make_rig(recognizer=FakeRecognizer("What can you tell me?"), echo=None, turn_model=None)
     rig.mic.feed(clip("librivox-0880").audio)
-    assert rig.events.wait(EndOfTurn, timeout=30).silence_ms >= 800
+    end = rig.events.wait(EndOfTurn, timeout=30)
+    assert end.silence_ms < 400  # the reply is prepared during the rest of the silence
+    rig.events.wait(SpeakingStarted, timeout=30)
+    speech_end = rig.events.time_of(EndOfTurn) - end.silence_ms / 1000
+    assert rig.events.time_of(SpeakingStarted) - speech_end >= 0.78
+    stopped = rig.events.wait(SpeakingStopped, timeout=30)
+    assert not stopped.interrupted and stopped.spoken_text == REPLY
+
+
+def test_going_on_without_echo_cancellation_is_heard_before_the_reply(make_rig) -> None:
+    first, second = clip("librivox-0880").audio, clip("librivox-0920").audio
+    recognizer = ByLength(
+        "What can you tell me?", "What can you tell me about him?", len(first) / SAMPLE_RATE + 0.3
+    )
+    rig = make_rig(recognizer=recognizer, echo=None, turn_model=None)
+    rig.mic.feed(np.concatenate([first, _pause(200), second]))  # a 0.55 s pause in all
+    assert rig.events.wait(EndOfTurn, timeout=30).silence_ms < 400  # the early end
+    rig.events.wait(ReplyDone, count=2, timeout=30)
+    assert len(rig.events.of(SpeakingStarted)) == 1  # the withdrawn half was never heard
+    messages = rig.store.messages(rig.engine.conversation_id)
+    assert [m.text for m in messages] == ["What can you tell me about him?", REPLY]
 
 
 def test_going_on_after_an_early_end_joins_both_parts_into_one_turn(make_rig) -> None:
