@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -64,6 +64,7 @@ from assistant.turns import TurnAttachment, TurnRequest
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 100_000
+TOKEN_COUNTS_KEPT = 1024  # token counts of turns remembered (the window counts them each turn)
 
 
 class WaitingImages(Protocol):
@@ -172,6 +173,7 @@ class ConversationEngine:
         self._cancel: CancelToken | None = None
         self._running_turn: int | None = None
         self._conversation_id = store.current_conversation()
+        self._token_counts: dict[tuple[tuple[str, str], ...], int] = {}
 
     # --- the conversation -----------------------------------------------------------------
 
@@ -459,6 +461,17 @@ class ConversationEngine:
         options = generation_options(self.config)
         return ReplyAhead(lambda cancel: self.llm.stream(messages, options, cancel))
 
+    def _count_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        """The model's count, remembered: the context window counts every past turn at each
+        turn (to keep its start in place), and a tokenizer call per turn adds up."""
+        key = tuple((m.role, m.content) for m in messages)
+        found = self._token_counts.get(key)
+        if found is None:
+            if len(self._token_counts) >= TOKEN_COUNTS_KEPT:
+                self._token_counts.clear()
+            found = self._token_counts[key] = self.llm.count_tokens(messages)
+        return found
+
     def _context(
         self, text: str, history: list, affect: Affect, turn_context: str | None
     ) -> list[ChatMessage]:
@@ -474,7 +487,7 @@ class ConversationEngine:
             history,
             text,
             self.config.llm.context_tokens,
-            self.llm.count_tokens,
+            self._count_tokens,
             reserve_tokens=self.config.llm.max_new_tokens,
         )
 

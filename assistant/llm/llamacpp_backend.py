@@ -47,7 +47,6 @@ SLOTS = 2
 # and Whisper need: on 2 cores a Piper sentence beside a reply took 562-830 ms with spinning,
 # 454-493 ms without (alone ~330-370 ms), and the reply decoded no slower (three runs each)
 POLL = 0
-COUNT_CACHE = 512  # token counts remembered (the context builder counts the same turns again)
 
 
 def request_body(
@@ -110,7 +109,6 @@ class LlamaCppLanguageModel:
         # on its own; the engine batches the two slots when both run (a parse beside a reply)
         self._busy = threading.Lock()
         self._parsing = threading.Lock()
-        self._counts: dict[tuple[tuple[str, str], ...], int] = {}
         self.load_seconds: float | None = None
         self.last_stats: GenerationStats | None = None
 
@@ -204,15 +202,8 @@ class LlamaCppLanguageModel:
         return str(self._post("/apply-template", {"messages": chat})["prompt"])
 
     def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
-        key = tuple((m.role, m.content) for m in messages)
-        found = self._counts.get(key)
-        if found is None:
-            tokens = self._post("/tokenize", {"content": self.render(messages)})["tokens"]
-            found = len(tokens)
-            if len(self._counts) >= COUNT_CACHE:
-                self._counts.clear()
-            self._counts[key] = found
-        return found
+        """Two loopback requests (the engine remembers the counts it needs again)."""
+        return len(self._post("/tokenize", {"content": self.render(messages)})["tokens"])
 
     # --- generation -----------------------------------------------------------------------
 

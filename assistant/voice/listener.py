@@ -189,7 +189,6 @@ class TurnListener:
         self._ref_rate = 0.0
         self._early: _EarlyEnd | None = None
         self._paused: _Paused | None = None
-        self._held_for = 0  # the voice turn whose reply waits for the full silence (0: none)
         self.ptt = False  # push-to-talk held (set by the GUI/CLI thread)
         self._ptt_turn = False  # the current turn was opened by push-to-talk
         self._turn_seq = 0
@@ -429,25 +428,10 @@ class TurnListener:
         if not self.hears_over_replies():
             # going on over the reply would not be heard: its voice waits for the full silence
             wait_ms = self.settings.end_silence_ms - self._detector.silence_ms
-            self._hold_reply(self._turn_seq, max(0.0, wait_ms) / 1000)
+            self._replies.hold_voice(self._turn_seq, max(0.0, wait_ms) / 1000)
         self._end_turn(event, pos)
         self._early = _EarlyEnd(self._turn_seq, self._turn_start, event.speech_end)
         return True
-
-    def _hold_reply(self, seq: int, seconds: float) -> None:
-        """The speaker holds the reply of voice turn ``seq`` for ``seconds`` (the rest of the
-        full silence), unless the user goes on meanwhile: then the reply is cut, and with it
-        the hold."""
-        self._held_for = seq
-        self._replies.speaker.hold(True)
-        timer = threading.Timer(seconds, self._release_reply, args=(seq,))
-        timer.daemon = True
-        timer.start()
-
-    def _release_reply(self, seq: int) -> None:
-        if self._held_for == seq:
-            self._held_for = 0
-            self._replies.speaker.hold(False)
 
     def _continues(self, early: _EarlyEnd, speech_start: int) -> bool:
         """Speech within the full end-of-turn silence after an early end continues that turn
@@ -463,7 +447,6 @@ class TurnListener:
         ):
             return False
         log.info("the user went on after an early end of turn; joining the two parts")
-        self._held_for = 0  # the cut below ends the speaker's hold
         self.bus.emit(Notice("you went on speaking: answering the whole sentence"))
         self._runner.withdraw(early.seq)
         if answering is not None:

@@ -102,6 +102,19 @@ class _Voiced:
 
 
 @dataclass(frozen=True)
+class _HoldVoice:
+    """The reply of voice turn ``seq`` is heard no sooner than ``until`` (time.monotonic())."""
+
+    seq: int
+    until: float
+
+
+@dataclass(frozen=True)
+class _ReleaseVoice:
+    seq: int
+
+
+@dataclass(frozen=True)
 class _ClipStarted:
     key: Hashable
 
@@ -120,6 +133,8 @@ _Message = (
     | _Voiced
     | _ClipStarted
     | _ClipDone
+    | _HoldVoice
+    | _ReleaseVoice
     | Interrupted
     | None
 )
@@ -156,6 +171,7 @@ class _Reply:
     keep_text: bool = False
     started: bool = False  # SpeakingStarted was emitted
     finished: bool = False
+    waiting: list[tuple[int, np.ndarray]] = field(default_factory=list)  # voiced, held back
 
     def view(self) -> ReplyView:
         active = not self.finished and not self.cut
@@ -197,6 +213,7 @@ class ReplySpeaker:
         self._heard: dict[int, threading.Event] = {}  # written by on_event, read by the hold
         self._intent: tuple[int, str] = (0, "")  # engine turn id, intent name
         self._cut_ids: set[int] = set()  # written by run(), read by synthesis (skip cut turns)
+        self._voice_after: dict[int, float] = {}  # voice turn → no sound before (run() only)
         self.view: ReplyView | None = None  # the newest reply, for other threads
         self.last_audio_end = 0.0  # time.monotonic() when the last clip ended
         self.muted = config.tts.muted or synthesizer is None
@@ -231,6 +248,14 @@ class ReplySpeaker:
 
     def cut(self, turn_id: int, reason: str) -> None:
         self._inbox.put(_Cut(turn_id, reason, announce=False))
+
+    def hold_voice(self, seq: int, seconds: float) -> None:
+        """The reply to voice turn ``seq`` is prepared as usual but heard only ``seconds``
+        from now (an early end of turn while going on over the reply would not be heard)."""
+        self._inbox.put(_HoldVoice(seq, time.monotonic() + seconds))
+        timer = threading.Timer(seconds, self._inbox.put, args=(_ReleaseVoice(seq),))
+        timer.daemon = True
+        timer.start()
 
     def until_first_audio(self, turn_id: int) -> None:
         """Hold the engine's generation until the first sentence is heard (on 2 cores the
@@ -301,6 +326,17 @@ class ReplySpeaker:
             return
         if message is None:
             return
+        if isinstance(message, _HoldVoice):
+            self._voice_after[message.seq] = message.until
+            return
+        if isinstance(message, _ReleaseVoice):
+            self._voice_after.pop(message.seq, None)
+            for reply in list(self._replies.values()):
+                if reply.seq == message.seq:
+                    waiting, reply.waiting = reply.waiting, []
+                    for index, audio in waiting:
+                        self._play(reply, index, audio)
+            return
         turn_id, index = _key(message)
         reply = self._replies.get(turn_id)
         if reply is None:
@@ -350,6 +386,8 @@ class ReplySpeaker:
             return
         reply.cut = True
         self._cut_ids.add(reply.turn_id)
+        reply.pending -= len(reply.waiting)  # held back: never to be heard
+        reply.waiting = []
         reply.heard.set()
         self.speaker.stop()
         self._publish(reply)
@@ -358,6 +396,13 @@ class ReplySpeaker:
         self._maybe_finish(reply)
 
     def _play(self, reply: _Reply, index: int, audio: np.ndarray | None) -> None:
+        if (
+            audio is not None
+            and not reply.cut
+            and self._voice_after.get(reply.seq, 0.0) > time.monotonic()
+        ):
+            reply.waiting.append((index, audio))  # heard when the hold ends
+            return
         if audio is None or reply.cut or not self._to_speaker(audio, (reply.turn_id, index)):
             reply.heard.set()  # this sentence will not be heard: do not hold the reply for it
             reply.pending -= 1
