@@ -103,10 +103,9 @@ class _Voiced:
 
 @dataclass(frozen=True)
 class _HoldVoice:
-    """The reply of voice turn ``seq`` is heard no sooner than ``until`` (time.monotonic())."""
+    """The reply of voice turn ``seq`` is not heard until ``_ReleaseVoice(seq)``."""
 
     seq: int
-    until: float
 
 
 @dataclass(frozen=True)
@@ -213,7 +212,7 @@ class ReplySpeaker:
         self._heard: dict[int, threading.Event] = {}  # written by on_event, read by the hold
         self._intent: tuple[int, str] = (0, "")  # engine turn id, intent name
         self._cut_ids: set[int] = set()  # written by run(), read by synthesis (skip cut turns)
-        self._voice_after: dict[int, float] = {}  # voice turn → no sound before (run() only)
+        self._voice_held: set[int] = set()  # voice turns whose replies wait (run() only)
         self.view: ReplyView | None = None  # the newest reply, for other threads
         self.last_audio_end = 0.0  # time.monotonic() when the last clip ended
         self.muted = config.tts.muted or synthesizer is None
@@ -252,7 +251,7 @@ class ReplySpeaker:
     def hold_voice(self, seq: int, seconds: float) -> None:
         """The reply to voice turn ``seq`` is prepared as usual but heard only ``seconds``
         from now (an early end of turn while going on over the reply would not be heard)."""
-        self._inbox.put(_HoldVoice(seq, time.monotonic() + seconds))
+        self._inbox.put(_HoldVoice(seq))
         timer = threading.Timer(seconds, self._inbox.put, args=(_ReleaseVoice(seq),))
         timer.daemon = True
         timer.start()
@@ -327,10 +326,10 @@ class ReplySpeaker:
         if message is None:
             return
         if isinstance(message, _HoldVoice):
-            self._voice_after[message.seq] = message.until
+            self._voice_held.add(message.seq)
             return
         if isinstance(message, _ReleaseVoice):
-            self._voice_after.pop(message.seq, None)
+            self._voice_held.discard(message.seq)
             for reply in list(self._replies.values()):
                 if reply.seq == message.seq:
                     waiting, reply.waiting = reply.waiting, []
@@ -396,11 +395,7 @@ class ReplySpeaker:
         self._maybe_finish(reply)
 
     def _play(self, reply: _Reply, index: int, audio: np.ndarray | None) -> None:
-        if (
-            audio is not None
-            and not reply.cut
-            and self._voice_after.get(reply.seq, 0.0) > time.monotonic()
-        ):
+        if audio is not None and not reply.cut and reply.seq in self._voice_held:
             reply.waiting.append((index, audio))  # heard when the hold ends
             return
         if audio is None or reply.cut or not self._to_speaker(audio, (reply.turn_id, index)):
