@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,13 +48,18 @@ def register(subparsers: Any) -> None:
     restore.set_defaults(func=run_restore)
 
 
-def _store() -> MemoryStore:
+@contextmanager
+def _store() -> Iterator[MemoryStore]:
+    """The user's database, its notices said, closed at the end of the block."""
     from assistant import paths
 
     store = MemoryStore(paths.database_file())
-    for notice in store.notices:
-        print(f"assistant: {notice}", file=sys.stderr)
-    return store
+    try:
+        for notice in store.notices:
+            print(f"assistant: {notice}", file=sys.stderr)
+        yield store
+    finally:
+        store.close()
 
 
 def _date(timestamp: float) -> str:
@@ -71,24 +78,20 @@ def format_conversations(conversations: list[Conversation], current: int | None 
 
 
 def run_list(args: argparse.Namespace) -> int:
-    store = _store()
-    try:
+    with _store() as store:
         conversations = store.list_conversations()
         current = store.get_state("current_conversation")
         if args.json:
             print_json([c.__dict__ for c in conversations])
         else:
             print(format_conversations(conversations, int(current) if current else None))
-    finally:
-        store.close()
     return 0
 
 
 def run_show(args: argparse.Namespace) -> int:
     from assistant.memory.export import labels
 
-    store = _store()
-    try:
+    with _store() as store:
         conversation = store.get_conversation(args.id)
         if conversation is None:
             raise StorageError(
@@ -102,8 +105,6 @@ def run_show(args: argparse.Namespace) -> int:
                 meta = "interrupted"
             suffix = f"  [{meta}]" if meta else ""
             print(f"\n{_date(m.created_at)}  {who}{suffix}\n{m.text}")
-    finally:
-        store.close()
     return 0
 
 
@@ -113,14 +114,11 @@ def run_export(args: argparse.Namespace) -> int:
 
     if args.all == (args.id is not None):
         raise AssistantError("history export: give a conversation ID or --all (not both).")
-    store = _store()
-    try:
+    with _store() as store:
         if args.all:
             text = export_everything(store, args.format)
         else:
             text = to_markdown(store, args.id) if args.format == "md" else to_json(store, args.id)
-    finally:
-        store.close()
     if args.output:
         try:
             args.output.write_text(text + "\n", encoding="utf-8")
@@ -134,8 +132,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_delete(args: argparse.Namespace) -> int:
-    store = _store()
-    try:
+    with _store() as store:
         done = (store.delete_conversation if args.now else store.trash_conversation)(args.id)
         if not done:
             raise StorageError(
@@ -143,8 +140,6 @@ def run_delete(args: argparse.Namespace) -> int:
                 + ("" if args.now else " (and `assistant history trash` the deleted ones)")
                 + "."
             )
-    finally:
-        store.close()
     if args.now:
         print(f"deleted conversation {args.id} for good")
     else:
@@ -156,8 +151,7 @@ def run_delete(args: argparse.Namespace) -> int:
 
 
 def run_trash(args: argparse.Namespace) -> int:
-    store = _store()
-    try:
+    with _store() as store:
         if args.empty:
             print(f"deleted {store.purge_trash(0)} conversation(s) in the trash for good")
             return 0
@@ -168,19 +162,14 @@ def run_trash(args: argparse.Namespace) -> int:
             deleted = _date(c.deleted_at or c.updated_at)
             title = c.title or "(empty)"
             print(f"{c.id:>6}  deleted {deleted}  {c.message_count:>4} msgs  {title}")
-    finally:
-        store.close()
     return 0
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    store = _store()
-    try:
+    with _store() as store:
         if not store.restore_conversation(args.id):
             raise StorageError(
                 f"conversation {args.id} is not in the trash; `assistant history trash` lists it."
             )
-    finally:
-        store.close()
     print(f"restored conversation {args.id}")
     return 0
