@@ -103,14 +103,10 @@ class _Voiced:
 
 @dataclass(frozen=True)
 class _HoldVoice:
-    """The reply of voice turn ``seq`` is not heard until ``_ReleaseVoice(seq)``."""
+    """The reply of voice turn ``seq`` is not heard (``held``) or is heard from now on."""
 
     seq: int
-
-
-@dataclass(frozen=True)
-class _ReleaseVoice:
-    seq: int
+    held: bool
 
 
 @dataclass(frozen=True)
@@ -133,7 +129,6 @@ _Message = (
     | _ClipStarted
     | _ClipDone
     | _HoldVoice
-    | _ReleaseVoice
     | Interrupted
     | None
 )
@@ -251,8 +246,8 @@ class ReplySpeaker:
     def hold_voice(self, seq: int, seconds: float) -> None:
         """The reply to voice turn ``seq`` is prepared as usual but heard only ``seconds``
         from now (an early end of turn while going on over the reply would not be heard)."""
-        self._inbox.put(_HoldVoice(seq))
-        timer = threading.Timer(seconds, self._inbox.put, args=(_ReleaseVoice(seq),))
+        self._inbox.put(_HoldVoice(seq, held=True))
+        timer = threading.Timer(seconds, self._inbox.put, args=(_HoldVoice(seq, held=False),))
         timer.daemon = True
         timer.start()
 
@@ -325,10 +320,10 @@ class ReplySpeaker:
             return
         if message is None:
             return
-        if isinstance(message, _HoldVoice):
+        if isinstance(message, _HoldVoice) and message.held:
             self._voice_held.add(message.seq)
             return
-        if isinstance(message, _ReleaseVoice):
+        if isinstance(message, _HoldVoice):
             self._voice_held.discard(message.seq)
             for reply in list(self._replies.values()):
                 if reply.seq == message.seq:
