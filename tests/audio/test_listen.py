@@ -4,8 +4,10 @@ back."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -76,6 +78,12 @@ class Listen:
         self.proc.wait(10)
 
 
+def letter_similarity(said: str, heard: str) -> float:
+    """How alike two sentences' letters are (0–1), spaces and punctuation ignored."""
+    letters = [re.sub(r"[^a-z]", "", text.lower()) for text in (said, heard)]
+    return difflib.SequenceMatcher(None, *letters).ratio()
+
+
 @pytest.fixture
 def listen_env(pulse: VirtualAudio, tmp_path: Path) -> dict[str, str]:
     config = tmp_path / "config" / "assistant"
@@ -106,7 +114,9 @@ def test_a_spoken_turn_is_heard_answered_and_spoken_back(
     assert np.max(np.abs(heard)) > 0.05
     recognizer = build_recognizer(Config())
     back = recognizer.transcribe(heard).text
-    assert word_error_rate([reply], [back]) <= 0.2, back
+    # letters, not words: Piper's voice varies per run and Whisper sometimes splits "fake reply"
+    # as "fakery ply" (1 in 8 straight from the synthesizer), two word errors in five
+    assert letter_similarity(reply, back) >= 0.85, back
 
 
 def test_typed_lines_join_the_conversation_and_ctrl_c_closes_cleanly(
