@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 Builder = Callable[[EventBus], "Assistant"]
 EXPORT_FOLDER_KEY = "ui.last_export_folder"
 VoiceFactory = Callable[["Assistant"], "VoiceControl | None"]
+T = TypeVar("T")
 
 
 def isolated_llm(config: Config, notify: Callable[[str], None]) -> LanguageModel:
@@ -160,6 +161,7 @@ class Bridge(QObject):
     devicesListed = Signal(list, str)  # [Device], error message ('' when fine)
     voicesListed = Signal(list, str)  # [(id, name)], error message
     deviceTestDone = Signal(str)
+    _fetched = Signal(str, int, object, object)  # key, request number, deliver, result
 
     def __init__(
         self,
@@ -177,6 +179,9 @@ class Bridge(QObject):
         self.voice: VoiceControl | None = None
         self._engine: _Worker | None = None
         self._control: _Worker | None = None
+        self._reader: _Worker | None = None
+        self._fetches: dict[str, int] = {}  # key → the number of its latest request
+        self._fetched.connect(self._deliver)
         self._warm_up: threading.Thread | None = None
         self._busy = False
         self._pending = 0
@@ -212,6 +217,7 @@ class Bridge(QObject):
         """Build the assistant and load its models in the background (returns at once)."""
         self._engine = _Worker("assistant-engine")
         self._control = _Worker("assistant-voice-control")
+        self._reader = _Worker("assistant-reads")
         self._engine.submit(self._build)
 
     def _build(self) -> None:
@@ -276,12 +282,13 @@ class Bridge(QObject):
             self.assistant.engine.cancel("quit")
         if self.voice is not None and self._control is not None:
             self._control.submit(self.voice.stop)
-        for worker in (self._control, self._engine):
+        for worker in (self._reader, self._control, self._engine):
             if worker is not None:
                 worker.close(timeout)
         if self._warm_up is not None:
             self._warm_up.join(timeout)  # a model load cannot be cut short; it is a daemon
         self._unsubscribe()
+        self._fetches.clear()  # a read that ends now is not delivered
         assistant, self.assistant = self.assistant, None  # late GUI calls now see no data
         if assistant is not None:
             assistant.close()
@@ -459,7 +466,24 @@ class Bridge(QObject):
     def listening(self) -> bool:
         return self.voice is not None and self.voice.listening
 
-    # --- conversations (small SQLite reads: fast enough for the GUI thread) ---------------
+    # --- reads off the GUI thread ----------------------------------------------------------
+
+    def fetch(self, key: str, read: Callable[[], T], deliver: Callable[[T], None]) -> None:
+        """Run ``read`` on the reads thread (a long conversation, a search over thousands of
+        messages) and call ``deliver`` with its result on the GUI thread. Only the latest
+        request of a ``key`` is delivered: an older one that ends later is dropped."""
+        number = self._fetches.get(key, 0) + 1
+        self._fetches[key] = number
+        if self._reader is None:  # not started: nothing stored to wait for
+            deliver(read())
+            return
+        self._reader.submit(lambda: self._fetched.emit(key, number, deliver, read()))
+
+    def _deliver(self, key: str, number: int, deliver: Callable[[Any], None], result: Any) -> None:
+        if self._fetches.get(key) == number:
+            deliver(result)
+
+    # --- conversations (the reads: call them through ``fetch`` unless they are cheap) -------
 
     @property
     def conversation_id(self) -> int | None:
