@@ -1,7 +1,9 @@
 """Insights for one conversation: the user's tone (sentiment and emotion) and the latency by
 stage, per turn. Turn n is the n-th user message and the reply to it, on both charts.
 
-pyqtgraph is imported when the view is first shown (it takes a moment to import).
+pyqtgraph is imported when the view is first shown (it takes a moment to import). The messages
+are read and turned into series on the bridge's reads thread; the GUI thread only sets the data
+of plot items made once (creating a text item per point blocked it 130-200 ms at 200 turns).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,7 +30,7 @@ from ui.bridge import Bridge
 from ui.theme import is_dark
 
 if TYPE_CHECKING:
-    from assistant.memory.store import Message
+    from assistant.memory.store import Conversation, Message
 
 # Stages drawn as stacked bars, in pipeline order; ``total`` and ``first_token`` (a point inside
 # ``reply``) are not stages of their own. Unknown stages are stacked after these.
@@ -62,6 +64,7 @@ SENTIMENT_COLOURS = {"positive": "#1e8e3e", "negative": "#d93025", "neutral": "#
 MIN_BAR = 0.025  # a turn shorter than this share of the tallest is drawn this tall, time written
 TIME_SPAN_S = 15 * 60  # the turns' time of day is shown when the conversation spans this much
 MAX_TICKS = 12
+MAX_LABELLED_TURNS = 40  # beyond, the emotions and short bars' times are not written (overlap)
 LEFT_AXIS_PX = 76
 
 
@@ -157,6 +160,57 @@ def turn_ticks(turns: int, times: dict[int, float]) -> list[tuple[int, str]]:
     return ticks
 
 
+@dataclass(frozen=True)
+class InsightsData:
+    """What the charts show of one conversation (made on the reads thread)."""
+
+    sentiment: list[SentimentPoint]
+    latency: list[LatencyBar]
+    times: dict[int, float]  # when each turn began
+    empty: bool  # the conversation has no messages
+
+
+def insights_data(messages: list[Message]) -> InsightsData:
+    return InsightsData(
+        sentiment_series(messages), latency_series(messages), turn_times(messages), not messages
+    )
+
+
+@dataclass(frozen=True)
+class Label:
+    x: float
+    y: float
+    text: str
+    colour: QColor
+    anchor: tuple[float, float]
+
+
+class Labels:
+    """Text items on a plot, kept from one drawing to the next and only shown or hidden."""
+
+    def __init__(self, plot: Any) -> None:
+        self.plot = plot
+        self.items: list[Any] = []
+
+    def show(self, labels: list[Label]) -> None:
+        import pyqtgraph as pg
+
+        while len(self.items) < len(labels):
+            self.items.append(pg.TextItem())
+            self.plot.addItem(self.items[-1])
+        for item, label in zip(self.items, labels, strict=False):
+            item.setText(label.text, label.colour)
+            item.setAnchor(label.anchor)
+            item.setPos(label.x, label.y)
+            item.show()
+        for item in self.items[len(labels) :]:
+            item.hide()
+
+    @property
+    def shown(self) -> list[str]:
+        return [item.toPlainText() for item in self.items if item.isVisible()]
+
+
 def tone_summary(points: list[SentimentPoint]) -> str:
     """``tone: 3 neutral, 2 positive; emotions: joy ×2, anger`` or ``neutral throughout``."""
     if not points:
@@ -171,6 +225,8 @@ def tone_summary(points: list[SentimentPoint]) -> str:
 
 
 class InsightsView(QWidget):
+    drawn = Signal()  # the charts show the conversation chosen
+
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
@@ -202,6 +258,7 @@ class InsightsView(QWidget):
         layout.addWidget(self.legend)
         self.sentiment_plot: Any = None
         self.latency_plot: Any = None
+        self.data = insights_data([])
         self.sentiment: list[SentimentPoint] = []
         self.latency: list[LatencyBar] = []
         self.turns = 0
@@ -212,9 +269,16 @@ class InsightsView(QWidget):
     def refresh(self, conversation_id: int | None = None) -> None:
         """Reload the conversation list; show ``conversation_id`` (default: the current one)."""
         wanted = conversation_id or self.chooser.currentData() or self.bridge.conversation_id
+        self.bridge.fetch(
+            "insights.conversations",
+            self.bridge.conversations,
+            lambda conversations: self._choose(conversations, wanted),
+        )
+
+    def _choose(self, conversations: list[Conversation], wanted: int | None) -> None:
         self.chooser.blockSignals(True)
         self.chooser.clear()
-        for conversation in self.bridge.conversations():
+        for conversation in conversations:
             if conversation.message_count:
                 self.chooser.addItem(
                     conversation.title or f"Conversation {conversation.id}", conversation.id
@@ -226,15 +290,23 @@ class InsightsView(QWidget):
 
     def refresh_charts(self) -> None:
         conversation_id = self.chooser.currentData()
-        messages = self.bridge.messages(conversation_id) if conversation_id else []
-        self.sentiment = sentiment_series(messages)
-        self.latency = latency_series(messages)
-        self.times = turn_times(messages)
+        bridge = self.bridge
+        self.bridge.fetch(
+            "insights.charts",
+            lambda: insights_data(bridge.messages(conversation_id) if conversation_id else []),
+            self._show,
+        )
+
+    def _show(self, data: InsightsData) -> None:
+        self.data = data
+        self.sentiment, self.latency, self.times = data.sentiment, data.latency, data.times
         self.turns = len(self.times)
         self._ensure_plots()
-        self._draw_sentiment()
-        self._draw_latency()
-        if not messages:
+        self._draw()
+        self.drawn.emit()
+
+    def _summarise(self) -> None:
+        if self.data.empty:
             self.summary.setText("No conversation yet: talk or type, then come back here.")
             return
         parts = [f"{self.turns} user turn{'s' if self.turns != 1 else ''}"]
@@ -248,6 +320,7 @@ class InsightsView(QWidget):
     # --- charts ---------------------------------------------------------------------------
 
     def _ensure_plots(self) -> None:
+        """The plots and their items, made once: a drawing sets their data."""
         if self.sentiment_plot is not None:
             return
         import pyqtgraph as pg
@@ -260,10 +333,24 @@ class InsightsView(QWidget):
         self.sentiment_plot.getAxis("left").setTicks(
             [[(-1, "negative"), (0, "neutral"), (1, "positive")]]
         )
+        self.sentiment_plot.addItem(
+            pg.InfiniteLine(
+                pos=0, angle=0, pen=pg.mkPen("#80868b", width=1, style=Qt.PenStyle.DashLine)
+            )
+        )
+        self.tone_line = self.sentiment_plot.plot([], [], pen=pg.mkPen("#4e79a7", width=2))
+        self.tone_points = pg.ScatterPlotItem(size=11, pen=pg.mkPen(None))
+        self.sentiment_plot.addItem(self.tone_points)
+        self.emotions = Labels(self.sentiment_plot)
         self.latency_plot = pg.PlotWidget(self)
         self.latency_plot.setAccessibleName("Latency chart")
         self.latency_plot.setLabel("left", "milliseconds")
         self.latency_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.stage_bars: dict[str, Any] = {}  # made when a stage first appears
+        self.short_bars = pg.BarGraphItem(x=[], height=[], width=0.6)
+        self.latency_plot.addItem(self.short_bars)
+        self.first_tokens = self.latency_plot.plot([], [], pen=None, symbol="d", symbolSize=8)
+        self.short_times = Labels(self.latency_plot)
         for plot in (self.sentiment_plot, self.latency_plot):
             plot.setLabel("bottom", "turn")
             plot.getAxis("left").setWidth(LEFT_AXIS_PX)  # the two x-axes line up
@@ -278,7 +365,7 @@ class InsightsView(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self.sentiment_plot is not None:
             self._apply_palette()
-            self.refresh_charts()
+            self._draw()  # the same data in the new colours: nothing is read again
 
     def _apply_palette(self) -> None:
         """The charts in the window's colours (again after a theme change)."""
@@ -292,6 +379,16 @@ class InsightsView(QWidget):
                 axis.setPen(text)
                 axis.setTextPen(text)
             plot.showGrid(x=False, y=True, alpha=0.3 if is_dark(palette) else 0.15)
+
+    def _draw(self) -> None:
+        self._draw_sentiment()
+        self._draw_latency()
+        self._summarise()
+
+    @property
+    def _labelled(self) -> bool:
+        """Whether there is room to write over each turn's point or bar."""
+        return self.turns <= MAX_LABELLED_TURNS
 
     def _title(self, plot: Any, title: str) -> None:
         plot.setTitle(title, color=self.palette().color(QPalette.ColorRole.Text), size="10pt")
@@ -309,48 +406,41 @@ class InsightsView(QWidget):
         import pyqtgraph as pg
 
         plot = self.sentiment_plot
-        plot.clear()
         self._turn_axis(plot)
         neutral = all(p.label == "neutral" for p in self.sentiment)
         self._title(
             plot,
             "Your tone per turn" + (": neutral throughout" if self.sentiment and neutral else ""),
         )
-        plot.addItem(
-            pg.InfiniteLine(
-                pos=0, angle=0, pen=pg.mkPen("#80868b", width=1, style=Qt.PenStyle.DashLine)
-            )
-        )
-        if not self.sentiment:
-            return
         xs = [p.turn for p in self.sentiment]
         ys = [p.score for p in self.sentiment]
-        plot.plot(xs, ys, pen=pg.mkPen("#4e79a7", width=2))
-        brushes = [pg.mkBrush(SENTIMENT_COLOURS.get(p.label, "#80868b")) for p in self.sentiment]
-        plot.addItem(pg.ScatterPlotItem(xs, ys, size=11, brush=brushes, pen=pg.mkPen(None)))
-        for point in self.sentiment:
-            if not point.emotion or point.emotion == "neutral":
-                continue  # the emotions felt are written; the rest is the point's colour
-            label = pg.TextItem(
-                point.emotion,
-                anchor=(0.5, 1.3 if point.score >= 0 else -0.3),
-                color=QColor(SENTIMENT_COLOURS.get(point.label, "#80868b")),
-            )
-            label.setPos(point.turn, point.score)
-            plot.addItem(label)
+        self.tone_line.setData(xs, ys)
+        brushes = {label: pg.mkBrush(colour) for label, colour in SENTIMENT_COLOURS.items()}
+        grey = pg.mkBrush("#80868b")
+        self.tone_points.setData(
+            x=xs, y=ys, brush=[brushes.get(p.label, grey) for p in self.sentiment]
+        )
+        # the emotions felt are written; the rest is the point's colour
+        self.emotions.show(
+            [
+                Label(
+                    p.turn,
+                    p.score,
+                    p.emotion,
+                    QColor(SENTIMENT_COLOURS.get(p.label, "#80868b")),
+                    (0.5, 1.3 if p.score >= 0 else -0.3),
+                )
+                for p in self.sentiment
+                if self._labelled and p.emotion and p.emotion != "neutral"
+            ]
+        )
 
     def _draw_latency(self) -> None:
-        import pyqtgraph as pg
-
         plot = self.latency_plot
-        plot.clear()
         self._turn_axis(plot)
         self._title(plot, "Latency per turn, by stage")
-        self.legend.clear()
-        if not self.latency:
-            return
         xs = [bar.turn for bar in self.latency]
-        tallest = max(bar.total for bar in self.latency) or 1.0
+        tallest = max((bar.total for bar in self.latency), default=0.0) or 1.0
         colours = stage_colours(stage_order(self.latency))
         bottoms = [0.0] * len(xs)
         reply_starts = list(bottoms)
@@ -358,12 +448,11 @@ class InsightsView(QWidget):
             if stage == "reply":
                 reply_starts = list(bottoms)
             heights = [bar.stages.get(stage, 0.0) for bar in self.latency]
-            item = pg.BarGraphItem(
-                x=xs, height=heights, y0=list(bottoms), width=0.6, brush=colour, pen=pg.mkPen(None)
-            )
-            plot.addItem(item)
+            self._stage_bar(stage).setOpts(x=xs, height=heights, y0=list(bottoms), brush=colour)
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
-        self._draw_short_bars(plot, tallest, colours)
+        for stage, item in self.stage_bars.items():
+            item.setVisible(stage in colours)
+        short = self._draw_short_bars(tallest, colours)
         # the first token arrives inside the reply stage: mark it there
         marker = "#202124" if not is_dark(self.palette()) else "#e8eaed"
         first = [
@@ -371,53 +460,60 @@ class InsightsView(QWidget):
             for bar, start in zip(self.latency, reply_starts, strict=True)
             if bar.first_token and "reply" in bar.stages
         ]
-        if first:
-            plot.plot(
-                [x for x, _ in first],
-                [y for _, y in first],
-                pen=None,
-                symbol="d",
-                symbolBrush=marker,
-                symbolSize=8,
-            )
+        self.first_tokens.setData([x for x, _ in first], [y for _, y in first], symbolBrush=marker)
         plot.setYRange(0, tallest * 1.12, padding=0)  # room for the times written over bars
         swatches = [f'<span style="color:{c}">■</span>&nbsp;{s}' for s, c in colours.items()]
         if first:
             swatches.append(f'<span style="color:{marker}">◆</span>&nbsp;first token')
-        if any(bar.total < tallest * MIN_BAR for bar in self.latency):
+        if short:
+            written = ", its time written above" if self._labelled else ""
             swatches.append(
-                f"(a turn under {MIN_BAR:.1%} of the scale is drawn that tall, pale, its time"
-                " written above)"
+                f"(a turn under {MIN_BAR:.1%} of the scale is drawn that tall, pale{written})"
             )
         self.legend.setText(" &nbsp; ".join(swatches))
 
-    def _draw_short_bars(self, plot: Any, tallest: float, colours: dict[str, str]) -> None:
+    def _stage_bar(self, stage: str) -> Any:
+        if stage not in self.stage_bars:
+            import pyqtgraph as pg
+
+            item = pg.BarGraphItem(x=[], height=[], width=0.6, pen=pg.mkPen(None))
+            self.latency_plot.addItem(item)
+            self.stage_bars[stage] = item
+        return self.stage_bars[stage]
+
+    def _draw_short_bars(self, tallest: float, colours: dict[str, str]) -> list[LatencyBar]:
         """A turn far shorter than the tallest (a command answered by a skill in a few ms) would
         be invisible at the chart's scale: it gets a visible outline and its time above it."""
         import pyqtgraph as pg
 
         floor = tallest * MIN_BAR
         short = [bar for bar in self.latency if bar.total < floor]
-        if not short:
-            return
-        for bar in short:
-            main = max(bar.stages, key=lambda s: bar.stages[s])
-            colour = QColor(colours[main])
-            fill = QColor(colour)
-            fill.setAlpha(110)
-            plot.addItem(
-                pg.BarGraphItem(
-                    x=[bar.turn],
-                    height=[floor],
-                    width=0.6,
-                    brush=fill,
-                    pen=pg.mkPen(colour, width=1.5),
+        self.short_bars.setVisible(bool(short))
+        if short:  # (pyqtgraph fails on an empty list of pens)
+            outlines = [
+                QColor(colours[max(bar.stages, key=bar.stages.__getitem__)]) for bar in short
+            ]
+            fills = [QColor(colour) for colour in outlines]
+            for fill in fills:
+                fill.setAlpha(110)
+            self.short_bars.setOpts(
+                x=[bar.turn for bar in short],
+                height=[floor] * len(short),
+                brushes=[pg.mkBrush(fill) for fill in fills],
+                pens=[pg.mkPen(colour, width=1.5) for colour in outlines],
+            )
+        text = self.palette().color(QPalette.ColorRole.Text)
+        self.short_times.show(
+            [
+                Label(
+                    bar.turn,
+                    floor,
+                    f"{bar.total:.0f} ms" + ("\ncommand" if bar.command else ""),
+                    text,
+                    (0.5, 1.1),
                 )
-            )
-            label = pg.TextItem(
-                f"{bar.total:.0f} ms" + ("\ncommand" if bar.command else ""),
-                anchor=(0.5, 1.1),
-                color=self.palette().color(QPalette.ColorRole.Text),
-            )
-            label.setPos(bar.turn, floor)
-            plot.addItem(label)
+                for bar in short
+                if self._labelled
+            ]
+        )
+        return short
