@@ -105,3 +105,42 @@ def test_switching_between_explicit_themes_keeps_the_style(qtbot, window):
     style = app.style()
     apply_theme(app, "light")
     assert app.style() is style and not is_dark()
+
+
+def _axis_text_contrast(plot) -> float:  # type: ignore[no-untyped-def]
+    """The contrast of a chart's left axis text (ticks and label) to the chart's background."""
+    pixels = _pixels(plot)
+    axis = plot.mapFromScene(plot.getAxis("left").sceneBoundingRect()).boundingRect()
+    return _ink_contrast(pixels, _background(pixels), axis)
+
+
+@pytest.mark.parametrize("first, second", [("light", "dark"), ("dark", "light")])
+@pytest.mark.parametrize("shown", [True, False], ids=["insights shown", "insights hidden"])
+def test_switching_the_theme_keeps_the_insights_charts_readable(
+    qtbot, window, first, second, shown
+):
+    from tests.gui.test_insights_tray_keys import _varied_conversation
+
+    apply_theme(QApplication.instance(), first)
+    win = window()
+    win.settingsApplied.connect(win.apply_config)
+    view = win.insights
+    with qtbot.waitSignal(view.drawn, timeout=5000):
+        win.tabs.setCurrentWidget(view)
+        view.refresh(_varied_conversation(win.bridge.assistant.store))
+    plots = (view.sentiment_plot, view.latency_plot)
+    for plot in plots:
+        assert _axis_text_contrast(plot) >= TEXT_AA, f"{first}: axis text"
+    if not shown:
+        win.tabs.setCurrentIndex(0)
+    win.open_settings()
+    win.settings_dialog.theme.setCurrentText(second)
+    win.settings_dialog.accept()
+    win.tabs.setCurrentWidget(view)
+    qtbot.wait(100)
+    for plot in plots:
+        background = _background(_pixels(plot))
+        assert is_dark(view.palette()) == (second == "dark")
+        assert (background.lightness() < 128) == (second == "dark"), f"{second}: background"
+        text = _axis_text_contrast(plot)
+        assert text >= TEXT_AA, f"{first} → {second}: axis text {text:.1f}:1"
