@@ -60,6 +60,7 @@ Builder = Callable[[EventBus], "Assistant"]
 EXPORT_FOLDER_KEY = "ui.last_export_folder"
 VoiceFactory = Callable[["Assistant"], "VoiceControl | None"]
 T = TypeVar("T")
+_FAILED = object()  # the result of a read that raised
 
 
 def isolated_llm(config: Config, notify: Callable[[str], None]) -> LanguageModel:
@@ -181,6 +182,7 @@ class Bridge(QObject):
         self._control: _Worker | None = None
         self._reader: _Worker | None = None
         self._fetches: dict[str, int] = {}  # key → the number of its latest request
+        self._reads = 0
         self._fetched.connect(self._deliver)
         self._warm_up: threading.Thread | None = None
         self._busy = False
@@ -477,10 +479,25 @@ class Bridge(QObject):
         if self._reader is None:  # not started: nothing stored to wait for
             deliver(read())
             return
-        self._reader.submit(lambda: self._fetched.emit(key, number, deliver, read()))
+        self._reads += 1
+
+        def job() -> None:
+            result: Any = _FAILED
+            try:
+                result = read()
+            finally:  # a failed read is logged by the worker, and counted as done
+                self._fetched.emit(key, number, deliver, result)
+
+        self._reader.submit(job)
+
+    @property
+    def pending_reads(self) -> int:
+        """Reads asked for and not yet delivered (or dropped)."""
+        return self._reads
 
     def _deliver(self, key: str, number: int, deliver: Callable[[Any], None], result: Any) -> None:
-        if self._fetches.get(key) == number:
+        self._reads -= 1
+        if result is not _FAILED and self._fetches.get(key) == number:
             deliver(result)
 
     # --- conversations (the reads: call them through ``fetch`` unless they are cheap) -------

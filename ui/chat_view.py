@@ -285,12 +285,14 @@ class ChatView(QScrollArea):
     def show_history(self, items: list[HistoryItem]) -> None:
         """A stored conversation: the newest messages at once, the older ones a chunk per turn
         of the event loop (every bubble renders its Markdown: a long conversation built in one
-        go would block the window for a second)."""
-        self.clear()
+        go would block the window for a second). They go before the bubbles of a turn begun
+        since the chat was cleared (one stored already is not shown twice)."""
+        shown = {bubble.meta.message_id for bubble in self.bubbles}
+        items = [item for item in items if item[1].message_id not in shown]
         cut = max(0, len(items) - HISTORY_CHUNK)
         self._older = items[:cut]
-        for item in items[cut:]:
-            self._add_item(item)
+        for index, item in enumerate(items[cut:]):
+            self._add_item(item, at=index)
         if self._older:
             self._older_timer.start()
 

@@ -60,6 +60,26 @@ def _thumbnail_of(path: Path) -> QPixmap | None:
     return thumbnail(path.read_bytes()) if path.is_file() else None
 
 
+def _history_items(bridge: Bridge, conversation_id: int) -> list[HistoryItem]:
+    """The bubbles of a stored conversation (its images are read when they are shown)."""
+    images = bridge.attachments(conversation_id)
+    items: list[HistoryItem] = []
+    for message in bridge.messages(conversation_id):
+        if message.role not in ("user", "assistant"):
+            continue
+        meta = BubbleMeta(
+            message.role,
+            message.source if message.role == "user" else "typed",
+            message.created_at,
+            message.id,
+            message.interrupted,
+        )
+        stored = images.get(message.id) if message.role == "user" else None
+        path = stored[0].path if stored else None
+        items.append((message.text, meta, partial(_thumbnail_of, path) if path else None))
+    return items
+
+
 def _palette_key() -> tuple[str, ...]:
     """What the window's colours and icons are drawn from: the application palette's."""
     palette = QApplication.palette()
@@ -121,6 +141,7 @@ class MainWindow(QMainWindow):
     noticeShown = Signal(str, str)  # text, kind: the app turns it into a desktop notification
     settingsApplied = Signal(object)  # Config
     trayHint = Signal()  # closed to the tray for the first time
+    conversationShown = Signal()  # the open conversation's stored messages are in the chat
 
     def __init__(self, bridge: Bridge, config: Config) -> None:
         super().__init__()
@@ -129,6 +150,7 @@ class MainWindow(QMainWindow):
         self.tray_available = False
         # the bubbles of messages sent and not yet stored, by the client_ref sent with them
         self._pending_typed: dict[str, Bubble] = {}
+        self._revealed = 0  # a search hit to show once its conversation is read
         self._refs = itertools.count(1)
         self._told_about_tray = False
         self._voice_state = AssistantState.IDLE  # as the voice loop reports it
@@ -534,35 +556,36 @@ class MainWindow(QMainWindow):
 
     def open_conversation(self, conversation_id: int, message_id: int = 0) -> None:
         """Open a conversation from the history; a search hit's message is shown highlighted."""
-        opened = conversation_id == self.bridge.conversation_id
-        if not opened and not self.bridge.open_conversation(conversation_id):  # reloads the chat
-            self.statusBar().showMessage("Wait for the reply to finish, then open it.", 5000)
+        if conversation_id == self.bridge.conversation_id:
+            self._reveal(message_id)
             return
+        self._revealed = message_id  # once the conversation is read
+        if not self.bridge.open_conversation(conversation_id):  # reloads the chat
+            self._revealed = 0
+            self.statusBar().showMessage("Wait for the reply to finish, then open it.", 5000)
+
+    def _reveal(self, message_id: int) -> None:
         if message_id:
             self.chat.reveal(message_id)
 
     def reload_conversation(self) -> None:
+        """Show the open conversation: cleared at once, its stored messages (thousands in a long
+        one) read on the reads thread; ``conversationShown`` when they are in."""
         self.chat.clear()
         self._pending_typed.clear()
         conversation_id = self.bridge.conversation_id
         if conversation_id is None:
             return
-        images = self.bridge.attachments(conversation_id)
-        items: list[HistoryItem] = []
-        for message in self.bridge.messages(conversation_id):
-            if message.role not in ("user", "assistant"):
-                continue
-            meta = BubbleMeta(
-                message.role,
-                message.source if message.role == "user" else "typed",
-                message.created_at,
-                message.id,
-                message.interrupted,
-            )
-            stored = images.get(message.id) if message.role == "user" else None
-            path = stored[0].path if stored else None
-            items.append((message.text, meta, partial(_thumbnail_of, path) if path else None))
+        bridge = self.bridge
+        self.bridge.fetch(
+            "chat.conversation", lambda: _history_items(bridge, conversation_id), self._show_history
+        )
+
+    def _show_history(self, items: list[HistoryItem]) -> None:
         self.chat.show_history(items)
+        message_id, self._revealed = self._revealed, 0
+        self._reveal(message_id)
+        self.conversationShown.emit()
 
     # --- voice ----------------------------------------------------------------------------
 

@@ -94,3 +94,9 @@ class FakeVoice:
             self.bus.emit(SpeakingStarted(result.turn_id))
             self.bus.emit(SpeakingStopped(result.turn_id, result.reply, False))
             self._state(AssistantState.LISTENING if self._listening else AssistantState.IDLE)
+
+
+def settle(qtbot, bridge) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the reads the widgets asked the bridge for are delivered (a delivery may ask
+    for the next read: the history list, then the charts)."""
+    qtbot.waitUntil(lambda: bridge.pending_reads == 0, timeout=5000)

@@ -101,7 +101,8 @@ def test_paste_an_invoice_and_ask_for_the_total(qtbot, window, tmp_path: Path) -
     qtbot.waitUntil(lambda: len(win.chat.bubbles) == 2, timeout=5000)
     assert win.chat.bubbles[1].text == f"The total is {INVOICE_TOTAL} EUR."
     # reopened from the store, the bubble shows the stored image again
-    win.reload_conversation()
+    with qtbot.waitSignal(win.conversationShown, timeout=5000):
+        win.reload_conversation()
     reopened = win.chat.bubbles[0]
     assert reopened.thumbnail.isVisibleTo(reopened)
     win.grab().save(str(tmp_path / "window-with-invoice.png"))

@@ -161,10 +161,13 @@ def test_a_long_conversation_opens_without_blocking_the_window(qtbot, window):
     for i in range(60):
         store.add_message(conversation, "user", f"question {i}")
         store.add_message(conversation, "assistant", f"{reply} ({i})")
-    started = time.perf_counter()
-    win.reload_conversation()  # as when it is opened from the history
-    blocked_ms = (time.perf_counter() - started) * 1000
-    assert win.chat.loading and len(win.chat.bubbles) == HISTORY_CHUNK
+    shown: list[tuple[bool, int]] = []  # when the stored messages are in: the newest only
+    win.conversationShown.connect(lambda: shown.append((win.chat.loading, len(win.chat.bubbles))))
+    with qtbot.waitSignal(win.conversationShown, timeout=5000):
+        started = time.perf_counter()
+        win.reload_conversation()  # as when it is opened from the history
+        blocked_ms = (time.perf_counter() - started) * 1000
+    assert shown == [(True, HISTORY_CHUNK)]
     assert blocked_ms < 200, f"the GUI thread was blocked {blocked_ms:.0f} ms"
     qtbot.waitUntil(lambda: not win.chat.loading, timeout=10_000)
     texts = [bubble.text for bubble in win.chat.bubbles]
@@ -174,7 +177,8 @@ def test_a_long_conversation_opens_without_blocking_the_window(qtbot, window):
     bar = win.chat.verticalScrollBar()
     assert bar.value() == bar.maximum()  # the newest messages stay in sight
     # opening another conversation meanwhile drops what was still to come
-    win.reload_conversation()
+    with qtbot.waitSignal(win.conversationShown, timeout=5000):
+        win.reload_conversation()
     win.chat.clear()
     qtbot.wait(50)
     assert not win.chat.bubbles and not win.chat.loading
