@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QStandardPaths, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeyEvent, QKeySequence
@@ -30,11 +31,15 @@ from PySide6.QtWidgets import (
 
 from assistant.errors import AssistantError
 from assistant.memory.store import TRASH_DAYS
-from ui.bridge import Bridge
+from ui.bridge import Bridge, SearchHit
+
+if TYPE_CHECKING:
+    from assistant.memory.store import Conversation
 
 UNDO_SECONDS = 30
 ID_ROLE = Qt.ItemDataRole.UserRole
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1  # a search hit's message
+TITLE_ROLE = Qt.ItemDataRole.UserRole + 2  # its conversation's title ('' for none)
 SEARCH_DELAY_MS = 200
 
 
@@ -80,6 +85,23 @@ def open_folder(folder: Path) -> bool:
 
 
 ExportPathAsker = Callable[[str, str], Path | None]  # format, suggested path → chosen path
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the list shows, read on the reads thread: a search's hits (a query) or the
+    conversations, and how many are in the trash."""
+
+    query: str
+    hits: list[SearchHit]
+    conversations: list[Conversation]
+    trashed: int
+
+
+def read_listing(bridge: Bridge, query: str) -> Listing:
+    hits = bridge.search(query) if query else []
+    conversations = [] if query else bridge.conversations()
+    return Listing(query, hits, conversations, len(bridge.trashed_conversations()))
 
 
 @dataclass(frozen=True)
@@ -133,6 +155,7 @@ class MessageBar(QFrame):
 class HistoryView(QWidget):
     openRequested = Signal(int, int)  # conversation id, message to show (0: none)
     newRequested = Signal()
+    refreshed = Signal()  # the list shows what was read last
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -225,6 +248,8 @@ class HistoryView(QWidget):
         self.ask_export_path: ExportPathAsker = self._ask_export_path
         self.open_folder: Callable[[Path], bool] = open_folder
         self.exported: Path | None = None
+        self._reading = False  # a refresh is waiting for its listing
+        self._key_after_reading: int | None = None  # Down or Enter typed meanwhile
 
         for key, slot in (
             (QKeySequence(Qt.Key.Key_F2), self.rename_selected),
@@ -242,41 +267,55 @@ class HistoryView(QWidget):
     # --- contents -------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """Read the list again (a search over every message can take a while: on the reads
+        thread); ``refreshed`` once it is shown."""
         self._search_timer.stop()
-        query = self.search.text().strip()
-        current = self.bridge.conversation_id
+        self._reading = True
+        bridge, query = self.bridge, self.search.text().strip()
+        self.bridge.fetch("history", lambda: read_listing(bridge, query), self._show)
+
+    def _show(self, listing: Listing) -> None:
+        self._reading = False
         self.list.clear()
-        trashed = len(self.bridge.trashed_conversations())
-        self.trash_button.setText(f"Trash ({trashed})" if trashed else "Trash")
-        if query:
-            hits = self.bridge.search(query)
-            for hit in hits:
-                who = "You" if hit.role == "user" else "Assistant"
-                item = QListWidgetItem(
-                    f"{snippet(hit.text, query)}\n{who} · {hit.conversation_title or 'Untitled'}"
-                    f" · {short_date(hit.created_at)}"
-                )
-                item.setData(ID_ROLE, hit.conversation_id)
-                item.setData(MESSAGE_ROLE, hit.message_id)
-                item.setToolTip(hit.text[:500])
-                self.list.addItem(item)
-            if not hits:
-                self._add_hint(f"No message contains “{query}”.")
-            return
-        for conversation in self.bridge.conversations():
+        self.trash_button.setText(f"Trash ({listing.trashed})" if listing.trashed else "Trash")
+        for hit in listing.hits:
+            who = "You" if hit.role == "user" else "Assistant"
+            item = self._add_item(
+                f"{snippet(hit.text, listing.query)}\n{who} · "
+                f"{hit.conversation_title or 'Untitled'} · {short_date(hit.created_at)}",
+                hit.conversation_id,
+                hit.conversation_title,
+            )
+            item.setData(MESSAGE_ROLE, hit.message_id)
+            item.setToolTip(hit.text[:500])
+        if listing.query and not listing.hits:
+            self._add_hint(f"No message contains “{listing.query}”.")
+        current = self.bridge.conversation_id
+        for conversation in listing.conversations:
             if conversation.message_count == 0 and conversation.id != current:
                 continue
             title = conversation.title or "New conversation"
-            item = QListWidgetItem(
+            item = self._add_item(
                 f"{title}\n{short_date(conversation.updated_at)} · "
-                f"{count(conversation.message_count, 'message')}"
+                f"{count(conversation.message_count, 'message')}",
+                conversation.id,
+                conversation.title,
             )
-            item.setData(ID_ROLE, conversation.id)
             item.setToolTip(title)
-            self.list.addItem(item)
             if conversation.id == current:
                 item.setSelected(True)
                 self.list.setCurrentItem(item)
+        self.refreshed.emit()
+        key, self._key_after_reading = self._key_after_reading, None
+        if key is not None:
+            self._to_results(key)
+
+    def _add_item(self, text: str, conversation_id: int, title: str) -> QListWidgetItem:
+        item = QListWidgetItem(text)
+        item.setData(ID_ROLE, conversation_id)
+        item.setData(TITLE_ROLE, title)
+        self.list.addItem(item)
+        return item
 
     def _add_hint(self, text: str) -> None:
         item = QListWidgetItem(text)
@@ -327,23 +366,30 @@ class HistoryView(QWidget):
         if key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if self._search_timer.isActive():
                 self.refresh()  # the results of what was typed, not of a moment ago
-            first = next(
-                (
-                    self.list.item(i)
-                    for i in range(self.list.count())
-                    if self.list.item(i).flags() & Qt.ItemFlag.ItemIsEnabled
-                ),
-                None,
-            )
-            if first is None:
-                return True
-            if key == Qt.Key.Key_Down:
-                self.list.setCurrentItem(first)
-                self.list.setFocus()
+            if self._reading:
+                self._key_after_reading = key
             else:
-                self._activated(self.list.currentItem() or first)
+                self._to_results(key)
             return True
         return False
+
+    def _to_results(self, key: int) -> None:
+        """Down: into the results; Enter: open the selected or first one."""
+        first = next(
+            (
+                self.list.item(i)
+                for i in range(self.list.count())
+                if self.list.item(i).flags() & Qt.ItemFlag.ItemIsEnabled
+            ),
+            None,
+        )
+        if first is None:
+            return
+        if key == Qt.Key.Key_Down:
+            self.list.setCurrentItem(first)
+            self.list.setFocus()
+        else:
+            self._activated(self.list.currentItem() or first)
 
     # --- rename, delete with undo, the trash ----------------------------------------------
 
@@ -362,7 +408,9 @@ class HistoryView(QWidget):
             self.refresh()
 
     def _title(self, conversation_id: int) -> str:
-        return next((c.title for c in self.bridge.conversations() if c.id == conversation_id), "")
+        """The conversation's title as listed ('' when it is not in the list)."""
+        items = (self.list.item(i) for i in range(self.list.count()))
+        return next((i.data(TITLE_ROLE) for i in items if i.data(ID_ROLE) == conversation_id), "")
 
     def delete_selected(self) -> None:
         """Move the selected conversation to the trash; undo is offered for UNDO_SECONDS."""
@@ -376,6 +424,9 @@ class HistoryView(QWidget):
             self.undo_bar.button.hide()
             self.undo_bar.show_text(f"Not deleted: {refused}")
             return
+        for row in reversed(range(self.list.count())):  # gone at once, before the list is read
+            if self.list.item(row).data(ID_ROLE) == conversation_id:
+                self.list.takeItem(row)
         self.deleted = Deleted(conversation_id, title, was_open)
         self.undo_left = UNDO_SECONDS
         self.undo_bar.button.show()

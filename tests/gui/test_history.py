@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from assistant.memory.store import MemoryStore
+from tests.gui.fakes import settle
 from ui.history_view import count, file_name
 
 
@@ -26,7 +27,9 @@ def _output(name: str) -> Path:
     return folder / name
 
 
-def _titles(win) -> list[str]:  # type: ignore[no-untyped-def]
+def _titles(qtbot, win) -> list[str]:  # type: ignore[no-untyped-def]
+    """The list's titles, once what was asked for is read."""
+    settle(qtbot, win.bridge)
     return [win.history.list.item(i).text().split("\n")[0] for i in range(win.history.list.count())]
 
 
@@ -35,10 +38,12 @@ def test_list_search_and_open(qtbot, window):
     first = _conversation(qtbot, win, "Plan a trip to Lisbon", "with trains please")
     _conversation(qtbot, win, "Recipe for pancakes")
     win.history.refresh()
-    assert _titles(win) == ["Recipe for pancakes", "Plan a trip to Lisbon"]
+    settle(qtbot, win.bridge)
+    assert _titles(qtbot, win) == ["Recipe for pancakes", "Plan a trip to Lisbon"]
     assert win.history.list.item(0).text().endswith(" · 2 messages")
     qtbot.keyClicks(win.history.search, "TRAINS")
     qtbot.waitUntil(lambda: "trains" in win.history.list.item(0).text(), timeout=2000)
+    settle(qtbot, win.bridge)
     assert win.history.list.count() == 1
     assert "Plan a trip to Lisbon" in win.history.list.item(0).text()
     with qtbot.waitSignal(win.bridge.conversationChanged, timeout=2000):
@@ -65,18 +70,21 @@ def test_search_by_keyboard_opens_the_hit_scrolled_to_it(qtbot, window):
     solo = win.bridge.assistant.store.create_conversation()
     win.bridge.assistant.store.add_message(solo, "user", "a lone note")
     win.history.refresh()
+    settle(qtbot, win.bridge)
     assert win.history.list.item(0).text().endswith(" · 1 message")
     search = win.history.search
     win.focus_search()
     qtbot.keyClicks(search, "notebook")
     # Down goes to the results at once (no waiting for the search delay)
     qtbot.keyClick(search, Qt.Key.Key_Down)
+    settle(qtbot, win.bridge)
     assert "blue notebook" in win.history.list.currentItem().text()
     assert win.focusWidget() is win.history.list
     # Enter in the box opens the first hit
     win.focus_search()
     with qtbot.waitSignal(win.bridge.conversationChanged, timeout=2000):
         qtbot.keyClick(search, Qt.Key.Key_Return)
+    settle(qtbot, win.bridge)
     assert win.bridge.conversation_id == long and len(win.chat.bubbles) == 24
     hit = win.chat.bubbles[0]
     assert hit.highlighted and not any(b.highlighted for b in win.chat.bubbles[1:])
@@ -89,7 +97,7 @@ def test_search_by_keyboard_opens_the_hit_scrolled_to_it(qtbot, window):
     # Esc clears the search (and does not stop anything)
     win.focus_search()
     qtbot.keyClick(search, Qt.Key.Key_Escape)
-    assert search.text() == "" and _titles(win)[0] == "a lone note"
+    assert search.text() == "" and _titles(qtbot, win)[0] == "a lone note"
     # the next message ends the highlight and the view follows the bottom again
     with qtbot.waitSignal(win.bridge.replyDone, timeout=5000):
         win.send("one more")
@@ -110,15 +118,17 @@ def test_rename_and_delete_to_the_trash_with_undo(qtbot, window):
     gone = _conversation(qtbot, win, "Delete me", "and me")
     assert keep != gone
     win.history.refresh()
+    settle(qtbot, win.bridge)
     win.history.list.setCurrentRow(1)
     win.history.rename_selected("Important")
-    assert _titles(win) == ["Delete me", "Important"]
+    assert _titles(qtbot, win) == ["Delete me", "Important"]
     # delete the open conversation by keyboard: the window moves to the other one at once
     win.history.list.setCurrentRow(0)
     win.history.list.setFocus()
     qtbot.keyClick(win.history.list, Qt.Key.Key_Delete)
-    assert _titles(win) == ["Important"]
+    assert _titles(qtbot, win) == ["Important"]
     assert win.bridge.conversation_id == keep
+    settle(qtbot, win.bridge)
     assert [b.text for b in win.chat.bubbles] == ["Keep me", "Sure."]
     bar = win.history.undo_bar
     assert bar.isVisible() and "30 s" in bar.text and "Ctrl+Z" in bar.text
@@ -128,8 +138,9 @@ def test_rename_and_delete_to_the_trash_with_undo(qtbot, window):
     assert win.history.trash_button.text() == "Trash (1)"
     _ctrl_z(qtbot, win)
     assert not bar.isVisible()
-    assert _titles(win) == ["Delete me", "Important"]
+    assert _titles(qtbot, win) == ["Delete me", "Important"]
     assert win.bridge.conversation_id == gone  # it was open: it is open again
+    settle(qtbot, win.bridge)
     assert [b.text for b in win.chat.bubbles][:2] == ["Delete me", "Sure."]
     assert win.history.trash_button.text() == "Trash"
 
@@ -139,10 +150,11 @@ def test_deleted_conversations_wait_in_the_trash(qtbot, window):
     first = _conversation(qtbot, win, "First one")
     second = _conversation(qtbot, win, *[f"message {i}" for i in range(9)])  # 18 messages
     win.history.refresh()
+    settle(qtbot, win.bridge)
     win.history.list.setFocus()
     for _ in range(2):  # Delete, Delete: both gone from the list, nothing lost
         qtbot.keyClick(win.history.list, Qt.Key.Key_Delete)
-    assert _titles(win) == ["New conversation"]  # the fresh, empty one now open
+    assert _titles(qtbot, win) == ["New conversation"]  # the fresh, empty one now open
     assert win.bridge.messages(win.bridge.conversation_id) == [] and win.chat.bubbles == []
     win.history.undo_left = 1
     win.history._count_down()  # the undo offer ends; the trash keeps them
@@ -157,9 +169,10 @@ def test_deleted_conversations_wait_in_the_trash(qtbot, window):
     restore = [a for a in win.history.trash_menu.actions() if "message 0" in a.text()]
     assert "18 messages" in restore[0].text()
     restore[0].trigger()
-    assert _titles(win) == ["New conversation", "message 0"]
+    assert _titles(qtbot, win) == ["New conversation", "message 0"]
     assert win.history.empty_trash(confirmed=True) == 1
     assert win.bridge.trashed_conversations() == []
+    settle(qtbot, win.bridge)
     assert win.history.trash_button.text() == "Trash"
 
 
@@ -168,6 +181,7 @@ def test_delete_is_refused_while_a_reply_is_written_into_it(qtbot, window):
     win.send("a long answer please")
     qtbot.waitUntil(lambda: win.bridge.busy, timeout=3000)
     win.history.refresh()
+    settle(qtbot, win.bridge)
     win.history.delete_selected()
     assert "reply is being written" in win.history.undo_bar.text
     assert not win.history.undo_button.isVisible()
@@ -183,6 +197,7 @@ def test_export_markdown_and_json(qtbot, window, tmp_path, monkeypatch):
     win = window(reply="Use `sorted()`.")
     conversation = _conversation(qtbot, win, "How do I sort a list?")
     win.history.refresh()
+    settle(qtbot, win.bridge)
     win.history.list.setCurrentRow(0)
     asked: list[str] = []
     out = tmp_path / "exports"
@@ -217,3 +232,32 @@ def test_counts_and_file_names():
     assert [count(n, "message") for n in (0, 1, 2)] == ["0 messages", "1 message", "2 messages"]
     assert file_name("What's 2 + 2?", "md") == "What-s-2-2.md"
     assert file_name("…", "json") == "conversation.json"
+
+
+def test_slow_store_reads_do_not_block_the_window(qtbot, window, monkeypatch):
+    """A search over every message, the history list and a long conversation are read on the
+    reads thread: with each read taking half a second the event loop goes on meanwhile."""
+    import time
+
+    from ui.stall_monitor import StallMonitor
+
+    win = window(reply="Noted.")
+    conversation = _conversation(qtbot, win, "Where is the blue notebook?")
+    store = win.bridge.assistant.store
+    for name in ("search_messages", "list_conversations", "messages"):
+        read = getattr(store, name)
+        monkeypatch.setattr(
+            store, name, lambda *a, _read=read, **k: (time.sleep(0.5), _read(*a, **k))[1]
+        )
+    monitor = StallMonitor(interval_ms=10)
+    monitor.start()
+    win.history.search.setText("notebook")
+    win.history.refresh()
+    win.reload_conversation()
+    settle(qtbot, win.bridge)
+    qtbot.wait(50)  # a blocked event loop shows as a late tick
+    monitor.stop()
+    assert "blue notebook" in win.history.list.item(0).text()
+    assert [b.text for b in win.chat.bubbles] == ["Where is the blue notebook?", "Noted."]
+    assert win.bridge.conversation_id == conversation
+    assert monitor.ticks >= 50 and monitor.max_stall_ms < 250, f"{monitor.max_stall_ms:.0f} ms"
