@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 from functools import partial
 from pathlib import Path
 
@@ -60,12 +61,13 @@ def _thumbnail_of(path: Path) -> QPixmap | None:
     return thumbnail(path.read_bytes()) if path.is_file() else None
 
 
-def _history_items(bridge: Bridge, conversation_id: int) -> list[HistoryItem]:
-    """The bubbles of a stored conversation (its images are read when they are shown)."""
+def _history_items(bridge: Bridge, conversation_id: int, before: float) -> list[HistoryItem]:
+    """The bubbles of a stored conversation, of the messages stored ``before`` (those of a turn
+    begun since come as its events); its images are read when they are shown."""
     images = bridge.attachments(conversation_id)
     items: list[HistoryItem] = []
     for message in bridge.messages(conversation_id):
-        if message.role not in ("user", "assistant"):
+        if message.role not in ("user", "assistant") or message.created_at >= before:
             continue
         meta = BubbleMeta(
             message.role,
@@ -576,9 +578,11 @@ class MainWindow(QMainWindow):
         conversation_id = self.bridge.conversation_id
         if conversation_id is None:
             return
-        bridge = self.bridge
+        bridge, now = self.bridge, time.time()
         self.bridge.fetch(
-            "chat.conversation", lambda: _history_items(bridge, conversation_id), self._show_history
+            "chat.conversation",
+            lambda: _history_items(bridge, conversation_id, now),
+            self._show_history,
         )
 
     def _show_history(self, items: list[HistoryItem]) -> None:
