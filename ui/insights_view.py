@@ -8,7 +8,6 @@ of plot items made once (creating a text item per point blocked it 130-200 ms at
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -64,6 +63,9 @@ SENTIMENT_COLOURS = {"positive": "#1e8e3e", "negative": "#d93025", "neutral": "#
 MIN_BAR = 0.025  # a turn shorter than this share of the tallest is drawn this tall, time written
 TIME_SPAN_S = 15 * 60  # the turns' time of day is shown when the conversation spans this much
 MAX_TICKS = 12
+NICE_STEPS = (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 10**9)
+POINT_PX = 11  # a tone point; smaller when many turns share the chart (at least MIN_POINT_PX)
+MIN_POINT_PX = 4
 MAX_LABELLED_TURNS = 40  # beyond, the emotions and short bars' times are not written (overlap)
 LEFT_AXIS_PX = 76
 
@@ -148,10 +150,10 @@ def stage_colours(stages: list[str]) -> dict[str, str]:
 def turn_ticks(turns: int, times: dict[int, float]) -> list[tuple[int, str]]:
     """Tick labels of the turn axis: the turn, and its time of day when the conversation spans
     long enough for it to tell something; at most MAX_TICKS of them."""
-    step = max(1, math.ceil(turns / MAX_TICKS))
+    step = next(n for n in NICE_STEPS if n * MAX_TICKS >= turns) if turns > MAX_TICKS else 1
     spread = max(times.values()) - min(times.values()) if times else 0.0
     ticks = []
-    for turn in range(1, turns + 1, step):
+    for turn in sorted({1, *range(step, turns + 1, step)}):  # 1, then round numbers
         when = times.get(turn)
         if spread >= TIME_SPAN_S and when is not None:
             ticks.append((turn, f"{turn}\n{datetime.fromtimestamp(when):%H:%M}"))
@@ -339,7 +341,7 @@ class InsightsView(QWidget):
             )
         )
         self.tone_line = self.sentiment_plot.plot([], [], pen=pg.mkPen("#4e79a7", width=2))
-        self.tone_points = pg.ScatterPlotItem(size=11, pen=pg.mkPen(None))
+        self.tone_points = pg.ScatterPlotItem(pen=pg.mkPen(None))
         self.sentiment_plot.addItem(self.tone_points)
         self.emotions = Labels(self.sentiment_plot)
         self.latency_plot = pg.PlotWidget(self)
@@ -418,7 +420,10 @@ class InsightsView(QWidget):
         brushes = {label: pg.mkBrush(colour) for label, colour in SENTIMENT_COLOURS.items()}
         grey = pg.mkBrush("#80868b")
         self.tone_points.setData(
-            x=xs, y=ys, brush=[brushes.get(p.label, grey) for p in self.sentiment]
+            x=xs,
+            y=ys,
+            brush=[brushes.get(p.label, grey) for p in self.sentiment],
+            size=max(MIN_POINT_PX, min(POINT_PX, 4 * POINT_PX * MAX_TICKS // max(1, self.turns))),
         )
         # the emotions felt are written; the rest is the point's colour
         self.emotions.show(
