@@ -53,8 +53,7 @@ class EchoCanceller(Protocol):
         ...
 
     def process(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
-        """float32 16 kHz ``mic`` with the echo of ``reference`` removed (same length, a
-        multiple of 160 samples)."""
+        """float32 16 kHz ``mic`` with the echo of ``reference`` removed (same length)."""
         ...
 
 
@@ -273,6 +272,12 @@ class WebRtcAec3:
         self.echo_free = False  # the microphone does not hear the speaker at all
         self._delay = DelayEstimator()
         self._talk = DoubleTalkDetector()
+        # AEC3 takes 10 ms blocks and a frame is 32 ms: the samples of a block not yet complete
+        # wait here, and the output runs one block (10 ms) behind the input, so every call
+        # returns as many cleaned samples as it was given
+        self._mic_left = np.zeros(0, dtype=np.int16)
+        self._ref_left = np.zeros(0, dtype=np.int16)
+        self._out = np.zeros(FRAME_10MS, dtype=np.int16)
 
     @property
     def double_talk(self) -> bool:
@@ -291,14 +296,19 @@ class WebRtcAec3:
             log.info("no echo path: the microphone does not hear the speaker (a headset?)")
             self.ready = self.echo_free = True
         self._talk.feed(mic, reference, self.delay_ms)
-        mic_pcm, ref_pcm = _to_pcm(mic), _to_pcm(reference)
-        out = np.empty(len(mic_pcm), dtype=np.int16)
-        for i in range(0, len(mic_pcm) - FRAME_10MS + 1, FRAME_10MS):
+        mic_pcm = np.concatenate([self._mic_left, _to_pcm(mic)])
+        ref_pcm = np.concatenate([self._ref_left, _to_pcm(reference)])
+        whole = len(mic_pcm) // FRAME_10MS * FRAME_10MS
+        blocks = [self._out]
+        for i in range(0, whole, FRAME_10MS):
             self._ap.set_stream_delay(self.delay_ms)
             self._ap.process_reverse_stream(ref_pcm[i : i + FRAME_10MS].tobytes())
             cleaned = self._ap.process_stream(mic_pcm[i : i + FRAME_10MS].tobytes())
-            out[i : i + FRAME_10MS] = np.frombuffer(cleaned, dtype=np.int16)
-        return out.astype(np.float32) / 32768.0
+            blocks.append(np.frombuffer(cleaned, dtype=np.int16))
+        self._mic_left, self._ref_left = mic_pcm[whole:], ref_pcm[whole:]
+        out = np.concatenate(blocks)
+        self._out = out[len(mic) :]
+        return out[: len(mic)].astype(np.float32) / 32768.0
 
 
 ECHO_BACKENDS = ("auto", "webrtc", "off")
