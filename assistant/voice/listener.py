@@ -2,9 +2,11 @@
 
 Self-hearing: while a reply is being spoken, the microphone goes through the echo canceller and
 only a sustained stretch of speech in its output (``audio.barge_in_ms``, so a "mm-hmm" does not
-count) interrupts the reply; the user's turn then starts with the *raw* microphone audio (with
-pre-roll) for Whisper. Until the canceller has measured the echo path (the first ~1.3 s of
-speech after start) and without a canceller, the loop is half-duplex while it speaks.
+count) interrupts the reply; Whisper hears the user's turn from the *raw* microphone (the
+canceller's suppressor damages words said over the reply), but its pre-roll, where only the
+reply was playing, from the canceller's output.
+Until the canceller has measured the echo path (the first ~1.3 s of speech after start) and
+without a canceller, the loop is half-duplex while it speaks.
 
 End of turn: a turn ends after ``audio.end_of_turn_silence_ms`` of silence, or already after
 ``audio.early_end_of_turn_ms`` when the speculative transcript of the pause does not read as
@@ -182,7 +184,9 @@ class TurnListener:
         )
         self._detector = TurnDetector(self.settings)
         self._barge = BargeInDetector(audio.barge_in_ms)
-        self._history = History(SAMPLE_RATE * 60)
+        self._history = History(SAMPLE_RATE * 60)  # the raw microphone
+        self._cleaned = History(SAMPLE_RATE * 60)  # … less the reply's echo, while it played
+        self._clean_until = 0  # a barge-in turn's audio before this is taken from _cleaned
         self._aligner = ReferenceAligner()  # simulated devices: by sample counts
         self._timed = TimedAligner()  # real devices: by the streams' DAC/ADC times
         self._ref_resampler: Any = None
@@ -285,8 +289,7 @@ class TurnListener:
         return self._replies.ringing() and not self._detector.in_turn
 
     def _process(self, frame: np.ndarray) -> None:
-        self._history.append(frame)
-        pos = self._history.end
+        pos = self._history.end + len(frame)
         reference = self._reference(pos, len(frame))
         cleaned = self.echo.process(frame, reference) if self.echo is not None else frame
         self._level_count += len(frame)
@@ -294,6 +297,8 @@ class TurnListener:
             self._level_count -= LEVEL_EVERY
             self.bus.emit(InputLevel(dbfs(frame)))
         echo_path = self._echo_path()
+        self._history.append(frame)
+        self._cleaned.append(cleaned if echo_path else frame)
         if self.ptt or self._ptt_turn:
             self._push_to_talk_frame(pos, echo_path)
             return
@@ -339,6 +344,7 @@ class TurnListener:
         log.info("speech over the reply: paused")
         self._replies.speaker.hold(True)
         self._paused = _Paused(began, pos)
+        self._clean_until = began
         self._start_turn(self._detector.open(began, now=pos))
 
     def _paused_frame(self, frame: np.ndarray, pos: int) -> None:
@@ -464,6 +470,15 @@ class TurnListener:
             self.turn_model.probability, audio
         )
 
+    def _turn_audio(self, start: int, end: int) -> np.ndarray:
+        """What Whisper hears of a turn: the raw microphone, but the echo canceller's output
+        for the pre-roll of a turn that began over the reply (only the assistant's own voice
+        is there, and Whisper wrote it down as the user's words)."""
+        split = min(max(start, self._clean_until), end)
+        if split == start:
+            return self._history.slice(start, end)
+        return np.concatenate([self._cleaned.slice(start, split), self._history.slice(split, end)])
+
     def _final_end(self, speech_end: int, pos: int) -> int:
         return min(speech_end + TAIL_MS * SAMPLE_RATE // 1000, pos)
 
@@ -474,13 +489,13 @@ class TurnListener:
             end = self._final_end(detector.last_speech_end, pos)
             if end != self._speculated_end:
                 self._speculated_end = end
-                audio = self._history.slice(self._turn_start, end)
+                audio = self._turn_audio(self._turn_start, end)
                 self.transcriber.submit(Job(self._turn_seq, end, audio, final=False))
                 self._score_pause(end, audio)
             return
         if pos - self._last_partial >= PARTIAL_EVERY_S * SAMPLE_RATE and not self.transcriber.busy:
             self._last_partial = pos
-            audio = self._history.slice(self._turn_start, pos)
+            audio = self._turn_audio(self._turn_start, pos)
             self.transcriber.submit(Job(self._turn_seq, pos, audio, final=False))
 
     def _end_turn(self, event: TurnEnd, pos: int) -> None:
@@ -491,7 +506,7 @@ class TurnListener:
         self.bus.emit(EndOfTurn(event.speech_ms, silence_ms))
         end = self._final_end(event.speech_end, pos)
         self._status.set(AssistantState.THINKING)
-        audio = self._history.slice(event.start, end)
+        audio = self._turn_audio(event.start, end)
         self.transcriber.submit(Job(self._turn_seq, end, audio, final=True))
 
     # --- transcripts (on the transcriber's thread) -----------------------------------------

@@ -86,7 +86,9 @@ def test_the_reply_coming_back_is_not_a_turn_but_a_user_over_it_interrupts(
     assert stopped.interrupted and 0 < len(stopped.spoken_text) < len(REPLY)
     second = events.wait(UserText, count=2, timeout=60)  # the interruption is the next turn
     # the user's first words overlap the reply (as loud as the user here) until the barge-in
-    # stops it ~0.7 s in; Whisper hears the raw microphone, so those words may be damaged
+    # stops it ~0.7 s in, so those words may be damaged; the pre-roll before them held only
+    # the reply, and Whisper hears it echo-cancelled (raw, it once became "I don't know if
+    # you're a teenager" three times over)
     assert word_error_rate([clip("librivox-0920").text], [second.text]) <= 0.5, second.text
     messages = store.messages(loop.engine.conversation_id)
     assert messages[1].role == "assistant"
