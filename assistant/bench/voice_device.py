@@ -221,8 +221,10 @@ class _Session:
         from assistant.events import (
             EndOfTurn,
             FinalTranscript,
+            ReplyDone,
             ReplySentence,
             ReplyStarted,
+            ReplyToken,
             SpeakingStarted,
             SpeakingStopped,
         )
@@ -237,10 +239,15 @@ class _Session:
         row["transcript"] = transcript[1].text if transcript else ""
         started = self.wait_for(t_fed, ReplyStarted, 0.1)
         row["by"] = started[1].by if started else None
+        first_sentence = self.wait_for(t_fed, ReplySentence, 0.1)
+        done = self.wait_for(t_fed, ReplyDone, 0.1)
+        row["first_piece"] = first_sentence[1].text if first_sentence else ""
+        row["reply"] = done[1].text if done else ""
         marks = {
             "vad_end": self.wait_for(t_fed, EndOfTurn, 0.1),
             "transcript": transcript,
-            "first_sentence": self.wait_for(t_fed, ReplySentence, 0.1),
+            "first_token": self.wait_for(t_fed, ReplyToken, 0.1),
+            "first_sentence": first_sentence,
             "first_audio": self.wait_for(t_fed, SpeakingStarted, 0.1),
         }
         for stage, mark in marks.items():
@@ -335,7 +342,14 @@ def _use_server(va: Any, condition: Condition) -> None:
 def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {
         stage: _percentiles([r[f"{stage}_ms"] for r in rows if f"{stage}_ms" in r])
-        for stage in ("vad_end", "transcript", "first_sentence", "first_audio", "device")
+        for stage in (
+            "vad_end",
+            "transcript",
+            "first_token",
+            "first_sentence",
+            "first_audio",
+            "device",
+        )
     }
     out["gaps"] = sum(r.get("gaps", 0) for r in rows)
     out["unheard"] = sum("device_ms" not in r for r in rows)
