@@ -1,9 +1,12 @@
 """Cut a streaming reply into sentences, so speech can start before the reply is finished.
 
 The first piece may be a clause: it ends at the first comma, colon or dash after two words
-("Today is Monday," while the date is still being generated), or before a conjunction after six
-words ("I'm sorry that I cannot do that" | "because …"). The voice starts a clause earlier,
-which is most of the wait for a reply on a CPU.
+("Today is Monday," while the date is still being generated), before a word that opens a
+subordinate clause after three ("I'm not sure" | "what you mean by …", "A rainbow forms" |
+"when sunlight …"), or before "and"/"or" after six ("I'm sorry for the wait" | "and …"). The
+voice starts a clause earlier, which is most of the wait for a reply on a CPU: the model
+decodes ~12 tokens/s on two cores, so a first sentence of 15 tokens waits 1.2 s, its first
+three words a quarter of that, and the rest is ready before they have been spoken.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ import re
 
 _END = re.compile(r"([.!?…]+[\"')\]]*)(\s+)|(\n+)")
 _CLAUSE_END = re.compile(r"([,;:]|\s[—–])(\s+)")
-# … or before a conjunction, once the first piece is long ("I'm sorry for you | but we're …")
-_BEFORE_CONJUNCTION = re.compile(
-    r"()(\s+)(?=(?:and|but|because|so|or|which|when|while|although|though|since|unless|until)\s)"
+# … or before a word that opens a subordinate clause ("I'm not sure | what you mean") …
+_BEFORE_SUBORDINATE = re.compile(
+    r"()(\s+)(?=(?:what|when|where|why|how|who|which|if|whether|because|but|while|although"
+    r"|though|since|unless|until)\s)"
 )
+SUBORDINATE_WORDS = 3
+# … or before "and"/"or", once the first piece is long ("I'm sorry for the wait | and …";
+# sooner would cut "black | and white")
+_BEFORE_CONJUNCTION = re.compile(r"()(\s+)(?=(?:and|or|so)\s)")
 CONJUNCTION_WORDS = 6
 _ABBREVIATIONS = {
     "mr",
@@ -59,6 +67,7 @@ class SentenceSplitter:
             return []
         for pattern, words in (
             (_CLAUSE_END, self._first_clause_words),
+            (_BEFORE_SUBORDINATE, max(self._first_clause_words, SUBORDINATE_WORDS)),
             (_BEFORE_CONJUNCTION, max(self._first_clause_words, CONJUNCTION_WORDS)),
         ):
             for match in pattern.finditer(self._buffer):

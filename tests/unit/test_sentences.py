@@ -38,6 +38,20 @@ def test_whole_sentences_with_abbreviations_and_short_ones_joined() -> None:
             ["I'm sorry that we are not able to chat", "because the server is down."],
         ),
         ("I like tea and cake a lot.", ["I like tea and cake a lot."]),  # too short to cut
+        (
+            'I\'m not sure what you mean by "7 of clubs". Are you playing cards?',
+            ["I'm not sure", 'what you mean by "7 of clubs".', "Are you playing cards?"],
+        ),
+        (
+            "A rainbow forms when sunlight passes through raindrops.",
+            ["A rainbow forms", "when sunlight passes through raindrops."],
+        ),
+        ("I know what you mean.", ["I know what you mean."]),  # two words: no cut
+        ("The capital of Australia is Canberra.", ["The capital of Australia is Canberra."]),
+        (
+            "You can mix black and white paint to get grey.",
+            ["You can mix black and white paint to get grey."],
+        ),
         ("Sure: here is a list: one, two.", ["Sure: here is a list:", "one, two."]),
         ("I have 1,000 books, really.", ["I have 1,000 books,", "really."]),
     ],
