@@ -45,6 +45,9 @@ from assistant.voice.status import VoiceStatus
 log = logging.getLogger(__name__)
 
 FIRST_AUDIO_HOLD_S = 2.0  # longest hold of the generation while the first sentence is voiced
+# a voice's clip starts with 30-50 ms of near silence (Piper): heard as that much more delay
+LEAD_SILENCE_DBFS = -55.0
+LEAD_KEPT_S = 0.005
 ECHO_TAIL_S = 0.5  # after playback the room still rings: keep the echo path this long
 
 
@@ -463,4 +466,18 @@ class ReplySpeaker:
             log.exception("speech synthesis failed")
             self.tts_failed(err)
             return None
+        audio = without_lead_silence(audio, self.synthesizer.sample_rate)
         return audio * float(self.config.tts.volume) if audio.size else None
+
+
+def without_lead_silence(audio: np.ndarray, rate: int) -> np.ndarray:
+    """``audio`` from 5 ms before its first 5 ms window above ``LEAD_SILENCE_DBFS``."""
+    window = max(1, rate // 200)
+    n = len(audio) // window * window
+    if not n:
+        return audio
+    power = np.mean(np.square(audio[:n].reshape(-1, window), dtype=np.float64), axis=1)
+    loud = np.flatnonzero(power > 10 ** (LEAD_SILENCE_DBFS / 10))
+    if not loud.size:
+        return audio
+    return audio[max(0, loud[0] * window - int(LEAD_KEPT_S * rate)) :]
