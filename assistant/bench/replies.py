@@ -2,7 +2,8 @@
 
 The set (``replies.toml`` beside this module) has single questions (facts, definitions, unit
 conversions, how-tos), multi-turn cases (an earlier turn gives a fact the last question needs)
-and prompts that must not make the model invent anything about the user or itself. Each case is
+and prompts that must not make the model invent anything about the user or itself, and long
+small-talk conversations where no reply may (each reply is scored). Each case is
 played as a user of `assistant ask` gets it — persona system prompt, self-facts memory, intent
 detection and skills, the configured language model — in a fresh conversation and a fresh
 database inside a temporary data directory, with greedy decoding (temperature 0) and a fixed
@@ -40,7 +41,9 @@ from assistant.sentences import SentenceSplitter
 from assistant.skills.setup import build_understanding_stage
 
 DEFAULT_SET = Path(__file__).with_name("replies.toml")
-CATEGORIES = ("questions", "memory", "no_invention")
+CATEGORIES = ("questions", "memory", "no_invention", "smalltalk")
+# in these every turn's reply is scored (a conversation), elsewhere only the last one's
+EVERY_TURN = {"smalltalk"}
 MAX_WORDS = 40
 MAX_SENTENCES = 2
 BENCH_NOW = datetime(2026, 12, 2, 15, 0, 0)  # a Wednesday afternoon: the prompt never changes
@@ -141,11 +144,26 @@ def load_cases(path: Path | None = None) -> list[ReplyCase]:
 
 
 def first_of_each(cases: Sequence[ReplyCase], limit: int) -> list[ReplyCase]:
-    """The first ``limit`` cases of each category (quick runs)."""
+    """The first ``limit`` cases of each category (quick runs); in a category where every
+    turn is scored, the first ``limit`` turns of its first conversation."""
     taken: dict[str, int] = {}
     chosen = []
     for case in cases:
-        if taken.get(case.category, 0) < limit:
+        if case.category in EVERY_TURN:
+            if limit and case.category not in taken:
+                taken[case.category] = limit
+                lines = [*case.turns, case.ask][:limit]
+                chosen.append(
+                    ReplyCase(
+                        case.id,
+                        case.category,
+                        lines[-1],
+                        tuple(lines[:-1]),
+                        case.accept,
+                        case.reject,
+                    )
+                )
+        elif taken.get(case.category, 0) < limit:
             taken[case.category] = taken.get(case.category, 0) + 1
             chosen.append(case)
     return chosen
@@ -218,34 +236,51 @@ def play_case(
     embedder: MiniLMEmbedder,
     database: Path,
     clock: Callable[[], datetime] = lambda: BENCH_NOW,
-) -> CaseResult:
-    """One case in a fresh database and conversation: the earlier turns, then the question."""
+) -> list[CaseResult]:
+    """One case in a fresh database and conversation: the earlier turns, then the question;
+    the result of its last reply (of every reply in a small-talk conversation)."""
     paths.ensure_private_dir(database.parent)
     store = MemoryStore(database)
+    results: list[CaseResult] = []
     try:
         bus = EventBus()
         understanding = build_understanding_stage(
             config, store, bus, embedder=embedder, llm=llm, launch=no_launch, clock=clock
         )
         engine = conversation_engine(config, store, bus, llm, understanding, clock)
-        for text in case.turns:
-            engine.handle(text)
-        turn = engine.handle(case.ask)
+        every = case.category in EVERY_TURN
+        lines = [*case.turns, case.ask]
+        for number, text in enumerate(lines, start=1):
+            turn = engine.handle(text)
+            if every or number == len(lines):
+                scored = case if not every else replace_ask(case, text, number)
+                results.append(_result(scored, turn.reply, turn.intent.name, turn.timings))
     finally:
         store.close()
-    words, sentences = reply_shape(turn.reply)
-    why = miss_reason(case, turn.reply)
+    return results
+
+
+def replace_ask(case: ReplyCase, text: str, number: int) -> ReplyCase:
+    """Turn ``number`` of a conversation as a case of its own (its id gets ``#number``)."""
+    return ReplyCase(
+        f"{case.id}#{number}", case.category, text, (), case.accept, case.reject, case.long_ok
+    )
+
+
+def _result(case: ReplyCase, reply: str, intent: str, timings: dict[str, float]) -> CaseResult:
+    words, sentences = reply_shape(reply)
+    why = miss_reason(case, reply)
     return CaseResult(
         case=case,
-        reply=turn.reply,
+        reply=reply,
         correct=not why,
         why=why,
         words=words,
         sentences=sentences,
         complies=complies(case, words, sentences),
-        intent=turn.intent.name,
-        first_token_ms=turn.timings.get("first_token"),
-        reply_ms=turn.timings.get("total", 0.0),
+        intent=intent,
+        first_token_ms=timings.get("first_token"),
+        reply_ms=timings.get("total", 0.0),
     )
 
 
@@ -268,11 +303,12 @@ def run_cases(
     results = []
     with private_dirs():
         for number, case in enumerate(cases, start=1):
-            result = play_case(case, llm, config, embedder, paths.data_dir() / f"{number}.db")
-            results.append(result)
-            if log is not None:
+            played = play_case(case, llm, config, embedder, paths.data_dir() / f"{number}.db")
+            results.extend(played)
+            for result in played:
                 mark = "ok  " if result.correct else "MISS"
-                log(f"[{number}/{len(cases)}] {mark} {case.id}: {result.reply[:100]!r}")
+                if log is not None:
+                    log(f"[{number}/{len(cases)}] {mark} {result.case.id}: {result.reply[:100]!r}")
     return summarise(
         results,
         model=llm.name,

@@ -144,7 +144,9 @@ def _register_replies(sub: Any) -> None:
         choices=("auto", "torch", "onnx", "llamacpp", "openai", "fake"),
         help="backend for every model without @BACKEND (default: the configured one)",
     )
-    replies.add_argument("--limit", type=int, help="only the first N cases of each category")
+    replies.add_argument(
+        "--limit", type=int, help="only the first N cases of each category (of small talk: N turns)"
+    )
     replies.add_argument("--set", type=Path, help="case file (default: the shipped replies.toml)")
     replies.add_argument("--json", action="store_true", help="print only the JSON object")
     replies.add_argument("-o", "--output", type=Path, help="also write the JSON here")

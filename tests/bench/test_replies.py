@@ -87,7 +87,9 @@ def test_bad_sets_are_refused(tmp_path: Path) -> None:
 
 def test_first_of_each_category() -> None:
     chosen = first_of_each(load_cases(), 2)
-    assert [c.category for c in chosen] == [c for c in CATEGORIES for _ in range(2)]
+    categories = [c for c in CATEGORIES if c != "smalltalk"]
+    assert [c.category for c in chosen] == [c for c in categories for _ in range(2)] + ["smalltalk"]
+    assert len(chosen[-1].turns) == 1  # the first two turns of the first conversation
 
 
 # --- scoring ---------------------------------------------------------------------------------
@@ -213,7 +215,7 @@ def test_several_models_side_by_side() -> None:
         [CASES["capital-france"]],
         backend="fake",
     )
-    assert result["set"] == {"questions": 1, "memory": 0, "no_invention": 0}
+    assert result["set"] == {"questions": 1, "memory": 0, "no_invention": 0, "smalltalk": 0}
     models = [run["configured"]["model"] for run in result["runs"]]
     assert models == ["smollm2-135m-instruct", "qwen2.5-coder-1.5b-instruct"]
     assert all(run["backend"] == "fake" for run in result["runs"])
@@ -231,7 +233,7 @@ def test_cli_json_with_fake_model(
     data = json.loads(capsys.readouterr().out)
     assert data == json.loads(out.read_text("utf-8"))
     (run,) = data["runs"]
-    assert run["cases"] == 3 and set(run["categories"]) == set(CATEGORIES)
+    assert run["cases"] == 4 and set(run["categories"]) == set(CATEGORIES)
 
 
 # --- the real default model --------------------------------------------------------------------
@@ -252,7 +254,7 @@ def test_cli_with_the_real_default_model() -> None:
     data = json.loads(done.stdout)
     (run,) = data["runs"]
     assert "error" not in run and run["model"] and run["backend"] != "fake"
-    assert run["cases"] == 6
+    assert run["cases"] == 8
     assert all(run["categories"][c]["total"] == 2 for c in CATEGORIES)
     assert run["categories"]["questions"]["correct"] >= 1  # the capitals of Australia, Canada
     assert run["first_token_ms"]["p50"] > 0 and run["reply_ms"]["p90"] >= run["reply_ms"]["p50"]
