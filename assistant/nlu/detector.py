@@ -10,10 +10,10 @@ Chosen by measurement on tests/data/intents.jsonl (``assistant bench intents``).
 3. A command phrasing ("remind me …", "remember that …", "open X") needs only a loose
    agreement of the embedding; otherwise the best command must reach ``threshold`` (or
    ``cue_threshold`` when its cue words are present) and beat chat by ``margin``.
-4. Slots are extracted with precise patterns and confirm or veto the choice: a "calculation"
-   with no expression, a timer with neither a duration nor the word timer, a reminder with
-   neither a time nor the word remind, time/date questions about another moment or place, an
-   app launch that names no app are chat.
+4. Slots are extracted with precise patterns (each intent's reader, declared in ``intents.py``)
+   and confirm or veto the choice: a "calculation" with no expression, a timer with neither a
+   duration nor the word timer, a reminder with neither a time nor the word remind, time/date
+   questions about another moment or place, an app launch that names no app are chat.
 """
 
 from __future__ import annotations
@@ -28,11 +28,10 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import AssistantError
-from assistant.nlu import slots as slot_parsers
 from assistant.nlu.base import CHAT, Intent, OnUnsure
 from assistant.nlu.calculator import evaluate, to_expression
 from assistant.nlu.embeddings import Embedder, encode_cached
-from assistant.nlu.intents import INTENTS, LEAD
+from assistant.nlu.intents import BY_NAME, LEAD, MESSAGE_INTENTS
 from assistant.nlu.normalize import normalize
 
 DEFAULT_THRESHOLD = 0.58  # a command needs this similarity …
@@ -48,26 +47,22 @@ PARSE_AGREE_SLACK = 0.25  # … and at most this much below the best command
 
 # Words that make an intent likely, and phrasings that are commands whatever they talk about:
 # declared with each intent in ``intents.py``.
-_CUES: dict[str, re.Pattern[str]] = {s.name: re.compile(s.cue) for s in INTENTS if s.cue}
+_CUES: dict[str, re.Pattern[str]] = {s.name: re.compile(s.cue) for s in MESSAGE_INTENTS if s.cue}
 STRONG_MIN = 0.3  # the embedding only has to agree loosely with a command's phrasing
 STRONG_SLACK = 0.1
 _STRONG: dict[str, re.Pattern[str]] = {
-    s.name: re.compile(LEAD + s.phrasing) for s in INTENTS if s.phrasing
+    s.name: re.compile(LEAD + s.phrasing) for s in MESSAGE_INTENTS if s.phrasing
 }
 _ABOUT_WORDS = re.compile(
     r"\b(?:mean|meaning|means|definition|define|synonym|spell|spelled|pronounce|translate)\b"
     r"|\bthe word\b|\bin (?:spanish|french|german|italian|japanese|chinese)\b"
 )
-_WH_CLAUSE = re.compile(r"\bremind me (?:what|who|where|why|how|which|whether|if)\b")
 _QUESTION = re.compile(r"^(?:when|what|what's|where|who|whose|which|how|do you|did i|tell me)\b")
 _FORGET_VERB = re.compile(
     r"^(?:(?:please|can you|could you)\s+)?(?:forget|erase|delete|wipe|"
     r"remove|clear)\b"
 )
 
-_REMIND = re.compile(r"\b(?:remind|reminder|reminders|don't let me forget)\b")
-_TIMER = re.compile(r"\b(?:timer|timers|countdown|count down|alarm)\b")
-_CALC_VERB = re.compile(r"^(?:please\s+)?(?:calculate|compute|evaluate|solve)\b")
 _STOP_EXACT = re.compile(
     r"^(?:(?:ok|okay|hey|please|just|now)\s+)*(?:stop|stop it|stop talking|stop speaking|"
     r"be quiet|quiet|shut up|silence|enough|that's enough|hush|shh+|pause)"
@@ -126,7 +121,7 @@ class EmbeddingIntentDetector:
         self.threshold = threshold
         self.cue_threshold = cue_threshold
         self.margin = margin
-        self._exemplars = exemplars or {spec.name: spec.exemplars for spec in INTENTS}
+        self._exemplars = exemplars or {s.name: s.exemplars for s in MESSAGE_INTENTS}
         self._clock = clock
         # "hey Aria, stop": the name the user calls the assistant by is not part of the request
         called = "|".join(re.escape(n.lower()) for n in names if n.strip())
@@ -219,58 +214,11 @@ class EmbeddingIntentDetector:
             accepted = score >= needed and score - chat >= self.margin
         if not accepted:
             return Intent(CHAT, _confidence(chat - score))
-        intent_slots = self._slots(best, text, normalized, now or self._clock())
+        spec = BY_NAME.get(best)
+        intent_slots = spec.slots(text, normalized, now or self._clock()) if spec else {}
         if intent_slots is None:
             return Intent(CHAT, _confidence(chat - score))
         return Intent(best, _confidence(score - chat), intent_slots)
-
-    def _slots(
-        self, intent: str, text: str, normalized: str, now: datetime
-    ) -> dict[str, Any] | None:
-        """The slots of ``intent``, or None when the message cannot be that intent."""
-        if intent in ("time", "date") and slot_parsers.about_another_moment(normalized):
-            return None  # "what day was the moon landing": about another moment
-        if intent == "date":
-            offset = slot_parsers.day_offset(normalized)
-            return {"offset_days": offset} if offset else {}
-        if intent == "timer.set":
-            found = slot_parsers.timer_slots(normalized)
-            if "duration_s" not in found and not _TIMER.search(normalized):
-                return None
-            return found
-        if intent == "timer.cancel":
-            if not _TIMER.search(normalized):
-                return None
-            label = slot_parsers.timer_label(normalized)
-            return {"label": label} if label else {}
-        if intent == "reminder.set":
-            when, spans = slot_parsers.parse_when(normalized, now)
-            if when is None and (not _REMIND.search(normalized) or _WH_CLAUSE.search(normalized)):
-                return None  # "remind me what we talked about" is a question
-            found = {"text": slot_parsers.reminder_text(text, normalized, spans)}
-            if when is not None:
-                found["when"] = when.isoformat(timespec="seconds")
-            return found
-        if intent == "calculate":
-            if not _CALC_VERB.search(normalized):
-                return None
-            return {"expression": normalized}
-        if intent == "memory.remember":
-            fact = slot_parsers.fact_text(text)
-            return {"fact": fact} if fact else None
-        if intent == "memory.recall":
-            return {"query": slot_parsers.recall_query(normalized)}
-        if intent == "memory.forget":
-            return slot_parsers.forget_slots(normalized)
-        if intent == "app.open":
-            # from the raw words: the skill must see any path or shell characters to refuse them
-            words = " ".join(text.lower().split()).rstrip(".!?,")
-            app = slot_parsers.app_name(words)
-            if app:
-                return {"app": app}
-            generic = slot_parsers.GENERIC_APP.match(slot_parsers.app_lead_removed(words))
-            return {} if generic else None
-        return {}
 
 
 def _confidence(lead: float) -> float:

@@ -1,11 +1,15 @@
-"""The intents the assistant understands, declared once: what each means (for the language
-model's parse), the fields the parse copies from the message, worked examples of that parse,
-the example phrasings the embedding detector compares with (``exemplars.py``), and its cue words
-and command phrasing. A skill answers each (``skills/setup.py``; a test checks that every
-declared intent has one). Reading slots stays in ``slots.py`` (durations, moments, labels).
+"""The intents the assistant understands, each declared once, here: what it means (for the
+language model's parse), the fields the parse copies from the message and worked examples of
+that parse, the example phrasings the embedding detector compares with (``exemplars.py``), its
+cue words and command phrasing, how its slots are read from a message (``slots.py``) and from a
+parse (``parsed_slots.py``), and the skill that answers it (``skills/``).
 
-The dialogue state's own intents (``timer.change``, ``undo`` …) come only from the follow-up
-reader (``dialogue/followups.py``), never from a parse of a message on its own.
+Adding an intent: one ``IntentSpec`` below (its exemplars in ``exemplars.py``), a skill class,
+and, if it has slots, a reader for them. The dialogue state's own intents (``timer.change``,
+``undo`` …) are declared here too (``from_message=False``): only the follow-up reader
+(``dialogue/followups.py``) gives them, never the detector or a parse of a message on its own.
+The image and screen commands are the vision stage's own (``vision/skill.py``): they exist only
+with it, and exact phrasings find them before this catalogue is asked.
 """
 
 from __future__ import annotations
@@ -13,8 +17,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.nlu import parsed_slots as parsed
+from assistant.nlu import slots as read
 from assistant.nlu.base import CHAT
 from assistant.nlu.exemplars import EXEMPLARS
+from assistant.nlu.parsed_slots import ParsedReader
+from assistant.nlu.slots import SlotReader
+from assistant.skills.apps import AppLauncherSkill
+from assistant.skills.base import SkillMaker
+from assistant.skills.calculator import CalculatorSkill
+from assistant.skills.clock import DateSkill, TimeSkill
+from assistant.skills.control import HelpSkill, NewConversationSkill, RepeatSkill, StopSkill
+from assistant.skills.followups import DismissSkill, NothingToReferSkill, UndoSkill
+from assistant.skills.memory_facts import ForgetSkill, RecallSkill, RememberSkill
+from assistant.skills.reminders import (
+    ReminderCancelSkill,
+    ReminderChangeSkill,
+    ReminderSkill,
+    ReminderStatusSkill,
+)
+from assistant.skills.timers import (
+    TimerCancelSkill,
+    TimerChangeSkill,
+    TimerSetSkill,
+    TimerStatusSkill,
+)
 
 # what may come before a command's phrasing ("hey", "please", "can you" …)
 LEAD = (
@@ -36,6 +63,10 @@ class IntentSpec:
     # the phrasing after an optional lead ("hey", "can you" … see ``LEAD``)
     cue: str = ""
     phrasing: str = ""
+    slots: SlotReader = read.read_nothing  # the detector's reading of a message
+    parsed: ParsedReader = parsed.parsed_nothing  # … and of the model's parse
+    skill: SkillMaker | None = None  # None: chat (the language model answers)
+    from_message: bool = True  # False: only the dialogue state gives it (a follow-up)
 
     def __post_init__(self) -> None:
         if not self.exemplars:
@@ -63,6 +94,9 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"(?:set|start|put on|make|begin|create)\s+(?:a |an |the |my )?(?:new "
             r")?(?:\S+\s+){0,3}(?:timer|countdown)\b"
         ),
+        slots=read.read_timer,
+        parsed=parsed.parsed_timer,
+        skill=lambda p: TimerSetSkill(p.book),
     ),
     IntentSpec(
         "timer.cancel",
@@ -70,11 +104,15 @@ INTENTS: tuple[IntentSpec, ...] = (
         ("label", "all"),
         (("cancel all timers", {"all": True}), ("stop the egg timer", {"label": "egg"})),
         cue=r"\b(?:cancel|stop|delete|remove|kill)\b.*\btimers?\b",
+        slots=read.read_timer_cancel,
+        parsed=parsed.parsed_timer_cancel,
+        skill=lambda p: TimerCancelSkill(p.book),
     ),
     IntentSpec(
         "timer.status",
         "ask how long is left on timers",
         cue=r"\b(?:left|remaining|long until|still running)\b",
+        skill=lambda p: TimerStatusSkill(p.book),
     ),
     IntentSpec(
         "reminder.set",
@@ -86,12 +124,18 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"(?:remind me\b|set (?:a |up a )?reminder\b|add a reminder\b|create a "
             r"reminder\b)|\bremind me to\b"
         ),
+        slots=read.read_reminder,
+        parsed=parsed.parsed_reminder,
+        skill=lambda p: ReminderSkill(p.book),
     ),
     IntentSpec(
         "calculate",
         "arithmetic on numbers the message gives",
         ("expression",),
         (("what's 15 percent of 80", {"expression": "15 / 100 * 80"}),),
+        slots=read.read_calculation,
+        parsed=parsed.parsed_calculation,
+        skill=lambda p: CalculatorSkill(),
     ),
     IntentSpec(
         "memory.remember",
@@ -112,6 +156,9 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"when\b|the day\b)(?:that |this |my |i |i'm |i am |me )|^my name is \w+$|"
             r"^call me \w+$"
         ),
+        slots=read.read_fact,
+        parsed=parsed.parsed_fact,
+        skill=lambda p: RememberSkill(p.facts),
     ),
     IntentSpec(
         "memory.recall",
@@ -126,6 +173,9 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"(?:my|what i|where i|when i|who i|what my)\b|what do you (?:know|"
             r"remember) about me\b)"
         ),
+        slots=read.read_recall,
+        parsed=parsed.parsed_recall,
+        skill=lambda p: RecallSkill(p.facts),
     ),
     IntentSpec(
         "memory.forget",
@@ -137,6 +187,9 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"(?:forget|erase|delete|wipe|remove) (?:my |that |about |where |what |who |"
             r"when |everything|all |the fact)"
         ),
+        slots=read.read_forget,
+        parsed=parsed.parsed_forget,
+        skill=lambda p: ForgetSkill(p.facts),
     ),
     IntentSpec(
         "app.open",
@@ -150,27 +203,85 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"afresh\b)[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?(?:\s+(?:app|application|program|"
             r"for me|please))?$"
         ),
+        slots=read.read_app,
+        parsed=parsed.parsed_app,
+        skill=lambda p: AppLauncherSkill(p.apps, p.launch),
     ),
     IntentSpec(
         "time",
         "the current time",
         shots=(("what time is it", {}),),
         cue=r"\btime\b",
+        slots=read.read_time,
+        parsed=parsed.parsed_time,
+        skill=lambda p: TimeSkill(),
     ),
     IntentSpec(
         "date",
         "today's date or weekday",
         cue=r"\b(?:date|day|today|month|year)\b",
+        slots=read.read_date,
+        parsed=parsed.parsed_date,
+        skill=lambda p: DateSkill(),
     ),
-    IntentSpec("stop", "stop talking"),
+    IntentSpec("stop", "stop talking", skill=lambda p: StopSkill()),
     IntentSpec(
         "repeat",
         "say the last reply again",
         shots=(("say that again", {}),),
         cue=r"\b(?:again|repeat|pardon|catch that|missed that)\b",
+        skill=lambda p: RepeatSkill(),
     ),
-    IntentSpec("conversation.new", "start a new conversation"),
-    IntentSpec("help", "what the assistant can do"),
+    IntentSpec(
+        "conversation.new", "start a new conversation", skill=lambda p: NewConversationSkill()
+    ),
+    IntentSpec("help", "what the assistant can do", skill=lambda p: HelpSkill()),
+    # the dialogue state's own: a follow-up about something said or done before
+    IntentSpec(
+        "timer.change",
+        "change the timer set or asked about last",
+        skill=lambda p: TimerChangeSkill(p.book),
+        from_message=False,
+    ),
+    IntentSpec(
+        "reminder.change",
+        "move the reminder set or asked about last",
+        skill=lambda p: ReminderChangeSkill(p.book),
+        from_message=False,
+    ),
+    IntentSpec(
+        "reminder.cancel",
+        "cancel the reminder set or asked about last",
+        skill=lambda p: ReminderCancelSkill(p.book),
+        from_message=False,
+    ),
+    IntentSpec(
+        "reminder.status",
+        "when the reminder referred to goes off",
+        skill=lambda p: ReminderStatusSkill(p.book),
+        from_message=False,
+    ),
+    IntentSpec(
+        "undo",
+        "take back the last change",
+        skill=lambda p: UndoSkill(p.book, p.facts),
+        from_message=False,
+    ),
+    IntentSpec(
+        "dismiss",
+        "drop the question the assistant asked",
+        skill=lambda p: DismissSkill(),
+        from_message=False,
+    ),
+    IntentSpec(
+        "followup.nothing",
+        "a reference to something there is none of",
+        skill=lambda p: NothingToReferSkill(),
+        from_message=False,
+    ),
 )
+
+# the intents a message on its own may be (the detector's and the parse's choices)
+MESSAGE_INTENTS = tuple(spec for spec in INTENTS if spec.from_message)
 
 BY_NAME = {spec.name: spec for spec in INTENTS}

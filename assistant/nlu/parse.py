@@ -6,15 +6,15 @@ held by a JSON schema (llama.cpp turns it into a grammar; a model server reads i
 ``response_format``): one of the intents, with only that intent's fields. The parse is then
 validated before anything acts on it: the intent must be one we have; copied fields must come
 from the message (no invented fact is stored); durations and moments are read from the message
-by our own slot parsers, an expression is evaluated by the safe calculator. An invalid parse
-counts as no parse, and the detector's own answer stands.
+by our own slot parsers, an expression is evaluated by the safe calculator (each intent's
+``parsed`` reader, ``parsed_slots.py``). An invalid parse counts as no parse, and the detector's
+own answer stands.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -24,17 +24,14 @@ from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.llm.base import ChatMessage, JsonStart, LanguageModel, StructuredOutput
-from assistant.nlu import slots as slot_parsers
-from assistant.nlu.base import CHAT, Intent
-from assistant.nlu.calculator import evaluate
-from assistant.nlu.intents import INTENTS, IntentSpec
+from assistant.nlu.base import Intent
+from assistant.nlu.intents import MESSAGE_INTENTS, IntentSpec
 from assistant.nlu.normalize import normalize
 
 log = logging.getLogger(__name__)
 
 MAX_NEW_TOKENS = 48
 MAX_FIELD_CHARS = 120
-COPIED_SHARE = 0.6  # of a copied field's words that must be in the message
 
 
 def _field_schema(name: str) -> dict[str, Any]:
@@ -134,7 +131,7 @@ class LlmIntentParser:
     def __init__(
         self,
         llm: LanguageModel,
-        specs: Sequence[IntentSpec] = INTENTS,
+        specs: Sequence[IntentSpec] = MESSAGE_INTENTS,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         self._llm = llm
@@ -189,119 +186,5 @@ class LlmIntentParser:
         if spec is None:
             return None
         found = {k: v for k, v in data.items() if k in spec.fields}
-        slots = _slots(spec.name, found, text, now)
+        slots = spec.parsed(found, text, normalize(text), now)
         return None if slots is None else Intent(spec.name, 0.9, slots)
-
-
-def _copied(value: Any, text: str) -> str | None:
-    """A field the model copied from the message: most of its words must be there. When the
-    copy skipped words ("water basil" from "water the basil"), the message's own words from
-    its first to its last word are taken instead."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    words = re.findall(r"[\w'-]+", value.lower())
-    have = set(re.findall(r"[\w'-]+", text.lower()))
-    if not words or sum(w in have for w in words) / len(words) < COPIED_SHARE:
-        return None
-    return _own_words(value.strip(), text)
-
-
-def _own_words(value: str, text: str) -> str:
-    words = value.split()
-    first = re.search(rf"\b{re.escape(words[0])}\b", text, re.IGNORECASE)
-    if first is None:
-        return value
-    rest = text[first.start() :]
-    ends = list(re.finditer(rf"\b{re.escape(words[-1])}\b", rest, re.IGNORECASE))
-    if not ends:
-        return value
-    last = ends[-1]
-    span = text[first.start() : first.start() + last.end()].strip(" ,.!?")
-    return span if len(span.split()) <= 2 * len(words) else value
-
-
-_POLITE = re.compile(r"^(?:please\s+)?(?:can|could|would|will) you\s+(?:please\s+)?")
-_QUESTION = re.compile(
-    r"^(?:how|what|what's|why|when|where|who|which|can|could|do|does|is|are|should)\b|\?$"
-)
-_FIRST_PERSON = re.compile(r"\b(?:my|i|me|mine|i'm|i've|myself)\b")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-
-
-_ARITHMETIC = re.compile(
-    r"\b(?:plus|minus|times|multipl\w*|divid\w*|over|percent|half|double|twice|triple|add|"
-    r"sum|total|subtract|take|away|split|between|squared?|root|cubed?|power|tip|less|more|"
-    r"calculate|compute|average)\b|[-+*/×÷%^=]"
-)
-
-
-def _numbers_given(expression: str, normalized: str) -> bool:
-    """Every number of the expression comes from the message ("15 percent" may be 0.15 or
-    15 / 100, "a half" 0.5): no conversion factor the model knows, or thinks it knows ("how
-    many days are in a week" is not 7 / 100 * 365)."""
-    given = {float(n) for n in _NUMBER.findall(normalized)}
-    if not given:
-        return False
-    allowed = set(given)
-    if re.search(r"\bpercent\b|%", normalized):
-        allowed |= {100.0} | {n / 100 for n in given} | {1 + n / 100 for n in given}
-    if re.search(r"\bhalf\b", normalized):
-        allowed |= {0.5, 2.0} | {n + 0.5 for n in given}
-    if re.search(r"\b(?:double|twice)\b", normalized):
-        allowed.add(2.0)
-    used = [float(n) for n in _NUMBER.findall(expression)]
-    return bool(used) and all(any(abs(u - a) < 1e-9 for a in allowed) for u in used)
-
-
-def _slots(name: str, found: dict[str, Any], text: str, now: datetime) -> dict[str, Any] | None:
-    """Our slots for a parse, read with our own parsers; None when the parse does not hold."""
-    normalized = normalize(text)
-    if name == "timer.set":
-        return slot_parsers.timer_slots(normalized)
-    if name == "timer.cancel":
-        if found.get("all") is True:
-            return {"all": True}
-        label = _copied(found.get("label"), text)
-        label = re.sub(r"\b(?:timers?|my|the|a|an|all|every|this|that)\b", " ", label or "")
-        label = " ".join(label.split())
-        return {"label": label} if label else {}
-    if name == "reminder.set":
-        when, _ = slot_parsers.parse_when(normalized, now)
-        task = _copied(found.get("task"), text)
-        slots = {"text": task} if task else {}
-        if when is not None:
-            slots["when"] = when.isoformat(timespec="seconds")
-        return slots
-    if name == "calculate":
-        expression = found.get("expression")
-        if not isinstance(expression, str) or not _numbers_given(expression, normalized):
-            return None
-        if not _ARITHMETIC.search(normalized):
-            return None  # "5 5", "8 of spades, 4 of clubs": numbers, but nothing to work out
-        try:
-            return {"expression": expression, "result": evaluate(expression)}
-        except AssistantError:
-            return None
-    if name in ("time", "date") and slot_parsers.about_another_moment(normalized):
-        return None  # "what time does the supermarket close"
-    if name == "memory.remember" and _QUESTION.search(_POLITE.sub("", normalized)):
-        return None  # "how do I remember all the kings of England" asks, it tells nothing
-    if name == "memory.recall" and not _FIRST_PERSON.search(normalized):
-        return None  # "what day was the moon landing" is not about the user
-    if name in ("memory.remember", "memory.recall", "memory.forget", "app.open"):
-        if name == "memory.forget" and found.get("all") is True:
-            return {"all": True}
-        key = {
-            "memory.remember": "fact",
-            "memory.recall": "query",
-            "memory.forget": "query",
-            "app.open": "app",
-        }[name]
-        value = _copied(found.get(key), text)
-        if name == "memory.remember" and value and len(value.split()) >= len(text.split()):
-            return None  # "my car is in the garage" says a fact; it asks nothing to be kept
-        return {key: value} if value else None
-    if name == "date":
-        offset = slot_parsers.day_offset(normalized)
-        return {"offset_days": offset} if offset else {}
-    return {} if name in {spec.name for spec in INTENTS} or name == CHAT else None

@@ -3,13 +3,19 @@
 All functions take *normalised* text (see ``normalize``) unless they say otherwise. Dates of
 reminders come from ``parsedatetime``; clock times and relative times ("in 20 minutes") from the
 patterns below, which handle spoken forms the library misreads ("at 6 30 pm", "at 6").
+
+The ``read_*`` functions at the end are the slot readers the intent catalogue (``intents.py``)
+declares for each intent: (original text, normalised text, now) → its slots, or None when the
+message cannot be that intent after all (a "timer" with neither a duration nor the word timer).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 
 _SMALL = [
     "zero",
@@ -466,3 +472,79 @@ def timer_slots(normalized: str) -> dict[str, object]:
     if label:
         found["label"] = label
     return found
+
+
+# --- the slot readers of the intents ----------------------------------------------------------
+
+SlotReader = Callable[[str, str, datetime], "dict[str, Any] | None"]
+
+_TIMER = re.compile(r"\b(?:timer|timers|countdown|count down|alarm)\b")
+_REMIND = re.compile(r"\b(?:remind|reminder|reminders|don't let me forget)\b")
+_WH_CLAUSE = re.compile(r"\bremind me (?:what|who|where|why|how|which|whether|if)\b")
+_CALC_VERB = re.compile(r"^(?:please\s+)?(?:calculate|compute|evaluate|solve)\b")
+
+
+def read_nothing(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    return {}
+
+
+def read_time(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    return None if about_another_moment(normalized) else {}  # "what time does the shop close"
+
+
+def read_date(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    if about_another_moment(normalized):
+        return None  # "what day was the moon landing"
+    offset = day_offset(normalized)
+    return {"offset_days": offset} if offset else {}
+
+
+def read_timer(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    found = timer_slots(normalized)
+    if "duration_s" not in found and not _TIMER.search(normalized):
+        return None
+    return found
+
+
+def read_timer_cancel(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    if not _TIMER.search(normalized):
+        return None
+    label = timer_label(normalized)
+    return {"label": label} if label else {}
+
+
+def read_reminder(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    when, spans = parse_when(normalized, now)
+    if when is None and (not _REMIND.search(normalized) or _WH_CLAUSE.search(normalized)):
+        return None  # "remind me what we talked about" is a question
+    found: dict[str, Any] = {"text": reminder_text(text, normalized, spans)}
+    if when is not None:
+        found["when"] = when.isoformat(timespec="seconds")
+    return found
+
+
+def read_calculation(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    # a complete expression never gets here (the detector's rule takes it): only "calculate …"
+    return {"expression": normalized} if _CALC_VERB.search(normalized) else None
+
+
+def read_fact(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    fact = fact_text(text)
+    return {"fact": fact} if fact else None
+
+
+def read_recall(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    return {"query": recall_query(normalized)}
+
+
+def read_forget(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    return forget_slots(normalized)
+
+
+def read_app(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    # from the raw words: the skill must see any path or shell characters to refuse them
+    words = " ".join(text.lower().split()).rstrip(".!?,")
+    app = app_name(words)
+    if app:
+        return {"app": app}
+    return {} if GENERIC_APP.match(app_lead_removed(words)) else None

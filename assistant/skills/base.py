@@ -12,6 +12,9 @@ from assistant.nlu.base import Intent
 
 if TYPE_CHECKING:
     from assistant.memory.store import MemoryStore
+    from assistant.skills.alarms import AlarmBook
+    from assistant.skills.apps import AppCatalog, Launcher
+    from assistant.skills.memory_facts import FactIndex
 
 
 @dataclass
@@ -44,6 +47,20 @@ class SkillReply:
 
 class Skill(Protocol):
     def run(self, intent: Intent, ctx: SkillContext) -> SkillReply: ...
+
+
+@dataclass(frozen=True)
+class SkillParts:
+    """What the skills are made with (built once by ``skills/setup.py``)."""
+
+    book: AlarmBook  # timers and reminders
+    facts: FactIndex  # the facts about the user
+    apps: AppCatalog  # the applications that may be started
+    launch: Launcher
+
+
+# how the intent catalogue (``nlu/intents.py``) names the skill that answers an intent
+SkillMaker = Callable[[SkillParts], Skill]
 
 
 class SkillRegistry:

@@ -152,7 +152,7 @@ def test_structured_output_holds_to_the_schema(small: LlamaCppLanguageModel) -> 
     """Even the 135 M model, greedy, cannot leave the schema: llama.cpp's grammar holds it."""
     import json
 
-    from assistant.nlu.intents import INTENTS
+    from assistant.nlu.intents import MESSAGE_INTENTS as INTENTS
     from assistant.nlu.parse import parse_prompt, parse_schema, parse_start
 
     names = {spec.name for spec in INTENTS}
@@ -243,7 +243,7 @@ def test_a_parse_runs_beside_a_reply_in_the_apps_model_process() -> None:
     import json
 
     from assistant.llm.isolated import IsolatedLanguageModel
-    from assistant.nlu.intents import INTENTS
+    from assistant.nlu.intents import MESSAGE_INTENTS as INTENTS
     from assistant.nlu.parse import parse_prompt, parse_schema
 
     config = Config()

@@ -1,0 +1,177 @@
+"""The slots of a language model's structured parse, read and checked by our own parsers.
+
+Each intent of the catalogue (``intents.py``) declares its ``parsed`` reader here:
+(the fields the model gave, original text, normalised text, now) → the slots we act on, or None
+when the parse does not hold. Copied fields must come from the message (no invented fact is
+stored), durations and moments are read from the message itself, an expression is evaluated by
+the safe calculator and may use only numbers the message gives.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.nlu import slots as slot_parsers
+from assistant.nlu.calculator import evaluate
+
+ParsedReader = Callable[[dict[str, Any], str, str, datetime], "dict[str, Any] | None"]
+
+COPIED_SHARE = 0.6  # of a copied field's words that must be in the message
+
+
+def _copied(value: Any, text: str) -> str | None:
+    """A field the model copied from the message: most of its words must be there. When the
+    copy skipped words ("water basil" from "water the basil"), the message's own words from
+    its first to its last word are taken instead."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    words = re.findall(r"[\w'-]+", value.lower())
+    have = set(re.findall(r"[\w'-]+", text.lower()))
+    if not words or sum(w in have for w in words) / len(words) < COPIED_SHARE:
+        return None
+    return _own_words(value.strip(), text)
+
+
+def _own_words(value: str, text: str) -> str:
+    words = value.split()
+    first = re.search(rf"\b{re.escape(words[0])}\b", text, re.IGNORECASE)
+    if first is None:
+        return value
+    rest = text[first.start() :]
+    ends = list(re.finditer(rf"\b{re.escape(words[-1])}\b", rest, re.IGNORECASE))
+    if not ends:
+        return value
+    last = ends[-1]
+    span = text[first.start() : first.start() + last.end()].strip(" ,.!?")
+    return span if len(span.split()) <= 2 * len(words) else value
+
+
+_POLITE = re.compile(r"^(?:please\s+)?(?:can|could|would|will) you\s+(?:please\s+)?")
+_QUESTION = re.compile(
+    r"^(?:how|what|what's|why|when|where|who|which|can|could|do|does|is|are|should)\b|\?$"
+)
+_FIRST_PERSON = re.compile(r"\b(?:my|i|me|mine|i'm|i've|myself)\b")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_ARITHMETIC = re.compile(
+    r"\b(?:plus|minus|times|multipl\w*|divid\w*|over|percent|half|double|twice|triple|add|"
+    r"sum|total|subtract|take|away|split|between|squared?|root|cubed?|power|tip|less|more|"
+    r"calculate|compute|average)\b|[-+*/×÷%^=]"
+)
+
+
+def _numbers_given(expression: str, normalized: str) -> bool:
+    """Every number of the expression comes from the message ("15 percent" may be 0.15 or
+    15 / 100, "a half" 0.5): no conversion factor the model knows, or thinks it knows ("how
+    many days are in a week" is not 7 / 100 * 365)."""
+    given = {float(n) for n in _NUMBER.findall(normalized)}
+    if not given:
+        return False
+    allowed = set(given)
+    if re.search(r"\bpercent\b|%", normalized):
+        allowed |= {100.0} | {n / 100 for n in given} | {1 + n / 100 for n in given}
+    if re.search(r"\bhalf\b", normalized):
+        allowed |= {0.5, 2.0} | {n + 0.5 for n in given}
+    if re.search(r"\b(?:double|twice)\b", normalized):
+        allowed.add(2.0)
+    used = [float(n) for n in _NUMBER.findall(expression)]
+    return bool(used) and all(any(abs(u - a) < 1e-9 for a in allowed) for u in used)
+
+
+def parsed_nothing(
+    found: dict[str, Any], text: str, normalized: str, now: datetime
+) -> dict[str, Any] | None:
+    return {}
+
+
+def parsed_time(
+    found: dict[str, Any], text: str, normalized: str, now: datetime
+) -> dict[str, Any] | None:
+    return slot_parsers.read_time(text, normalized, now)  # "when does the shop close": no
+
+
+def parsed_date(
+    found: dict[str, Any], text: str, normalized: str, now: datetime
+) -> dict[str, Any] | None:
+    return slot_parsers.read_date(text, normalized, now)
+
+
+def parsed_timer(
+    found: dict[str, Any], text: str, normalized: str, now: datetime
+) -> dict[str, Any] | None:
+    return slot_parsers.timer_slots(normalized)
+
+
+def parsed_timer_cancel(
+    found: dict[str, Any], text: str, normalized: str, now: datetime
+) -> dict[str, Any] | None:
+    if found.get("all") is True:
+        return {"all": True}
+    label = _copied(found.get("label"), text)
+    label = re.sub(r"\b(?:timers?|my|the|a|an|all|every|this|that)\b", " ", label or "")
+    label = " ".join(label.split())
+    return {"label": label} if label else {}
+
+
+def parsed_reminder(
+    found: dict[str, Any], text: str, normalized: str, now: datetime
+) -> dict[str, Any] | None:
+    when, _ = slot_parsers.parse_when(normalized, now)
+    task = _copied(found.get("task"), text)
+    slots: dict[str, Any] = {"text": task} if task else {}
+    if when is not None:
+        slots["when"] = when.isoformat(timespec="seconds")
+    return slots
+
+
+def parsed_calculation(
+    found: dict[str, Any], text: str, normalized: str, now: datetime
+) -> dict[str, Any] | None:
+    expression = found.get("expression")
+    if not isinstance(expression, str) or not _numbers_given(expression, normalized):
+        return None
+    if not _ARITHMETIC.search(normalized):
+        return None  # "5 5", "8 of spades, 4 of clubs": numbers, but nothing to work out
+    try:
+        return {"expression": expression, "result": evaluate(expression)}
+    except AssistantError:
+        return None
+
+
+def parsed_fact(
+    found: dict[str, Any], text: str, normalized: str, now: datetime
+) -> dict[str, Any] | None:
+    if _QUESTION.search(_POLITE.sub("", normalized)):
+        return None  # "how do I remember all the kings of England" asks, it tells nothing
+    fact = _copied(found.get("fact"), text)
+    if fact and len(fact.split()) >= len(text.split()):
+        return None  # "my car is in the garage" says a fact; it asks nothing to be kept
+    return {"fact": fact} if fact else None
+
+
+def parsed_recall(
+    found: dict[str, Any], text: str, normalized: str, now: datetime
+) -> dict[str, Any] | None:
+    if not _FIRST_PERSON.search(normalized):
+        return None  # "what day was the moon landing" is not about the user
+    query = _copied(found.get("query"), text)
+    return {"query": query} if query else None
+
+
+def parsed_forget(
+    found: dict[str, Any], text: str, normalized: str, now: datetime
+) -> dict[str, Any] | None:
+    if found.get("all") is True:
+        return {"all": True}
+    query = _copied(found.get("query"), text)
+    return {"query": query} if query else None
+
+
+def parsed_app(
+    found: dict[str, Any], text: str, normalized: str, now: datetime
+) -> dict[str, Any] | None:
+    app = _copied(found.get("app"), text)
+    return {"app": app} if app else None
