@@ -43,7 +43,7 @@ from assistant.llm.base import (
     LanguageModel,
     Prefilling,
 )
-from assistant.memory.context import PromptParts, build_context, system_prompt
+from assistant.memory.context import PromptParts, build_context, system_prompt, user_message
 from assistant.memory.self_facts import extract_self_facts
 from assistant.memory.store import MemoryStore
 from assistant.nlu.affect import command_affect
@@ -479,13 +479,12 @@ class ConversationEngine:
             persona=self.config.assistant.persona.format(name=self.config.assistant.name),
             now=self.clock(),
             facts=self.facts.relevant(text, limit=8),
-            affect=affect,
             turn_context=turn_context,
         )
         return build_context(
             system_prompt(parts),
             history,
-            text,
+            user_message(text, affect),
             self.config.llm.context_tokens,
             self._count_tokens,
             reserve_tokens=self.config.llm.max_new_tokens,

@@ -110,10 +110,10 @@ def test_chat_reaches_the_model_with_facts_and_feelings(setup) -> None:  # type:
     assert result.intent.name == "chat" and result.reply.startswith("A friendly reply")
     system = llm.calls[-1][0].content
     assert "my name is Sam" in system
-    assert "The user seems upset" not in system
+    assert "seems upset" not in llm.calls[-1][-1].content
     result = engine.handle("I'm so sad and lonely today, nothing is going right")
-    system = llm.calls[-1][0].content
-    assert "The user seems upset or distressed (sadness)" in system
+    assert llm.calls[-1][0].content == system  # the conversation's start is unchanged
+    assert "the user seems upset or distressed (sadness)" in llm.calls[-1][-1].content
     stored = engine.store.get_message(result.user_message_id)
     assert stored is not None
     assert (stored.intent, stored.sentiment_label, stored.emotion) == (
