@@ -90,6 +90,9 @@ class JsonStart:
 
     prefix: str
     grammar: str
+    # continuations not worth finishing: the reply stops as soon as it reads one of these
+    # (the caller would throw it away), and comes back unfinished
+    give_up: tuple[str, ...] = ()
 
 
 @runtime_checkable

@@ -255,6 +255,8 @@ class LlamaCppLanguageModel:
         body = request_body(messages, options, False, PARSE_SLOT)
         if start is not None:
             body["grammar"] = start.grammar
+            if start.give_up:
+                body["stop"] = list(start.give_up)
         else:
             body["json_schema"] = schema
         with self._parsing:

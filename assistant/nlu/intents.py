@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.nlu import parsed_slots as parsed
+from assistant.nlu import parsed_slots as from_parse
 from assistant.nlu import slots as read
 from assistant.nlu.base import CHAT
 from assistant.nlu.exemplars import EXEMPLARS
-from assistant.nlu.parsed_slots import ParsedReader
+from assistant.nlu.parsed_slots import Gate, ParsedReader
 from assistant.nlu.slots import SlotReader
 from assistant.skills.apps import AppLauncherSkill
 from assistant.skills.base import SkillMaker
@@ -64,7 +64,8 @@ class IntentSpec:
     cue: str = ""
     phrasing: str = ""
     slots: SlotReader = read.read_nothing  # the detector's reading of a message
-    parsed: ParsedReader = parsed.parsed_nothing  # … and of the model's parse
+    parsed: ParsedReader = from_parse.parsed_nothing  # … and of the model's parse
+    possible: Gate = from_parse.always  # can a parse of it hold for this message at all?
     skill: SkillMaker | None = None  # None: chat (the language model answers)
     from_message: bool = True  # False: only the dialogue state gives it (a follow-up)
 
@@ -95,7 +96,7 @@ INTENTS: tuple[IntentSpec, ...] = (
             r")?(?:\S+\s+){0,3}(?:timer|countdown)\b"
         ),
         slots=read.read_timer,
-        parsed=parsed.parsed_timer,
+        parsed=from_parse.parsed_timer,
         skill=lambda p: TimerSetSkill(p.book),
     ),
     IntentSpec(
@@ -105,7 +106,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         (("cancel all timers", {"all": True}), ("stop the egg timer", {"label": "egg"})),
         cue=r"\b(?:cancel|stop|delete|remove|kill)\b.*\btimers?\b",
         slots=read.read_timer_cancel,
-        parsed=parsed.parsed_timer_cancel,
+        parsed=from_parse.parsed_timer_cancel,
         skill=lambda p: TimerCancelSkill(p.book),
     ),
     IntentSpec(
@@ -125,7 +126,7 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"reminder\b)|\bremind me to\b"
         ),
         slots=read.read_reminder,
-        parsed=parsed.parsed_reminder,
+        parsed=from_parse.parsed_reminder,
         skill=lambda p: ReminderSkill(p.book),
     ),
     IntentSpec(
@@ -134,8 +135,9 @@ INTENTS: tuple[IntentSpec, ...] = (
         ("expression",),
         (("what's 15 percent of 80", {"expression": "15 / 100 * 80"}),),
         slots=read.read_calculation,
-        parsed=parsed.parsed_calculation,
+        parsed=from_parse.parsed_calculation,
         skill=lambda p: CalculatorSkill(),
+        possible=from_parse.can_calculate,
     ),
     IntentSpec(
         "memory.remember",
@@ -157,8 +159,9 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"^call me \w+$"
         ),
         slots=read.read_fact,
-        parsed=parsed.parsed_fact,
+        parsed=from_parse.parsed_fact,
         skill=lambda p: RememberSkill(p.facts),
+        possible=from_parse.tells_something,
     ),
     IntentSpec(
         "memory.recall",
@@ -174,8 +177,9 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"remember) about me\b)"
         ),
         slots=read.read_recall,
-        parsed=parsed.parsed_recall,
+        parsed=from_parse.parsed_recall,
         skill=lambda p: RecallSkill(p.facts),
+        possible=from_parse.about_the_user,
     ),
     IntentSpec(
         "memory.forget",
@@ -188,7 +192,7 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"when |everything|all |the fact)"
         ),
         slots=read.read_forget,
-        parsed=parsed.parsed_forget,
+        parsed=from_parse.parsed_forget,
         skill=lambda p: ForgetSkill(p.facts),
     ),
     IntentSpec(
@@ -204,7 +208,7 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"for me|please))?$"
         ),
         slots=read.read_app,
-        parsed=parsed.parsed_app,
+        parsed=from_parse.parsed_app,
         skill=lambda p: AppLauncherSkill(p.apps, p.launch),
     ),
     IntentSpec(
@@ -213,16 +217,18 @@ INTENTS: tuple[IntentSpec, ...] = (
         shots=(("what time is it", {}),),
         cue=r"\btime\b",
         slots=read.read_time,
-        parsed=parsed.parsed_time,
+        parsed=from_parse.parsed_time,
         skill=lambda p: TimeSkill(),
+        possible=from_parse.about_now,
     ),
     IntentSpec(
         "date",
         "today's date or weekday",
         cue=r"\b(?:date|day|today|month|year)\b",
         slots=read.read_date,
-        parsed=parsed.parsed_date,
+        parsed=from_parse.parsed_date,
         skill=lambda p: DateSkill(),
+        possible=from_parse.about_now,
     ),
     IntentSpec("stop", "stop talking", skill=lambda p: StopSkill()),
     IntentSpec(

@@ -17,8 +17,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -136,29 +136,36 @@ class LlmIntentParser:
     ) -> None:
         self._llm = llm
         self._specs = {spec.name: spec for spec in specs}
-        self._prompt = parse_prompt(specs)
-        self._schema = parse_schema(specs)
-        self._start = parse_start(specs)
+        self._prompt = parse_prompt(specs)  # every intent: the same for every message
+        # the intents a reply may name: those that can hold for the message (a few sets)
+        self._constraints: dict[tuple[str, ...], tuple[dict[str, Any], JsonStart]] = {}
         self._clock = clock
         self._lock = threading.Lock()
         self.stats = ParseStats()
 
     @property
+    def intents(self) -> tuple[str, ...]:
+        return tuple(self._specs)
+
+    @property
     def available(self) -> bool:
         return isinstance(self._llm, StructuredOutput)
 
-    def parse(self, text: str, now: datetime | None = None) -> ParseResult:
+    def parse(
+        self, text: str, now: datetime | None = None, give_up_on: Collection[str] = ()
+    ) -> ParseResult:
         """The validated parse (None when invalid) and the intent the model named (None when
-        there was no parse: no structured output, a failure)."""
+        there was no parse: no structured output, a failure, or it named one of
+        ``give_up_on``: the model stops there instead of writing out its fields)."""
         if not isinstance(self._llm, StructuredOutput):
             return ParseResult(None, None)
         started = time.perf_counter()
+        schema, start = self._constrained(normalize(text))
+        if give_up_on:
+            start = replace(start, give_up=tuple(f'{name}"' for name in sorted(give_up_on)))
         try:
             raw = self._llm.complete_json(
-                [*self._prompt, ChatMessage("user", text)],
-                self._schema,
-                MAX_NEW_TOKENS,
-                self._start,
+                [*self._prompt, ChatMessage("user", text)], schema, MAX_NEW_TOKENS, start
             )
         except AssistantError as err:
             log.info("structured parse unavailable: %s", err)
@@ -174,6 +181,16 @@ class LlmIntentParser:
                 self.stats.accepted += 1
         log.info("structured parse of %r: %s → %s", text, raw, intent)
         return ParseResult(intent, str(data.get("intent")) if data is not None else None)
+
+    def _constrained(self, normalized: str) -> tuple[dict[str, Any], JsonStart]:
+        """The schema and grammar of a reply naming only the intents that can hold for this
+        message (each intent's ``possible``)."""
+        specs = [spec for spec in self._specs.values() if spec.possible(normalized)]
+        key = tuple(spec.name for spec in specs)
+        found = self._constraints.get(key)
+        if found is None:
+            found = self._constraints[key] = (parse_schema(specs), parse_start(specs))
+        return found
 
     def validated(self, raw: str, text: str, now: datetime) -> Intent | None:
         """The model's reply ``raw`` as an intent we act on, or None when it does not hold."""
