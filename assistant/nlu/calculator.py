@@ -39,7 +39,6 @@ _REWRITES: list[tuple[str, str]] = [
     (r"\bcube root of\s+(\d+(?:\.\d+)?)", r"(\1)**(1/3)"),
     (r"\b(\d+(?:\.\d+)?)\s*(?:percent|per cent|%)\s+of\s+(\d+(?:\.\d+)?)", r"(\1/100*\2)"),
     (r"\bhalf of\s+(\d+(?:\.\d+)?)", r"(\1/2)"),
-    (r"\ba (?:third|quarter) of\s+(\d+(?:\.\d+)?)", r"(\1/3)"),
     (r"\b(\d+(?:\.\d+)?)\s+squared\b", r"(\1**2)"),
     (r"\b(\d+(?:\.\d+)?)\s+cubed\b", r"(\1**3)"),
     (r"\bto the power of\b|\braised to(?: the power of)?\b|\bto the\b|\^", "**"),
@@ -54,12 +53,30 @@ _REWRITES: list[tuple[str, str]] = [
 ]
 _TAIL = re.compile(r"\s*(?:=|equals?|is|please|for me|exactly|then)?\s*$")
 _ALLOWED = re.compile(r"^(?:[\d.\s+\-*/%()]|sqrt|abs|round|log|ln|sin|cos|tan)+$")
-_HAS_OPERATION = re.compile(r"\d\s*(?:\*\*|[+\-*/%])\s*[\d(]|sqrt\(|abs\(|\(\d+/100\*")
+_HAS_OPERATION = re.compile(r"\d\s*(?:\*\*|[+\-*/%])\s*[\d(]|sqrt\(|abs\(|\(\d+/\d+\*")
+
+
+# "a quarter of 80", "3 quarters of 120", "two 3rds of 90" (text2num writes "third" as "3rd")
+_DENOMINATORS = {"half": 2, "halve": 2, "third": 3, "3rd": 3, "quarter": 4, "fourth": 4, "4th": 4}
+_DENOMINATORS |= {w: n for n, ws in ((5, "fifth 5th"), (6, "sixth 6th"), (8, "eighth 8th"),
+                  (10, "tenth 10th")) for w in ws.split()}  # fmt: skip
+_NUMERATORS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}
+_FRACTION = re.compile(
+    r"\b(?P<n>an?|one|two|three|four|\d+)\s+(?P<d>"
+    + "|".join(sorted(_DENOMINATORS, key=len, reverse=True))
+    + r")s?\s+of\s+(?P<x>\d+(?:\.\d+)?)"
+)
+
+
+def _fraction(match: re.Match[str]) -> str:
+    n = _NUMERATORS.get(match.group("n")) or match.group("n")
+    return f"({n}/{_DENOMINATORS[match.group('d')]}*{match.group('x')})"
 
 
 def to_expression(normalized: str) -> str | None:
     """The arithmetic expression in a normalised message, or None if it holds none."""
     text = _LEAD.sub("", normalized.strip(), count=1)
+    text = _FRACTION.sub(_fraction, text)
     text = re.sub(r"^(?:the )?(?:sum of|result of|answer to|value of)\s+|^the\s+", "", text)
     text = re.sub(r"^add\s+(\d+(?:\.\d+)?)\s+(?:and|to)\s+(\d+(?:\.\d+)?)$", r"\1 + \2", text)
     text = re.sub(r"^multiply\s+(\d+(?:\.\d+)?)\s+(?:and|by)\s+(\d+(?:\.\d+)?)$", r"\1 * \2", text)

@@ -239,7 +239,10 @@ INTENTS: tuple[IntentSpec, ...] = (
         skill=lambda p: RepeatSkill(),
     ),
     IntentSpec(
-        "conversation.new", "start a new conversation", skill=lambda p: NewConversationSkill()
+        "conversation.new",
+        "start a new conversation",
+        slots=read.read_new_conversation,
+        skill=lambda p: NewConversationSkill(),
     ),
     IntentSpec("help", "what the assistant can do", skill=lambda p: HelpSkill()),
     # the dialogue state's own: a follow-up about something said or done before

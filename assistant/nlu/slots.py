@@ -51,10 +51,10 @@ _WORD_AMOUNTS = {
 } | {w: float(i) for i, w in enumerate(_SMALL)}
 _UNIT = r"(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\b"
 _AMOUNT = (
-    r"(?P<amount>\d+(?:\.\d+)?|half an?|half a|a half|a couple of|a few|an?|"
-    + "|".join(_SMALL)
-    + r")\b"
+    r"(?P<amount>(?:a |one |\d+ )?quarters? of an?|\d+(?:\.\d+)?|half an?|half a|a half|"
+    r"a couple of|a few|an?|" + "|".join(_SMALL) + r")\b"
 )
+_QUARTERS = re.compile(r"^(?:(?P<n>\d+) |a |one )?quarters? of an?$")
 _DURATION_TERM = re.compile(
     rf"\b{_AMOUNT}(?P<half>\s+and\s+a\s+half)?\s*-?\s*{_UNIT}(?P<half2>\s+and\s+a\s+half)?"
     r"|\b(?P<amount2>\d+(?:\.\d+)?)(?P<unit2>s|m|h|d)\b"
@@ -73,6 +73,9 @@ def _unit_seconds(unit: str) -> int:
 
 
 def _amount(word: str) -> float:
+    quarters = _QUARTERS.match(word)  # "a quarter of an hour", "3 quarters of an hour"
+    if quarters:
+        return int(quarters.group("n") or 1) / 4
     return _WORD_AMOUNTS[word] if word in _WORD_AMOUNTS else float(word)
 
 
@@ -548,3 +551,15 @@ def read_app(text: str, normalized: str, now: datetime) -> dict[str, Any] | None
     if app:
         return {"app": app}
     return {} if GENERIC_APP.match(app_lead_removed(words)) else None
+
+
+_FRESH_START = re.compile(
+    r"\b(?:new|fresh|over|again|afresh|anew|restart|reset|clear|wipe|scratch|another|"
+    r"different|slate|begin|start)\b"
+)
+
+
+def read_new_conversation(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    """Only a fresh start ("do you remember what we talked about last week" asks about the
+    conversation, it starts none)."""
+    return {} if _FRESH_START.search(normalized) else None

@@ -23,6 +23,10 @@ from assistant.nlu.normalize import normalize
         ("12 squared", 144),
         ("subtract 5 from 12", 7),
         ("what is 0.1 plus 0.2", 0.3),
+        ("what's three quarters of 120", 90),
+        ("a quarter of 80", 20),
+        ("two thirds of 90", 60),
+        ("half of 50", 25),
     ],
 )
 def test_results(text: str, result: float) -> None:

@@ -37,6 +37,8 @@ def test_normalize(text: str, expected: str) -> None:
         ("an hour and a half", 5400),
         ("one and a half hours", 5400),
         ("half an hour", 1800),
+        ("a quarter of an hour", 900),
+        ("three quarters of an hour", 2700),
         ("a minute and a half", 90),
         ("2 minutes 30 seconds", 150),
         ("timer 5m", 300),
@@ -122,3 +124,13 @@ def test_forget_and_recall_and_app() -> None:
     assert slots.recall_query(normalize("what do you know about my car")) == "my car"
     assert slots.app_name("can you open up the text editor app") == "text editor"
     assert slots.app_name("launch firefox; rm -rf ~") == "firefox; rm -rf ~"
+
+
+def test_a_new_conversation_needs_a_fresh_start() -> None:
+    from datetime import datetime
+
+    now = datetime(2026, 3, 2, 10, 0)
+    for text in ("let's start over", "new chat please", "wipe the slate clean", "reset"):
+        assert slots.read_new_conversation(text, normalize(text), now) == {}, text
+    asked = "do you remember what we talked about last week"
+    assert slots.read_new_conversation(asked, normalize(asked), now) is None
