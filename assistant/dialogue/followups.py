@@ -25,7 +25,7 @@ from typing import Any
 from assistant.dialogue.state import DialogueState, Question, Referent
 from assistant.nlu import slots as slot_parsers
 from assistant.nlu.base import Intent
-from assistant.nlu.normalize import normalize
+from assistant.nlu.normalize import REQUEST_LEAD, normalize
 
 UNDO = "undo"
 DISMISS = "dismiss"
@@ -47,15 +47,24 @@ _YES = re.compile(
 )
 _NO = re.compile(r"^(?:no|nope|nah|don't|do not|cancel|keep (?:it|them|everything)|no thanks)$")
 _DECLINE = re.compile(
-    r"^(?:(?:oh|ah|actually|well|no|sorry|wait)\s+)*(?:never ?mind|forget it|forget about it|"
-    r"nothing|no thanks|no thank you|cancel|cancel that|don't bother|not now|skip it|"
-    r"leave it|drop it|nevermind)(?:\s+(?:then|please|thanks))*$"
+    r"^(?:(?:oh|ah|actually|well|no|sorry|wait|um+|uh+|hmm+|you know what|on second thought)"
+    r"\s+)*(?:never ?mind|forget it|forget about it|nothing|no thanks|no thank you|cancel|"
+    r"cancel that|don't bother|not now|skip it|leave it|drop it|nevermind|no need|it's fine|"
+    r"doesn't matter|it doesn't matter)(?:\s+(?:then|please|thanks|thank you|actually|anyway|"
+    r"for now|after all|it's fine|i'll do it myself))*$"
 )
 # a question or a command of its own: the turn changes the subject
 _NEW_REQUEST = re.compile(
     r"^(?:what|what's|whats|when|where|who|whose|why|how|which|is|are|am|can|could|would|will"
     r"|should|do|does|did|tell|remind|set|start|open|launch|cancel|stop|delete|remember"
     r"|forget|play|show|turn|give|let's|calculate|please)\b"
+)
+# … but an answer to "what should I remind you about?" is a task in the imperative ("turn off
+# the sprinkler", "call the bank"): only a question or a command of the assistant changes it
+_NEW_REQUEST_NOT_TASK = re.compile(
+    r"^(?:what|what's|whats|when|where|who|whose|why|how|which|is|are|am|can|could|would|will"
+    r"|should|do|does|did|set (?:a|an|the|my) |start (?:a|an|the|my) |open|launch|remind me|"
+    r"remember|forget|cancel|calculate|tell me)\b"
 )
 _CLOCK_OR_WHEN = re.compile(r"\b(?:at|in|on|by|tomorrow|tonight|today|am|pm|noon|midnight)\b")
 _ANSWER_LEAD = re.compile(r"^(?:(?:oh|ah|well|hmm|let's say|say|make it|how about|for|maybe)\s+)+")
@@ -66,7 +75,10 @@ _UNDO = re.compile(
     r" (?:thing|change|one))|take (?:that|it) back|revert (?:that|it)|put it back)"
     r"(?:\s+please)?$"
 )
-_LEAD = r"^(?:(?:oh|ah|no|actually|wait|sorry|ok|okay|please|hmm|never ?mind|and|so|then)\s+)*"
+_LEAD = (
+    r"^(?:(?:oh|ah|no|actually|wait|sorry|ok|okay|please|hmm|never ?mind|and|so|then)\s+)*"
+    + REQUEST_LEAD
+)
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "1st": 0, "2nd": 1, "3rd": 2}
 _THING = (
     r"(?P<thing>it|that|this|that one|this one|the (?P<ord>first|second|third|fourth|1st|2nd|3rd"
@@ -90,11 +102,18 @@ _STATUS = (
 )
 _SHIFT_LATER = re.compile(
     r"\b(?:push (?:it|that) back|move (?:it|that) back|delay (?:it|that)(?: by)?|postpone"
-    r" (?:it|that)(?: by)?|add|give (?:it|me))\b|\b(?:later|more)$"
+    r" (?:it|that)(?: by)?|add|give (?:it|me)|another|extra|additional)\b|\b(?:later|more)$"
+    r"|\b\d+(?:\.\d+)? (?:more|extra)\b|\bmore (?:minutes?|seconds?|hours?)\b"
+    r"|\b(?:on|onto|to) (?:it|that|the timer|the reminder)$"
 )
 _SHIFT_EARLIER = re.compile(
     r"\b(?:bring (?:it|that) forward|move (?:it|that) forward|take|knock|shave)\b.*\boff\b"
-    r"|\b(?:bring (?:it|that) forward|move (?:it|that) (?:forward|up))\b|\b(?:earlier|less)$"
+    r"|\b(?:bring (?:it|that) forward|move (?:it|that) (?:forward|up))\b"
+    r"|\b(?:earlier|less|sooner)$|\b(?:off|from) (?:it|that|the timer|the reminder)$"
+)
+# "throw another two minutes on it", "take five off that": a change said by where it goes
+_SHIFT_REFERRED = re.compile(
+    r"\b(?:on|onto|to|off|from) (?:it|that|this|the timer|the reminder|that one|this one)$"
 )
 _CHANGE = re.compile(
     _LEAD + r"(?:make (?:it|that)|change (?:it|that)(?: to)?|set (?:it|that)(?: to| for)?"
@@ -136,7 +155,8 @@ class FollowUpReader:
             return None
         if _DECLINE.match(normalized):
             return Intent(DISMISS, 1.0)
-        if _NEW_REQUEST.match(normalized):
+        new_request = _NEW_REQUEST_NOT_TASK if question.slot == "text" else _NEW_REQUEST
+        if new_request.match(normalized):
             return None
         value = _ANSWER_LEAD.sub("", normalized).strip()
         if question.slot == "duration_s":
@@ -191,7 +211,11 @@ class FollowUpReader:
             if referent is None:
                 return None  # "how long is left": the detector's timer.status
             return Intent(f"{referent.kind}.status", 1.0, {"ref": referent.id})
-        if _CHANGE.match(normalized) or _CORRECTION.match(normalized):
+        if (
+            _CHANGE.match(normalized)
+            or _CORRECTION.match(normalized)
+            or _SHIFT_REFERRED.search(normalized)
+        ):
             return self._change(normalized, state, now)
         return None
 

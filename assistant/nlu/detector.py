@@ -128,6 +128,11 @@ class EmbeddingIntentDetector:
         self._address = re.compile(
             rf"^(?:(?:hey|hi|ok|okay|yo)\s+)*(?:{called})\b\s*" if called else r"^(?!)"
         )
+        # … and in the user's own words ("Hey Aria, remember that …"), for the slot readers
+        self._address_raw = re.compile(
+            rf"^\W*(?:(?:hey|hi|ok|okay|yo)\W+)*(?:{called})\b[\s,:;!.]*" if called else r"^(?!)",
+            re.IGNORECASE,
+        )
         self._lock = threading.Lock()
         self._matrix: np.ndarray | None = None
         self._labels: list[str] = []
@@ -164,6 +169,7 @@ class EmbeddingIntentDetector:
     def assess(self, text: str, now: datetime | None = None) -> Assessment:
         """The intent, and how sure the nearest examples are of it."""
         normalized = self._address.sub("", normalize(text)).strip()
+        text = self._address_raw.sub("", text).strip() or text
         if not normalized:
             return Assessment(Intent(CHAT, 1.0))
         if _ABOUT_WORDS.search(normalized):
@@ -214,11 +220,30 @@ class EmbeddingIntentDetector:
             accepted = score >= needed and score - chat >= self.margin
         if not accepted:
             return Intent(CHAT, _confidence(chat - score))
+        moment = now or self._clock()
         spec = BY_NAME.get(best)
-        intent_slots = spec.slots(text, normalized, now or self._clock()) if spec else {}
+        intent_slots = spec.slots(text, normalized, moment) if spec else {}
         if intent_slots is None:
-            return Intent(CHAT, _confidence(chat - score))
+            # its reader rules it out ("remind me what my son's shoe size is" asks): the next
+            # command, when it is as clearly above chat and its reader takes the message
+            runner = self._runner_up(scores, best, normalized)
+            spec = BY_NAME.get(runner or "")
+            found = spec.slots(text, normalized, moment) if spec else None
+            if runner is None or found is None:
+                return Intent(CHAT, _confidence(chat - score))
+            best, score, intent_slots = runner, scores[runner], found
         return Intent(best, _confidence(score - chat), intent_slots)
+
+    def _runner_up(self, scores: dict[str, float], best: str, normalized: str) -> str | None:
+        others = [(k, v) for k, v in scores.items() if k not in (CHAT, best)]
+        if not others:
+            return None
+        name, score = max(others, key=lambda kv: kv[1])
+        cue = _CUES.get(name)
+        needed = (
+            self.cue_threshold if cue is not None and cue.search(normalized) else self.threshold
+        )
+        return name if score >= needed and score - scores[CHAT] >= self.margin else None
 
 
 def _confidence(lead: float) -> float:

@@ -21,6 +21,7 @@ from assistant.nlu import parsed_slots as from_parse
 from assistant.nlu import slots as read
 from assistant.nlu.base import CHAT
 from assistant.nlu.exemplars import EXEMPLARS
+from assistant.nlu.normalize import REQUEST_LEAD
 from assistant.nlu.parsed_slots import Gate, ParsedReader
 from assistant.nlu.slots import SlotReader
 from assistant.skills.apps import AppLauncherSkill
@@ -43,11 +44,8 @@ from assistant.skills.timers import (
     TimerStatusSkill,
 )
 
-# what may come before a command's phrasing ("hey", "please", "can you" …)
-LEAD = (
-    r"^(?:(?:hey|ok|okay|please|so|now|can you|could you|would you|will "
-    r"you)\s+)*"
-)
+# what may come before a command's phrasing ("hey", "please", "can you", "I want you to" …)
+LEAD = "^" + REQUEST_LEAD
 
 
 @dataclass(frozen=True)
@@ -98,6 +96,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         slots=read.read_timer,
         parsed=from_parse.parsed_timer,
         skill=lambda p: TimerSetSkill(p.book),
+        possible=from_parse.can_time,
     ),
     IntentSpec(
         "timer.cancel",
@@ -108,12 +107,14 @@ INTENTS: tuple[IntentSpec, ...] = (
         slots=read.read_timer_cancel,
         parsed=from_parse.parsed_timer_cancel,
         skill=lambda p: TimerCancelSkill(p.book),
+        possible=from_parse.about_a_timer,
     ),
     IntentSpec(
         "timer.status",
         "ask how long is left on timers",
         cue=r"\b(?:left|remaining|long until|still running)\b",
         skill=lambda p: TimerStatusSkill(p.book),
+        slots=read.read_timer_status,
     ),
     IntentSpec(
         "reminder.set",
@@ -128,6 +129,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         slots=read.read_reminder,
         parsed=from_parse.parsed_reminder,
         skill=lambda p: ReminderSkill(p.book),
+        possible=from_parse.can_remind,
     ),
     IntentSpec(
         "calculate",
@@ -194,6 +196,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         slots=read.read_forget,
         parsed=from_parse.parsed_forget,
         skill=lambda p: ForgetSkill(p.facts),
+        possible=from_parse.can_forget,
     ),
     IntentSpec(
         "app.open",
@@ -210,6 +213,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         slots=read.read_app,
         parsed=from_parse.parsed_app,
         skill=lambda p: AppLauncherSkill(p.apps, p.launch),
+        possible=from_parse.can_open,
     ),
     IntentSpec(
         "time",
@@ -244,7 +248,9 @@ INTENTS: tuple[IntentSpec, ...] = (
         slots=read.read_new_conversation,
         skill=lambda p: NewConversationSkill(),
     ),
-    IntentSpec("help", "what the assistant can do", skill=lambda p: HelpSkill()),
+    IntentSpec(
+        "help", "what the assistant can do", slots=read.read_help, skill=lambda p: HelpSkill()
+    ),
     # the dialogue state's own: a follow-up about something said or done before
     IntentSpec(
         "timer.change",

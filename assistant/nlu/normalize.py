@@ -151,6 +151,18 @@ SHORTHAND = {
 _SHORTHAND = re.compile(r"(?<!['\w])(" + "|".join(SHORTHAND) + r")(?!['\w])")
 _FILLERS = re.compile(r"^(?:(?:um+|uh+|erm|er|hmm+|so|well|like|okay so|ok so)\s+)+")
 
+# What may come before any request, once or several times: greetings, fillers and the polite
+# or indirect framings of "do this" ("hey", "um", "can you please", "would you mind", "I want you
+# to", "you can", "go ahead and"). Used before the command phrasings, the slot readers' own
+# verbs and the dialogue's follow-ups (on normalised text).
+REQUEST_LEAD = (
+    r"(?:(?:hey|hi|ok|okay|alright|please|pls|so|now|just|oh|ah|and|also|well|um+|uh+|er|hmm+"
+    r"|(?:can|could|would|will) (?:you|u)(?: please)?|would you mind|do you mind"
+    r"|would it be possible to"
+    r"|i (?:want|need|would like|'d like) you to|i'd like you to|you can|you could"
+    r"|go ahead and|be a dear and|quickly|kindly)\s+)*"
+)
+
 
 def normalize(text: str) -> str:
     """Lower case, no noise punctuation, numbers as digits, command words spelt right."""

@@ -95,8 +95,22 @@ def can_calculate(normalized: str) -> bool:
 
 
 _KEEP = re.compile(
-    r"\b(?:remember\w*|memori[sz]e|note|notes|jot|write|save|store|keep|record|log|forget|"
-    r"know|mind|fyi|record)\b"
+    r"\b(?:remember\w*|memori[sz]\w*|not(?:e|es|ing)|jot\w*|writ\w*|sav\w*|stor\w*|keep\w*|"
+    r"record\w*|log\w*|forget|know|mind|fyi|reference|heads up)\b"
+)
+# the words an intent cannot be said without, whatever the phrasing (a gate, not a reading)
+_FORGET_WORD = re.compile(
+    r"\b(?:forget\w*|delet\w*|eras\w*|remov\w*|wip\w*|clear\w*|drop\w*|scrap\w*|scratch"
+    r"|get rid|purg\w*|unlearn|lose)\b"
+)
+_TIMER_WORD = re.compile(r"\b(?:timers?|countdowns?|count down|alarms?|stopwatch)\b")
+_OPEN_WORD = re.compile(
+    r"\b(?:open\w*|launch\w*|start\w*|run\w*|fir(?:e|ing)|bring\w*|pull\w*|load\w*|show"
+    r"|get|boot\w*|go(?:ing)?|up)\b"
+)
+_REMIND_WORD = re.compile(
+    r"\b(?:remind\w*|ping|nudge|alert|tell me|let me know|forget|make sure|notify|buzz|"
+    r"reminder)\b"
 )
 
 
@@ -110,6 +124,29 @@ def tells_something(normalized: str) -> bool:
 def about_the_user(normalized: str) -> bool:
     """It speaks of the user ("what day was the moon landing" does not)."""
     return bool(_FIRST_PERSON.search(normalized))
+
+
+def can_forget(normalized: str) -> bool:
+    return bool(_FORGET_WORD.search(normalized))
+
+
+def about_a_timer(normalized: str) -> bool:
+    return bool(_TIMER_WORD.search(normalized))
+
+
+def can_time(normalized: str) -> bool:
+    """A timer: the word, or a duration ("let me know when twelve minutes are up")."""
+    return (
+        bool(_TIMER_WORD.search(normalized)) or slot_parsers.parse_duration(normalized) is not None
+    )
+
+
+def can_open(normalized: str) -> bool:
+    return bool(_OPEN_WORD.search(normalized))
+
+
+def can_remind(normalized: str) -> bool:
+    return bool(_REMIND_WORD.search(normalized))
 
 
 def about_now(normalized: str) -> bool:

@@ -17,6 +17,8 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
+from assistant.nlu.normalize import REQUEST_LEAD
+
 _SMALL = [
     "zero",
     "one",
@@ -366,11 +368,14 @@ def reminder_text(original: str, normalized: str, spans: list[tuple[int, int]]) 
 
 # --- memory and apps ------------------------------------------------------------------------
 
+# the lead on the user's own words, where commas may part it ("um, store this, …")
+_RAW_LEAD = REQUEST_LEAD.replace(r"\s+", r"[\s,]+")
 _FACT_LEAD = re.compile(
-    r"^(?:(?:hey|ok|okay|please|pls|can you|could you|would you|can u|could u|"
-    r"i want you to|i'd like you to)\s+)*"
-    r"(?:remember|memori[sz]e|note|make a note|keep in mind|don't forget|do not forget|"
-    r"store|save|for the record|just so you know|fyi)\s*(?:this\s*)?(?:that|:)?\s*",
+    rf"^[\s,]*{_RAW_LEAD}"
+    r"(?:remember(?:ing)?|memori[sz](?:e|ing)|not(?:e|ing)(?: down)?|make a note(?: of)?|"
+    r"keep(?:ing)? in mind|don't forget|do not forget|stor(?:e|ing)|sav(?:e|ing)|"
+    r"jot(?:ting)? (?:it )?down|writ(?:e|ing) (?:it )?down|log(?:ging)?|record(?:ing)?|"
+    r"for the record|just so you know|fyi)[\s,]*(?:this[\s,]*)?(?:that\b|:)?[\s,]*",
     re.IGNORECASE,
 )
 
@@ -385,27 +390,34 @@ def fact_text(original: str) -> str:
 
 
 _RECALL_LEAD = re.compile(
-    r"^(?:(?:hey|ok|okay|please|can you|could you|do you)\s+)*"
+    rf"^{REQUEST_LEAD}(?:do you\s+)?"
     r"(?:tell me|remind me|what do you (?:know|remember)|what have you (?:got|stored|saved)|"
-    r"what did i (?:tell|say to) you|do you (?:know|remember)|recall|what facts do you have)"
+    r"what did i (?:tell|say to) you|do you (?:know|remember|happen to (?:know|remember|recall))"
+    r"|(?:can|could) you (?:recall|remember)|recall|what facts do you have)"
     r"\s*(?:about|of|regarding|on)?\s*",
 )
+_RECALL_TAIL = re.compile(r"\s+(?:again|now|please|for me)$")
 
 
 def recall_query(normalized: str) -> str:
+    """The question asked about the user, without asking whether it is known ("do you
+    remember …") or "again": "what was my bike lock code again" → "what was my bike lock code"."""
     query = _RECALL_LEAD.sub("", normalized).strip()
-    return query or normalized
+    while _RECALL_TAIL.search(query):
+        query = _RECALL_TAIL.sub("", query)
+    return query.strip() or normalized
 
 
 _FORGET_LEAD = re.compile(
-    r"^(?:(?:hey|ok|okay|please|can you|could you|i want you to|i'd like you to)\s+)*"
-    r"(?:forget|delete|erase|remove|wipe|clear|drop)\s+(?:about\s+|what i (?:told|said to) you "
-    r"about\s+|the fact (?:that|about)\s+)?",
+    rf"^{REQUEST_LEAD}"
+    r"(?:forget(?:ting)?|delet(?:e|ing)|eras(?:e|ing)|remov(?:e|ing)|wip(?:e|ing)|clear(?:ing)?"
+    r"|drop(?:ping)?|scrap)\s+(?:about\s+|what i (?:told|said to) you about\s+|the fact (?:that"
+    r"|about)\s+)?",
 )
 _FORGET_ALL = re.compile(
-    r"\b(?:everything|all (?:of )?(?:the |my )?(?:facts|memories|memory|data|that)|"
-    r"all you know|all about me|whatever you know|your (?:whole |entire )?memory|"
-    r"every(?:thing| fact)|all(?: the)? facts)\b"
+    r"\b(?:everything|all (?:of )?(?:the |my |your )?(?:saved |stored |remembered )?(?:facts|"
+    r"memories|memory|data|notes|that)|all you know|all about me|whatever you know|"
+    r"your (?:whole |entire )?memory|every(?:thing| fact)|all(?: the)? facts)\b"
 )
 
 
@@ -414,14 +426,20 @@ def forget_slots(normalized: str) -> dict[str, object]:
         return {"all": True}
     query = _FORGET_LEAD.sub("", normalized).strip()
     query = re.sub(r"^(?:that|about)\s+", "", query)
+    query = re.sub(r"\s+(?:now|please|for me|anymore|any more)$", "", query)
     return {"query": query or normalized}
 
 
 _APP_LEAD = re.compile(
-    r"^(?:(?:hey|ok|okay|please|can you|could you|would you|will you|i want to|i'd like to|"
-    r"i need to|go ahead and|let's)\s+)*"
-    r"(?:open|open up|launch|start|start up|run|fire up|bring up|load|show)\s+"
+    rf"^{REQUEST_LEAD}(?:(?:i want to|i'd like to|i need to|let's|let me)\s+)?"
+    r"(?:open(?:ing)?|open up|launch(?:ing)?|start(?:ing)?|start up|run(?:ning)?|fir(?:e|ing) up"
+    r"|bring(?:ing)? up|pull(?:ing)? up|load(?:ing)?|show)\s+"
     r"(?:up\s+)?(?:(?:the|my|a|an)\s+)?"
+)
+# "I need the text editor open", "get firefox going": the app named before the verb
+_APP_FIRST = re.compile(
+    rf"^{REQUEST_LEAD}(?:i (?:need|want|'d like)|get|have|give me)\s+(?:the\s+|my\s+)?"
+    r"(?P<app>[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?)\s+(?:open|opened|up|running|going|started)\b"
 )
 GENERIC_APP = re.compile(
     r"^(?:(?:an?|some|another|the)\s+)?(?:app|application|program|something)"
@@ -435,6 +453,9 @@ def app_lead_removed(normalized: str) -> str:
 
 def app_name(normalized: str) -> str:
     """The application a launch names; '' for "open an app" (the skill asks which)."""
+    first = _APP_FIRST.match(normalized)
+    if first:
+        return first.group("app")
     name = app_lead_removed(normalized)
     if GENERIC_APP.match(name):
         return ""
@@ -536,10 +557,6 @@ def read_fact(text: str, normalized: str, now: datetime) -> dict[str, Any] | Non
     return {"fact": fact} if fact else None
 
 
-def read_recall(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
-    return {"query": recall_query(normalized)}
-
-
 def read_forget(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
     return forget_slots(normalized)
 
@@ -563,3 +580,34 @@ def read_new_conversation(text: str, normalized: str, now: datetime) -> dict[str
     """Only a fresh start ("do you remember what we talked about last week" asks about the
     conversation, it starts none)."""
     return {} if _FRESH_START.search(normalized) else None
+
+
+# "help me write a cover letter", "help me with my homework"; not "what can you help me with"
+_HELP_WITH_TASK = re.compile(r"\bhelp (?:me |us )?with \w+|\bhelp (?:me|us) (?!with\b)\w+")
+
+
+def read_help(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    """What the assistant can do; not help with a task ("help me write a cover letter")."""
+    return None if _HELP_WITH_TASK.search(normalized) else {}
+
+
+_ABOUT_YOU = re.compile(r"\b(?:you|your|yours|yourself)\b")
+_ABOUT_ME = re.compile(r"\b(?:my|me|i|mine|i'm|i've|myself|our|we)\b")
+
+
+def read_recall(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    query = recall_query(normalized)
+    if _ABOUT_YOU.search(query) and not _ABOUT_ME.search(query):
+        return None  # "do you remember your childhood" asks about the assistant
+    return {"query": query}
+
+
+_LEFT = re.compile(r"\b(?:left|remaining|long until|how long|how much time|still|status|check)\b")
+
+
+def read_timer_status(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    """How long is left; a duration with no asking ("let me know when twelve minutes are
+    up") sets a timer instead."""
+    if parse_duration(normalized) is not None and not _LEFT.search(normalized):
+        return None
+    return {}

@@ -134,3 +134,27 @@ def test_a_new_conversation_needs_a_fresh_start() -> None:
         assert slots.read_new_conversation(text, normalize(text), now) == {}, text
     asked = "do you remember what we talked about last week"
     assert slots.read_new_conversation(asked, normalize(asked), now) is None
+
+
+def test_help_is_what_the_assistant_can_do_not_help_with_a_task() -> None:
+    from datetime import datetime
+
+    now = datetime(2026, 3, 2, 10, 0)
+    for text in ("what can you help me with", "help", "how can you help me", "help please"):
+        assert slots.read_help(text, normalize(text), now) == {}, text
+    for text in ("can you help me write a cover letter", "help me with my homework"):
+        assert slots.read_help(text, normalize(text), now) is None, text
+
+
+def test_a_recall_is_about_the_user_and_a_timer_status_asks() -> None:
+    from datetime import datetime
+
+    now = datetime(2026, 3, 2, 10, 0)
+    said = "do you remember your childhood"
+    assert slots.read_recall(said, normalize(said), now) is None
+    said = "what was my bike lock code again"
+    assert slots.read_recall(said, normalize(said), now) == {"query": "what was my bike lock code"}
+    said = "let me know when twelve minutes are up"
+    assert slots.read_timer_status(said, normalize(said), now) is None
+    said = "how long is left on the 10 minute timer"
+    assert slots.read_timer_status(said, normalize(said), now) == {}
