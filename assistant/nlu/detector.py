@@ -235,15 +235,18 @@ class EmbeddingIntentDetector:
         return Intent(best, _confidence(score - chat), intent_slots)
 
     def _runner_up(self, scores: dict[str, float], best: str, normalized: str) -> str | None:
+        """The next command, when its own cue words or phrasing are in the message and it
+        clears the cue threshold and chat (closeness alone brought "what time does the
+        supermarket close" to the timers)."""
         others = [(k, v) for k, v in scores.items() if k not in (CHAT, best)]
         if not others:
             return None
         name, score = max(others, key=lambda kv: kv[1])
-        cue = _CUES.get(name)
-        needed = (
-            self.cue_threshold if cue is not None and cue.search(normalized) else self.threshold
-        )
-        return name if score >= needed and score - scores[CHAT] >= self.margin else None
+        said = [p for p in (_CUES.get(name), _STRONG.get(name)) if p is not None]
+        if not any(p.search(normalized) for p in said):
+            return None
+        clear = score >= self.cue_threshold and score - scores[CHAT] >= self.margin
+        return name if clear else None
 
 
 def _confidence(lead: float) -> float:

@@ -103,7 +103,10 @@ INTENTS: tuple[IntentSpec, ...] = (
         "cancel running timers",
         ("label", "all"),
         (("cancel all timers", {"all": True}), ("stop the egg timer", {"label": "egg"})),
-        cue=r"\b(?:cancel|stop|delete|remove|kill)\b.*\btimers?\b",
+        cue=(
+            r"\b(?:cancel|stop|delete|remove|kill|forget|scrap|drop|clear|end|ditch|get rid of|"
+            r"turn off|switch off)\b.*\b(?:timers?|countdowns?)\b"
+        ),
         slots=read.read_timer_cancel,
         parsed=from_parse.parsed_timer_cancel,
         skill=lambda p: TimerCancelSkill(p.book),
@@ -115,6 +118,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         cue=r"\b(?:left|remaining|long until|still running)\b",
         skill=lambda p: TimerStatusSkill(p.book),
         slots=read.read_timer_status,
+        parsed=from_parse.judged_by_message(read.read_timer_status),
     ),
     IntentSpec(
         "reminder.set",
@@ -246,10 +250,15 @@ INTENTS: tuple[IntentSpec, ...] = (
         "conversation.new",
         "start a new conversation",
         slots=read.read_new_conversation,
+        parsed=from_parse.judged_by_message(read.read_new_conversation),
         skill=lambda p: NewConversationSkill(),
     ),
     IntentSpec(
-        "help", "what the assistant can do", slots=read.read_help, skill=lambda p: HelpSkill()
+        "help",
+        "what the assistant can do",
+        slots=read.read_help,
+        parsed=from_parse.judged_by_message(read.read_help),
+        skill=lambda p: HelpSkill(),
     ),
     # the dialogue state's own: a follow-up about something said or done before
     IntentSpec(

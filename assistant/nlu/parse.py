@@ -24,7 +24,7 @@ from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.llm.base import ChatMessage, JsonStart, LanguageModel, StructuredOutput
-from assistant.nlu.base import Intent
+from assistant.nlu.base import CHAT, Intent
 from assistant.nlu.intents import MESSAGE_INTENTS, IntentSpec
 from assistant.nlu.normalize import normalize
 
@@ -101,6 +101,9 @@ def parse_prompt(specs: Sequence[IntentSpec]) -> list[ChatMessage]:
     return messages
 
 
+GAVE_UP = "?"  # the intent a parse named when it stopped at the name (not ours, nor chat)
+
+
 @dataclass(frozen=True)
 class ParseResult:
     intent: Intent | None  # the validated parse
@@ -136,9 +139,9 @@ class LlmIntentParser:
     ) -> None:
         self._llm = llm
         self._specs = {spec.name: spec for spec in specs}
-        self._prompt = parse_prompt(specs)  # every intent: the same for every message
-        # the intents a reply may name: those that can hold for the message (a few sets)
-        self._constraints: dict[tuple[str, ...], tuple[dict[str, Any], JsonStart]] = {}
+        self._prompt = parse_prompt(specs)  # the same for every message (cached)
+        self._schema = parse_schema(specs)
+        self._start = parse_start(specs)
         self._clock = clock
         self._lock = threading.Lock()
         self.stats = ParseStats()
@@ -152,20 +155,27 @@ class LlmIntentParser:
         return isinstance(self._llm, StructuredOutput)
 
     def parse(
-        self, text: str, now: datetime | None = None, give_up_on: Collection[str] = ()
+        self,
+        text: str,
+        now: datetime | None = None,
+        give_up_on: Collection[str] = (),
+        expected: str | None = None,
     ) -> ParseResult:
         """The validated parse (None when invalid) and the intent the model named (None when
-        there was no parse: no structured output, a failure, or it named one of
-        ``give_up_on``: the model stops there instead of writing out its fields)."""
+        there was no parse: no structured output, a failure; ``GAVE_UP`` when it named an
+        intent that cannot hold for the message (its ``possible``) or one of ``give_up_on``,
+        and stopped there instead of writing out fields that would be thrown away).
+        ``expected`` (the detector's answer) is always written out whole."""
         if not isinstance(self._llm, StructuredOutput):
             return ParseResult(None, None)
         started = time.perf_counter()
-        schema, start = self._constrained(normalize(text))
-        if give_up_on:
-            start = replace(start, give_up=tuple(f'{name}"' for name in sorted(give_up_on)))
+        normalized = normalize(text)
+        hopeless = {n for n, spec in self._specs.items() if not spec.possible(normalized)}
+        stop = sorted((hopeless | set(give_up_on)) - {expected, CHAT})
+        start = replace(self._start, give_up=tuple(f'{name}"' for name in stop))
         try:
             raw = self._llm.complete_json(
-                [*self._prompt, ChatMessage("user", text)], schema, MAX_NEW_TOKENS, start
+                [*self._prompt, ChatMessage("user", text)], self._schema, MAX_NEW_TOKENS, start
             )
         except AssistantError as err:
             log.info("structured parse unavailable: %s", err)
@@ -174,6 +184,9 @@ class LlmIntentParser:
             with self._lock:
                 self.stats.calls += 1
                 self.stats.milliseconds.append((time.perf_counter() - started) * 1000.0)
+        if stop and raw.strip() == self._start.prefix.strip():
+            log.info("structured parse of %r: gave up at the intent's name", text)
+            return ParseResult(None, GAVE_UP)
         data = _parsed(raw)
         intent = self._validated(data, text, now or self._clock())
         if intent is not None:
@@ -181,16 +194,6 @@ class LlmIntentParser:
                 self.stats.accepted += 1
         log.info("structured parse of %r: %s → %s", text, raw, intent)
         return ParseResult(intent, str(data.get("intent")) if data is not None else None)
-
-    def _constrained(self, normalized: str) -> tuple[dict[str, Any], JsonStart]:
-        """The schema and grammar of a reply naming only the intents that can hold for this
-        message (each intent's ``possible``)."""
-        specs = [spec for spec in self._specs.values() if spec.possible(normalized)]
-        key = tuple(spec.name for spec in specs)
-        found = self._constraints.get(key)
-        if found is None:
-            found = self._constraints[key] = (parse_schema(specs), parse_start(specs))
-        return found
 
     def validated(self, raw: str, text: str, now: datetime) -> Intent | None:
         """The model's reply ``raw`` as an intent we act on, or None when it does not hold."""

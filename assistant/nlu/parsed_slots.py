@@ -154,6 +154,19 @@ def about_now(normalized: str) -> bool:
     return not slot_parsers.about_another_moment(normalized)
 
 
+def judged_by_message(reader: slot_parsers.SlotReader) -> ParsedReader:
+    """For an intent without fields: the parse holds when the message reader takes the
+    message ("help me write a cover letter" is no question about what the assistant does,
+    whoever reads it)."""
+
+    def parsed(
+        found: dict[str, Any], text: str, normalized: str, now: datetime
+    ) -> dict[str, Any] | None:
+        return reader(text, normalized, now)
+
+    return parsed
+
+
 def parsed_nothing(
     found: dict[str, Any], text: str, normalized: str, now: datetime
 ) -> dict[str, Any] | None:
@@ -228,8 +241,8 @@ def parsed_fact(
 def parsed_recall(
     found: dict[str, Any], text: str, normalized: str, now: datetime
 ) -> dict[str, Any] | None:
-    if not about_the_user(normalized):
-        return None
+    if not about_the_user(normalized) or slot_parsers.read_recall(text, normalized, now) is None:
+        return None  # "what day was the moon landing", "do you remember your childhood"
     query = _copied(found.get("query"), text)
     return {"query": query} if query else None
 

@@ -3,7 +3,8 @@ model's structured parse when it is unsure (see ``Assessment.unsure``).
 
 When the two name the same intent, the detector's answer stands (with what only the parse
 found). A parse of another intent that does not hold (a calculation with numbers the message
-never gave) means neither is sure: the message is chat, and the language model answers it. A
+never gave, or one the parse gave up on at its name) means neither is sure: the message is
+chat, and the language model answers it. A
 valid one is taken unless the nearest examples rule it out ("where did I park" is no new
 conversation), and then the detector's answer stands. With no parse at all (no structured
 output, a failure), the detector's answer stands."""
@@ -46,7 +47,7 @@ class SecondOpinionDetector:
             # whatever its fields: the model stops at its name (a card list read as a fact to
             # forget wrote the whole list out: 4 s on two cores, while the reply waited)
             give_up = [n for n in self.parser.intents if n != CHAT and not assessment.agrees(n)]
-        result = self.parser.parse(text, now, give_up)
+        result = self.parser.parse(text, now, give_up, expected=assessment.intent.name)
         if result.named is None:
             return assessment.intent
         if result.named == assessment.intent.name:

@@ -530,9 +530,14 @@ def read_timer(text: str, normalized: str, now: datetime) -> dict[str, Any] | No
     return found
 
 
+_EVERY = re.compile(r"\b(?:all|every|each|everything)\b")
+
+
 def read_timer_cancel(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
     if not _TIMER.search(normalized):
         return None
+    if _EVERY.search(normalized):
+        return {"all": True}  # "get rid of every timer"
     label = timer_label(normalized)
     return {"label": label} if label else {}
 
