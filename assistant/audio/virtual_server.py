@@ -230,6 +230,16 @@ class VirtualAudio:
             if "Loopback from Monitor" in _section(info, index):  # vsink.monitor → vmix
                 self.pactl("set-sink-input-volume", index, f"{db:+.1f}dB".replace("+", ""))
 
+    def set_echo_delay(self, ms: int) -> None:
+        """How long the speaker takes to reach ``vmix.monitor``: the loopback is made again
+        with this latency (at full level: set the level again with ``set_echo_gain``)."""
+        for line in self.pactl("list", "short", "modules").stdout.splitlines():
+            index, name, *args = line.split("\t")
+            if name == "module-loopback" and "source=vsink.monitor" in " ".join(args):
+                self.pactl("unload-module", index)
+        loop = _LOOP.replace("latency_msec=20", f"latency_msec={ms}").split()[1:]
+        self.pactl("load-module", *loop, "source=vsink.monitor", "sink=vmix")
+
     def tap(self, device: str = "vsink.monitor") -> Tap:
         """A running recording of ``device`` with the time each sample was heard."""
         return Tap(device, self.env)

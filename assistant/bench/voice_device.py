@@ -10,8 +10,10 @@ turn is reported beside it (the in-process figure), with the stages in between.
 Conditions: ``silence`` (a headset microphone delivering digital zeros), ``noise`` (a headset in
 a room: a −65 dBFS noise floor; no echo path), ``speakers`` (open speakers: the microphone hears
 the room noise, the user and the assistant's own voice at −10 dB). On the speakers, long replies
-with no one talking count false barge-ins and transcripts of its own voice, and real
-interruptions (a clip started 3 s into a reply) time how soon the reply stops.
+with no one talking count false barge-ins, pauses and transcripts of its own voice (with the
+echo path as measured, then changed under the canceller: louder, quieter, longer, and with a
+busy machine), and real interruptions (a clip started 3 s into a reply) time how soon the
+reply stops.
 
 Gaps: runs of ≥ 20 ms of digital silence on the monitor inside a sentence of a reply (the pauses
 between sentences are excluded: the speaker's own clip boundaries mark them), and the output
@@ -20,11 +22,14 @@ stream's underflow count.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,11 +72,18 @@ class _Played:
 
     audio: dict[Hashable, np.ndarray] = field(default_factory=dict)
     starts: dict[Hashable, float] = field(default_factory=dict)
+    pauses: int = 0  # times the reply was paused for speech over it
 
     def wrap(self, speaker: Any) -> None:
         from assistant.audio.playback import resample
 
-        play, on_start = speaker.play, speaker.on_start
+        play, on_start, hold = speaker.play, speaker.on_start, speaker.hold
+
+        def held(on: bool) -> None:
+            self.pauses += bool(on)
+            hold(on)
+
+        speaker.hold = held
 
         def played(audio: np.ndarray, rate: float, key: Hashable) -> None:
             self.audio[key] = resample(np.asarray(audio, dtype=np.float32), rate, SAMPLE_RATE)
@@ -266,10 +278,12 @@ class _Session:
         return row
 
     def self_hearing(self, replies: int = 3) -> dict[str, Any]:
-        """Long replies with no one talking: every barge-in and transcript is of its own voice."""
+        """Long replies with no one talking: every barge-in, pause and transcript is of its
+        own voice."""
         from assistant.events import FinalTranscript, Interrupted, SpeakingStopped
 
         t0 = time.monotonic()
+        paused = self.played.pauses
         for _ in range(replies):
             self.quiet()
             t = time.monotonic()
@@ -282,8 +296,31 @@ class _Session:
             "replies": replies,
             "seconds": round(time.monotonic() - t0, 1),
             "false_barge_ins": len(barge),
+            "false_pauses": self.played.pauses - paused,
             "own_voice_transcripts": heard,
         }
+
+    def changing_echo(self) -> dict[str, Any]:
+        """The echo path changes under the canceller, one long reply each, in one session
+        (nothing is measured again in between): louder, quieter, longer, and a busy machine."""
+        va = self.va
+        # (name, delay in ms or None: unchanged, level in dB, a core busy meanwhile)
+        steps = (
+            ("louder (-3 dB)", None, -3.0, False),
+            ("quieter (-20 dB)", None, -20.0, False),
+            ("longer path (80 ms)", 80, -10.0, False),
+            ("busy machine (a core spinning)", None, -10.0, True),
+        )
+        out: dict[str, Any] = {}
+        for name, delay_ms, level_db, busy in steps:
+            if delay_ms is not None:
+                va.set_echo_delay(delay_ms)
+            va.set_echo_gain(level_db)
+            with _busy_core() if busy else contextlib.nullcontext():
+                out[name] = self.self_hearing(replies=1)
+        va.set_echo_delay(20)
+        va.set_echo_gain(-10.0)
+        return out
 
     def interruption(self, clip: SpeechClip, after_s: float = 3.0) -> dict[str, Any]:
         """The user talks over a long reply ``after_s`` into it: how soon does it stop, and is
@@ -312,6 +349,17 @@ class _Session:
             row["wer"] = round(word_error_rate([clip.text], [transcript[1].text]), 2)
         self.quiet()
         return row
+
+
+@contextlib.contextmanager
+def _busy_core() -> Iterator[None]:
+    """Another program keeps one of the cores busy meanwhile."""
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        hog.kill()
+        hog.wait(5)
 
 
 def _commands(synthesizer: Any) -> list[SpeechClip]:
@@ -427,6 +475,8 @@ def bench_voice_device(
                     if condition.echo_db is not None:
                         say(f"[{name}] long replies with no one talking …")
                         result["self_hearing"] = session.self_hearing()
+                        say(f"[{name}] the echo path changing under it …")
+                        result["changing_echo"] = session.changing_echo()
                         say(f"[{name}] interruptions …")
                         result["interruptions"] = [session.interruption(c) for c in clips[:4]]
                     result["underflows"] = getattr(session.loop.speaker, "underflows", None)
