@@ -62,7 +62,8 @@ _NEW_REQUEST = re.compile(
 # … but an answer to "what should I remind you about?" is a task in the imperative ("turn off
 # the sprinkler", "call the bank"): only a question or a command of the assistant changes it
 _NEW_REQUEST_NOT_TASK = re.compile(
-    r"^(?:what|what's|whats|when|where|who|whose|why|how|which|is|are|am|can|could|would|will"
+    r"^(?:(?:actually|oh|wait|no|sorry|ok|okay|um+|uh+|so|and|well|hmm+|hey|please)\s+)*"
+    r"(?:what|what's|whats|when|where|who|whose|why|how|which|is|are|am|can|could|would|will"
     r"|should|do|does|did|set (?:a|an|the|my) |start (?:a|an|the|my) |open|launch|remind me|"
     r"remember|forget|cancel|calculate|tell me)\b"
 )
@@ -83,12 +84,12 @@ _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "1st": 0, "2nd": 
 _THING = (
     r"(?P<thing>it|that|this|that one|this one|the (?P<ord>first|second|third|fourth|1st|2nd|3rd"
     r"|last|other|new|latest) one|(?:the|that|this|my) (?:new |last |latest )?"
-    r"(?P<kind>timer|reminder))"
+    r"(?P<kind>timer|reminder)|the (?P<named>[a-z]+) one)"
 )
 _CANCEL = re.compile(
     # not "stop it": that is the stop command (stop talking)
     _LEAD + r"(?:cancel|delete|remove|scrap|ditch|kill|drop|get rid of|clear|turn off"
-    r"|switch off)\s+" + _THING + r"(?:\s+(?:please|then|too|as well|now))*$"
+    r"|switch off|forget(?! it$)|erase)\s+" + _THING + r"(?:\s+(?:please|then|too|as well|now))*$"
 )
 _STATUS = (
     re.compile(
@@ -193,6 +194,9 @@ class FollowUpReader:
 
     def _reference(self, normalized: str, state: DialogueState, now: datetime) -> Intent | None:
         cancel = _CANCEL.match(normalized)
+        if cancel and cancel.group("named"):
+            latest = state.last("timer")  # "cancel the tea one": a timer by its name
+            return Intent("timer.cancel", 1.0, {"label": cancel.group("named")}) if latest else None
         if cancel:
             referent = _pick(state, cancel)
             if referent is None:
@@ -244,6 +248,8 @@ class FollowUpReader:
             if seconds is None:
                 return None
             slots["duration_s"] = int(seconds)
+        elif when is not None and slot_parsers.only_a_day(normalized):
+            slots["day"] = when.date().isoformat()  # "make that tomorrow": the time stays
         elif when is not None and (_CLOCK_OR_WHEN.search(normalized) or duration is None):
             slots["when"] = _iso(when)
         elif duration is not None:

@@ -81,6 +81,7 @@ class Assessment:
     lead: float = 0.0
     by_rule: bool = True
     scores: dict[str, float] = field(default_factory=dict)  # per intent
+    phrased: bool = False  # the message is in the chosen command's own phrasing
 
     def agrees(self, name: str) -> bool:
         """The nearest examples do not rule ``name`` out: a second opinion for an intent they
@@ -184,9 +185,11 @@ class EmbeddingIntentDetector:
         top_command = max(v for k, v in scores.items() if k != CHAT)
         intent = self._choose(scores, text, normalized, now)
         lead = top_command - scores[CHAT]
+        phrasing = _STRONG.get(intent.name)
         if intent.is_command:
             lead = scores[intent.name] - scores[CHAT]
-        return Assessment(intent, top_command, lead, by_rule=False, scores=scores)
+        phrased = phrasing is not None and phrasing.search(normalized) is not None
+        return Assessment(intent, top_command, lead, False, scores, phrased)
 
     def _choose(
         self, scores: dict[str, float], text: str, normalized: str, now: datetime | None

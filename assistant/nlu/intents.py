@@ -90,8 +90,9 @@ INTENTS: tuple[IntentSpec, ...] = (
         shots=(("set a timer for 5 minutes", {}),),
         cue=r"\b(?:timer|countdown)\b.*\d|\d.*\b(?:timer|countdown)\b",
         phrasing=(
-            r"(?:set|start|put on|make|begin|create)\s+(?:a |an |the |my )?(?:new "
-            r")?(?:\S+\s+){0,3}(?:timer|countdown)\b"
+            r"(?:(?:set|start|put on|make|begin|create|need|want|give me|get me|could use|"
+            r"i'd like|i need|i want|i would like)\s+(?:a |an |the |my |me a )?(?:new "
+            r")?(?:\S+\s+){0,3}(?:timer|countdown)\b|time (?:the|my|a|an|this|\d+)\b)"
         ),
         slots=read.read_timer,
         parsed=from_parse.parsed_timer,
@@ -162,7 +163,8 @@ INTENTS: tuple[IntentSpec, ...] = (
         phrasing=(
             r"(?:remember|memori[sz]e|don't forget|keep in mind|note) (?!that time\b|"
             r"when\b|the day\b)(?:that |this |my |i |i'm |i am |me )|^my name is \w+$|"
-            r"^call me \w+$"
+            r"^call me \w+$|(?:remember|note|store|save) (?!when\b|how\b|what\b|why\b|where\b)"
+            r"(?:\S+ ){1,5}(?:is|are|was|were) \S+"
         ),
         slots=read.read_fact,
         parsed=from_parse.parsed_fact,
@@ -179,7 +181,8 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"(?:(?:when|what|where|who|which|how old|how do i take)(?:'s| is| are| was|"
             r" were| do| does| did)? (?:my|i)\b(?! (?:do|need|should|can|could|make|get|"
             r"say|cook|fix|stop|learn|start|open|calculate)\b)|do you (?:know|remember) "
-            r"(?:my|what i|where i|when i|who i|what my)\b|what do you (?:know|"
+            r"(?:my|what i|where i|when i|who i|what my)\b|what did i (?:say|tell you)\b|"
+            r"what do you (?:know|"
             r"remember) about me\b)"
         ),
         slots=read.read_recall,
@@ -195,7 +198,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         cue=r"^(?:please\s+)?(?:forget|erase|delete|wipe)\b",
         phrasing=(
             r"(?:forget|erase|delete|wipe|remove) (?:my |that |about |where |what |who |"
-            r"when |everything|all |the fact)"
+            r"when |everything|all |the fact|the (?!timers?\b|alarms?\b|reminders?\b))"
         ),
         slots=read.read_forget,
         parsed=from_parse.parsed_forget,

@@ -17,6 +17,7 @@ from typing import Any
 from assistant.errors import AssistantError
 from assistant.nlu import slots as slot_parsers
 from assistant.nlu.calculator import evaluate
+from assistant.nlu.normalize import normalize as normalize_words
 
 ParsedReader = Callable[[dict[str, Any], str, str, datetime], "dict[str, Any] | None"]
 # Can a parse of an intent hold for this (normalised) message at all? The parse is only
@@ -63,7 +64,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ARITHMETIC = re.compile(
     r"\b(?:plus|minus|times|multipl\w*|divid\w*|over|percent|half|double|twice|triple|add|"
     r"sum|total|subtract|take|away|split|between|squared?|root|cubed?|power|tip|less|more|"
-    r"calculate|compute|average)\b|[-+*/×÷%^=]"
+    r"calculate|compute|average|each|apiece|per (?:person|head)|share)\b|[-+*/×÷%^=]"
 )
 
 
@@ -83,6 +84,21 @@ def _numbers_given(expression: str, normalized: str) -> bool:
         allowed.add(2.0)
     used = [float(n) for n in _NUMBER.findall(expression)]
     return bool(used) and all(any(abs(u - a) < 1e-9 for a in allowed) for u in used)
+
+
+def _without_moment(task: str | None, now: datetime) -> str | None:
+    """A task as the model copied it, less the words that said when ("pick up grandma from
+    the station saturday at noon" → "pick up grandma from the station")."""
+    if not task:
+        return task
+    words = normalize_words(task)
+    _, spans = slot_parsers.parse_when(words, now)
+    if not spans:
+        return task
+    kept = slot_parsers.remove_spans(words, spans)
+    kept = re.sub(r"\s+(?:on|at|by|for|in)$", "", kept.strip(" ,.")).strip()
+    found = re.search(re.escape(kept), task, re.IGNORECASE) if kept else None
+    return found.group(0) if found else (kept or None)
 
 
 def always(normalized: str) -> bool:
@@ -206,7 +222,7 @@ def parsed_reminder(
     found: dict[str, Any], text: str, normalized: str, now: datetime
 ) -> dict[str, Any] | None:
     when, _ = slot_parsers.parse_when(normalized, now)
-    task = _copied(found.get("task"), text)
+    task = _without_moment(_copied(found.get("task"), text), now)
     slots: dict[str, Any] = {"text": task} if task else {}
     if when is not None:
         slots["when"] = when.isoformat(timespec="seconds")

@@ -1,7 +1,9 @@
 """The intent detector of the app: the embedding detector for clear messages, the language
 model's structured parse when it is unsure (see ``Assessment.unsure``).
 
-When the two name the same intent, the detector's answer stands (with what only the parse
+A command said in its own phrasing ("remind me …", "I need a timer") stands unless the parse
+names another command that holds. When the two name the same intent, the detector's answer
+stands (with what only the parse
 found). A parse of another intent that does not hold (a calculation with numbers the message
 never gave, or one the parse gave up on at its name) means neither is sure: the message is
 chat, and the language model answers it. A
@@ -61,6 +63,10 @@ class SecondOpinionDetector:
             if isinstance(mine, str) and isinstance(theirs, str) and theirs.lower() in mine:
                 slots["app"] = theirs
             return Intent(assessment.intent.name, assessment.intent.confidence, slots)
+        if assessment.phrased and (result.intent is None or not result.intent.is_command):
+            # said in the command's own phrasing ("I need a timer", "can you remember I
+            # parked on level 3"): only another command that holds changes it
+            return assessment.intent
         if result.intent is None:
             return Intent(CHAT, 0.5)  # they disagree and the parse does not hold: do not act
         if not assessment.agrees(result.intent.name):

@@ -177,12 +177,27 @@ _LABEL_STOP = {
     "just",
     "now",
     "run",
+    # fillers and feelings are no names ("a timer for uh …", "the stupid timer")
+    "uh",
+    "um",
+    "like",
+    "so",
+    "stupid",
+    "damn",
+    "darn",
+    "bloody",
+    "freaking",
+    "silly",
+    "dumb",
+    "little",
 }
+_SPOKEN_FILLER = re.compile(r"\b(?:um+|uh+|erm|er|like|you know)\b")
 
 
 def timer_label(text: str) -> str | None:
     """The name of a timer: 'for the eggs', 'called pasta', 'pasta timer'."""
     body = remove_spans(text, [(s, e) for s, e, _ in duration_spans(text)])
+    body = " ".join(_SPOKEN_FILLER.sub(" ", body).split())
     body = re.sub(r"\b(?:and|for)\s+(?=(?:and|for)\b)", "", body)  # "for 1 hour and 15 minutes"
     body = re.sub(r"(?:\s+(?:and|please|now|for|of|on))+$", "", body)
     m = re.search(r"\b(?:called|named|labell?ed)\s+(?:the\s+)?([a-z][a-z' ]*)$", body)
@@ -193,7 +208,7 @@ def timer_label(text: str) -> str | None:
     if m is not None:
         label = m.group(1).strip()
         label = re.sub(r"\s+(?:timer|please|now)$", "", label).strip()
-        return label or None
+        return label if label and label not in _LABEL_STOP else None
     m = re.search(r"\b([a-z][a-z']*)\s+timer\b", body)
     if m and m.group(1) not in _LABEL_STOP and not m.group(1).endswith("ing"):
         return m.group(1)
@@ -203,6 +218,18 @@ def timer_label(text: str) -> str | None:
 # --- reminders ------------------------------------------------------------------------------
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_SHORT = {
+    "mon": "monday",
+    "tue": "tuesday",
+    "tues": "tuesday",
+    "wed": "wednesday",
+    "thu": "thursday",
+    "thur": "thursday",
+    "thurs": "thursday",
+    "fri": "friday",
+    "sat": "saturday",
+    "sun": "sunday",
+}
 _MONTHS = (
     "january",
     "february",
@@ -222,7 +249,7 @@ _DAY_PATTERNS = [
     r"\bthe day after tomorrow\b",
     r"\b(?:tomorrow|today|tonight)\b(?:\s+(?:morning|afternoon|evening|night))?",
     r"\bthis (?:morning|afternoon|evening)\b",
-    r"\b(?:on\s+|next\s+|this\s+)?(?:" + "|".join(_WEEKDAYS) + r")\b"
+    r"\b(?:on\s+|next\s+|this\s+)?(?:" + "|".join((*_WEEKDAYS, *_WEEKDAY_SHORT)) + r")\b"
     r"(?:\s+(?:morning|afternoon|evening|night))?",
     rf"\b(?:on\s+)?(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+of\s+(?:{_MONTH})\b",
     rf"\b(?:on\s+)?(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
@@ -234,7 +261,10 @@ _CLOCK = re.compile(
     r"|\b(?P<h2>\d{1,2})(?:[: ](?P<m2>\d{2}))?\s*(?P<ap2>am|pm|a\.m\.?|p\.m\.?)"
     r"|\b(?:at\s+)?(?P<word>noon|midday|midnight)\b"
     r"|\b(?:at\s+)?(?P<rel>half past|quarter past|quarter to)\s+(?P<h3>\d{1,2})\b"
+    r"|\b(?P<h4>\d{1,2})\s*o'?clock\b"
 )
+# "at 2 in the afternoon", "at 7 in the morning", "at 9 at night": which half of the day
+_PART_AFTER = re.compile(r"\b(?:in the (?P<part>morning|afternoon|evening)|at (?P<n>night))\b")
 _PART_OF_DAY = {"morning": 9, "afternoon": 15, "evening": 19, "night": 21, "tonight": 20}
 
 
@@ -279,7 +309,7 @@ def _clock_time(m: re.Match[str], hint_pm: bool) -> tuple[int, int, bool]:
         if minute < 0:
             hour, minute = hour - 1, 45
         return hour % 24, minute, False
-    hour = int(m.group("h") or m.group("h2"))
+    hour = int(m.group("h") or m.group("h2") or m.group("h4"))
     minute = int(m.group("m") or m.group("m2") or 0)
     ap = (m.group("ap") or m.group("ap2") or "").replace(".", "")
     if ap in ("am", "pm"):
@@ -290,6 +320,14 @@ def _clock_time(m: re.Match[str], hint_pm: bool) -> tuple[int, int, bool]:
     if (hint_pm and hour < 12) or 1 <= hour <= 6:  # "at 2" means 2 pm, not 2 am
         return hour + 12, minute, True
     return hour, minute, False
+
+
+def only_a_day(text: str) -> bool:
+    """The moment is a day with no time of day ("tomorrow", "on saturday", "friday instead")."""
+    day = _DAY.search(text)
+    if day is None or _CLOCK.search(text) or _relative_span(text) is not None:
+        return False
+    return not re.search(r"\b(?:morning|afternoon|evening|night|tonight)\b", day.group(0))
 
 
 def parse_when(text: str, now: datetime) -> tuple[datetime | None, list[tuple[int, int]]]:
@@ -312,6 +350,11 @@ def parse_when(text: str, now: datetime) -> tuple[datetime | None, list[tuple[in
                 hint_pm = part != "morning"
         phrase = re.sub(r"\b(?:morning|afternoon|evening|night)\b", "", phrase)
         phrase = phrase.replace("tonight", "today").replace("this ", "").strip()
+        phrase = re.sub(
+            r"\b(" + "|".join(_WEEKDAY_SHORT) + r")\b",
+            lambda w: _WEEKDAY_SHORT[w.group(1)],
+            phrase,
+        )
         if phrase in ("", "today"):
             day = now
         else:
@@ -326,7 +369,14 @@ def parse_when(text: str, now: datetime) -> tuple[datetime | None, list[tuple[in
     clock = _CLOCK.search(text)
     if clock:
         spans.append(clock.span())
+        after = _PART_AFTER.search(text, clock.end())
+        morning = False
+        if after is not None and not text[clock.end() : after.start()].strip():
+            spans.append(after.span())  # "at 2 in the afternoon"
+            morning = after.group("part") == "morning"
+            hint_pm = hint_pm or not morning
         hour, minute, explicit = _clock_time(clock, hint_pm)
+        explicit = explicit or (morning and hour < 12)
         base = day or now
         moment = datetime.combine(base.date(), time(hour % 24, minute))
         if not explicit and moment <= now and hour < 12:
@@ -523,9 +573,13 @@ def read_date(text: str, normalized: str, now: datetime) -> dict[str, Any] | Non
     return {"offset_days": offset} if offset else {}
 
 
+_TIME_VERB = re.compile(r"\btime (?:the|my|a|an|this|these|those|how long)\b")
+
+
 def read_timer(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
     found = timer_slots(normalized)
-    if "duration_s" not in found and not _TIMER.search(normalized):
+    said = _TIMER.search(normalized) or _TIME_VERB.search(normalized)  # "time the noodles"
+    if "duration_s" not in found and not said:
         return None
     return found
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from assistant.dialogue.state import Question, Referent, Undo
 from assistant.nlu.base import Intent
@@ -152,6 +152,8 @@ def _changed_moment(intent: Intent, alarm: Alarm, due: datetime, now: datetime) 
     slots = intent.slots
     if isinstance(slots.get("delta_s"), int):
         return due + timedelta(seconds=int(slots["delta_s"]))
+    if slots.get("day"):  # "make that tomorrow", "I meant saturday": the time stays
+        return datetime.combine(date.fromisoformat(str(slots["day"])), due.time())
     if slots.get("when"):
         moment = datetime.fromisoformat(str(slots["when"]))
         return _same_day_if_only_clock(moment, due, now)

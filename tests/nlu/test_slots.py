@@ -158,3 +158,31 @@ def test_a_recall_is_about_the_user_and_a_timer_status_asks() -> None:
     assert slots.read_timer_status(said, normalize(said), now) is None
     said = "how long is left on the 10 minute timer"
     assert slots.read_timer_status(said, normalize(said), now) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "when", "task"),
+    [
+        (
+            "Please remind me on Thursday at 2 in the afternoon to telephone my sister.",
+            "2026-03-05T14:00:00",
+            "telephone my sister",
+        ),
+        ("remind me go to the bank on wednesday 11 o'clock", "2026-03-04T11:00:00", None),
+        ("remind me deploy hotfix fri 9am", "2026-03-06T09:00:00", "deploy hotfix"),
+        ("remind me at 7 in the morning to run", "2026-03-03T07:00:00", "run"),
+    ],
+)
+def test_reminder_moments_said_every_way(text: str, when: str, task: str | None) -> None:
+    from datetime import datetime
+
+    found = slots.read_reminder(text, normalize(text), datetime(2026, 3, 2, 10, 0))
+    assert found is not None and found["when"] == when
+    if task is not None:
+        assert found["text"] == task
+
+
+def test_fillers_and_feelings_are_no_timer_names() -> None:
+    assert slots.timer_label(normalize("give me a timer for uh half an hour")) is None
+    assert slots.timer_label(normalize("cancel the stupid timer already")) is None
+    assert slots.timer_label(normalize("set a pasta timer for 5 minutes")) == "pasta"
