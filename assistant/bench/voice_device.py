@@ -51,6 +51,21 @@ LONG_REPLY = (
 )
 
 
+# a conversation that has gone on for a while (``--history``): latency must not grow with it
+EARLIER_TURNS = (
+    ("What's a good way to keep basil alive indoors?", "Give it a sunny window, water it when "
+     "the top of the soil is dry, and pinch off the flowers so it keeps making leaves."),
+    ("How long should I boil an egg for a runny yolk?", "About six minutes from boiling water, "
+     "then put it in cold water for a minute."),
+    ("What's the tallest mountain in Europe?", "Mount Elbrus in Russia, at 5,642 metres."),
+    ("Can you explain what a mortgage is in one sentence?", "It's a loan to buy a home, paid back "
+     "with interest over many years, with the home as security."),
+    ("What should I pack for a weekend hike?", "Water, snacks, a rain jacket, a map, sun "
+     "protection and a small first aid kit."),
+    ("Who wrote Pride and Prejudice?", "Jane Austen, in 1813."),
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Condition:
     name: str
@@ -198,11 +213,20 @@ class _Session:
             time.sleep(0.05)
         return None
 
-    def start(self) -> None:
+    def start(self, history: int = 0) -> None:
+        """The loop on a new conversation, with ``history`` earlier exchanges stored in it and
+        read into the model's cache (as the app does at start)."""
         self.loop.warm_up()
         self.loop.start()
         self.played.wrap(self.loop.speaker)
-        self.engine.new_conversation()
+        conversation = self.engine.new_conversation()
+        store = self.engine.store
+        for number in range(history):
+            question, answer = EARLIER_TURNS[number % len(EARLIER_TURNS)]
+            store.add_message(conversation, "user", question, "voice")
+            store.add_message(conversation, "assistant", answer, "typed", intent="chat")
+        if history:
+            self.engine.prepare()
 
     def close(self) -> None:
         self.loop.stop()
@@ -409,6 +433,7 @@ def bench_voice_device(
     conditions: Sequence[str] = tuple(CONDITIONS),
     skills: bool = True,
     log: Callable[[str], None] | None = None,
+    history: int = 0,
 ) -> dict[str, Any]:
     from assistant import app as app_module
     from assistant.asr.factory import build_recognizer
@@ -437,6 +462,7 @@ def bench_voice_device(
             "tts": config.tts.backend,
             "end_of_turn_silence_ms": config.audio.end_of_turn_silence_ms,
             "early_end_of_turn_ms": config.audio.early_end_of_turn_ms,
+            "earlier_exchanges": history,
         },
         "conditions": {},
     }
@@ -453,7 +479,7 @@ def bench_voice_device(
                 _use_server(va, condition)
                 session = _Session(va, assistant, recognizer, synthesizer)
                 try:
-                    session.start()
+                    session.start(history)
                     result: dict[str, Any] = {}
                     if condition.echo_db is not None:
                         say(f"[{name}] measuring the echo path …")

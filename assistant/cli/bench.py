@@ -92,6 +92,13 @@ def register(subparsers: Any) -> None:
         "(silence: digital zeros; noise: a headset in a room at -65 dBFS; speakers: "
         "the room plus the assistant's own voice at -10 dB)",
     )
+    voice.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="with --device: start each condition's conversation with this many earlier "
+        "exchanges (latency must not grow with the conversation)",
+    )
     voice.add_argument("-o", "--output", type=Path, help="also write the JSON here")
     voice.set_defaults(func=_run_voice)
     turn = sub.add_parser(
@@ -164,7 +171,11 @@ def _run_voice(args: argparse.Namespace) -> int:
     if args.device:
         conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
         result = bench_voice_device(
-            Path(args.directory), conditions, skills=not args.no_skills, log=log
+            Path(args.directory),
+            conditions,
+            skills=not args.no_skills,
+            log=log,
+            history=max(0, args.history),
         )
     else:
         result = bench_voice(
