@@ -208,9 +208,9 @@ class EmbeddingIntentDetector:
             score = scores[best]
             # asking about or telling facts about oneself: the phrasing says it all, the
             # embedding mostly sees the topic ("my gym is open until 10 pm")
-            memory = best in ("memory.recall", "memory.remember")
+            memory = best in ("memory.recall", "memory.remember", "memory.forget")
             slack = STRONG_SLACK * 2 if memory else STRONG_SLACK
-            floor = STRONG_MIN - 0.1 if memory else STRONG_MIN
+            floor = STRONG_MIN - 0.2 if memory else STRONG_MIN
             accepted = score >= floor and score >= chat - slack
         else:
             best, score = max(

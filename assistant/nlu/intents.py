@@ -92,7 +92,9 @@ INTENTS: tuple[IntentSpec, ...] = (
         phrasing=(
             r"(?:(?:set|start|put on|make|begin|create|need|want|give me|get me|could use|"
             r"i'd like|i need|i want|i would like)\s+(?:a |an |the |my |me a )?(?:new "
-            r")?(?:\S+\s+){0,3}(?:timer|countdown)\b|time (?:the|my|a|an|this|\d+)\b)"
+            r")?(?:\S+\s+){0,3}(?:timer|countdown)\b|time (?:the|my|a|an|this|\d+)\b|"
+            r"(?:let me know|tell me|beep|ping me|alert me) (?:when|once) (?:the )?\d+ "
+            r"(?:seconds?|minutes?|hours?) (?:are|is|have|has) (?:up|over|gone|passed))"
         ),
         slots=read.read_timer,
         parsed=from_parse.parsed_timer,

@@ -214,7 +214,7 @@ def parsed_timer_cancel(
         return {"all": True}
     label = _copied(found.get("label"), text)
     label = re.sub(r"\b(?:timers?|my|the|a|an|all|every|this|that)\b", " ", label or "")
-    label = " ".join(label.split())
+    label = " ".join(w for w in label.split() if w.lower() not in slot_parsers.LABEL_STOP)
     return {"label": label} if label else {}
 
 

@@ -117,7 +117,7 @@ def remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 # --- timers ---------------------------------------------------------------------------------
 
-_LABEL_STOP = {
+LABEL_STOP = {
     "a",
     "an",
     "the",
@@ -208,9 +208,12 @@ def timer_label(text: str) -> str | None:
     if m is not None:
         label = m.group(1).strip()
         label = re.sub(r"\s+(?:timer|please|now)$", "", label).strip()
-        return label if label and label not in _LABEL_STOP else None
+        return label if label and label not in LABEL_STOP else None
     m = re.search(r"\b([a-z][a-z']*)\s+timer\b", body)
-    if m and m.group(1) not in _LABEL_STOP and not m.group(1).endswith("ing"):
+    if m and m.group(1) not in LABEL_STOP and not m.group(1).endswith("ing"):
+        return m.group(1)
+    m = re.search(r"\btime (?:the|my) ([a-z][a-z']*)\b", body)  # "time the noodles"
+    if m and m.group(1) not in LABEL_STOP:
         return m.group(1)
     return None
 
@@ -461,8 +464,8 @@ def recall_query(normalized: str) -> str:
 _FORGET_LEAD = re.compile(
     rf"^{REQUEST_LEAD}"
     r"(?:forget(?:ting)?|delet(?:e|ing)|eras(?:e|ing)|remov(?:e|ing)|wip(?:e|ing)|clear(?:ing)?"
-    r"|drop(?:ping)?|scrap)\s+(?:about\s+|what i (?:told|said to) you about\s+|the fact (?:that"
-    r"|about)\s+)?",
+    r"|drop(?:ping)?|scrap)\s+(?:about\s+|what i (?:told|said to) you about\s+|the (?:fact|note"
+    r"|thing|bit|memory) (?:that|about|on|of)\s+)?",
 )
 _FORGET_ALL = re.compile(
     r"\b(?:everything|all (?:of )?(?:the |my |your )?(?:saved |stored |remembered )?(?:facts|"
@@ -477,6 +480,8 @@ def forget_slots(normalized: str) -> dict[str, object]:
     query = _FORGET_LEAD.sub("", normalized).strip()
     query = re.sub(r"^(?:that|about)\s+", "", query)
     query = re.sub(r"\s+(?:now|please|for me|anymore|any more)$", "", query)
+    # "…, I've changed it": the reason is no part of what to forget
+    query = re.sub(r"\s+(?:i've|i have|i'm|i am|because|since|as|it's|it is|cause)\b.*$", "", query)
     return {"query": query or normalized}
 
 
