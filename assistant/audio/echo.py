@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 
 FRAME_10MS = SAMPLE_RATE // 100
 QUIET_RMS = 10 ** (-50 / 20)  # a microphone below −50 dBFS while the reply plays hears none of it
+# Speech over the reply is checked against the last second and a half: an echo at another delay
+# than the canceller's is the reply come by a new path (a speaker moved, a device's latency
+# changed), not the user; measured, a path changed from 40 to 90 ms gave 3 false barge-ins in
+# one reply before the running estimate caught up
+RECHECK_S = 1.5
+RECHECK_MAX_MS = 300
+RECHECK_SAME_MS = 12
 NO_ECHO_WINDOWS = 3  # ~3 s of playback in a quiet microphone: no echo path (a headset)
 INSTALL_HINT = (
     "pip install aec-audio-processing==1.0.1 (it builds from source: needs the apt packages "
@@ -54,6 +61,12 @@ class EchoCanceller(Protocol):
 
     def process(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
         """float32 16 kHz ``mic`` with the echo of ``reference`` removed (same length)."""
+        ...
+
+    def moved(self) -> bool:
+        """Is what sounds like speech over the reply its own echo come by another path (a
+        speaker moved, a device's latency changed)? Then the canceller takes the new delay and
+        True is returned: it was no one talking."""
         ...
 
 
@@ -202,13 +215,19 @@ class DelayEstimator:
         if float(np.sqrt(np.mean(y**2))) < QUIET_RMS:  # the speaker is not in the microphone
             self.quiet_windows += 1
             return None
-        n = 1 << int(np.ceil(np.log2(len(x) + self._max)))
-        cross = np.fft.rfft(y, n) * np.conj(np.fft.rfft(x, n))
-        cc = np.fft.irfft(cross / (np.abs(cross) + 1e-9), n)[: self._max]
-        lag = int(np.argmax(cc))
-        if cc[lag] < 6.0 * float(np.std(cc)):  # no clear echo path (muted speaker, noise)
-            return None
-        return lag * 1000 // SAMPLE_RATE
+        return echo_lag_ms(y, x, self._max)
+
+
+def echo_lag_ms(mic: np.ndarray, reference: np.ndarray, max_lag: int) -> int | None:
+    """How many ms the echo of ``reference`` lags in ``mic`` (GCC-PHAT), or None when no clear
+    echo is there (a muted speaker, noise, only someone talking)."""
+    n = 1 << int(np.ceil(np.log2(len(reference) + max_lag)))
+    cross = np.fft.rfft(mic, n) * np.conj(np.fft.rfft(reference, n))
+    cc = np.fft.irfft(cross / (np.abs(cross) + 1e-9), n)[:max_lag]
+    lag = int(np.argmax(cc))
+    if cc[lag] < 6.0 * float(np.std(cc)):
+        return None
+    return lag * 1000 // SAMPLE_RATE
 
 
 class DoubleTalkDetector:
@@ -230,6 +249,12 @@ class DoubleTalkDetector:
         self._ref = np.zeros(SAMPLE_RATE, dtype=np.float32)  # the last second of reference
         self._ratios: collections.deque[float] = collections.deque(maxlen=300)  # ~10 s
         self.gain: float | None = None
+        self.active = False
+
+    def reset(self) -> None:
+        """The echo path changed: learn its gain again."""
+        self._ratios.clear()
+        self.gain = None
         self.active = False
 
     def feed(self, mic: np.ndarray, reference: np.ndarray, delay_ms: int) -> bool:
@@ -278,6 +303,26 @@ class WebRtcAec3:
         self._mic_left = np.zeros(0, dtype=np.int16)
         self._ref_left = np.zeros(0, dtype=np.int16)
         self._out = np.zeros(FRAME_10MS, dtype=np.int16)
+        # the last moments of both, to look again when speech seems to come over the reply
+        from assistant.audio.ring import History
+
+        self._heard = History(int(SAMPLE_RATE * RECHECK_S))
+        self._played = History(int(SAMPLE_RATE * RECHECK_S))
+        self.moves = 0  # echo paths found moved (each would have been a false barge-in)
+
+    def moved(self) -> bool:
+        mic = self._heard.slice(0, self._heard.end)
+        reference = self._played.slice(0, self._played.end)
+        if len(mic) < SAMPLE_RATE * RECHECK_S or float(np.max(np.abs(reference))) < 0.01:
+            return False
+        lag = echo_lag_ms(mic, reference, SAMPLE_RATE * RECHECK_MAX_MS // 1000)
+        if lag is None or abs(lag - self.delay_ms) <= RECHECK_SAME_MS:
+            return False  # no clear echo, or the echo where the canceller has it: someone spoke
+        log.info("the echo path moved: %d ms (was %d ms)", lag, self.delay_ms)
+        self.delay_ms = lag
+        self.moves += 1
+        self._talk.reset()
+        return True
 
     @property
     def double_talk(self) -> bool:
@@ -296,6 +341,8 @@ class WebRtcAec3:
             log.info("no echo path: the microphone does not hear the speaker (a headset?)")
             self.ready = self.echo_free = True
         self._talk.feed(mic, reference, self.delay_ms)
+        self._heard.append(mic)
+        self._played.append(reference)
         mic_pcm = np.concatenate([self._mic_left, _to_pcm(mic)])
         ref_pcm = np.concatenate([self._ref_left, _to_pcm(reference)])
         whole = len(mic_pcm) // FRAME_10MS * FRAME_10MS

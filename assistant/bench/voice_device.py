@@ -364,7 +364,8 @@ class _Session:
         transcript = self.wait_for(began, FinalTranscript, 30.0)
         time.sleep(0.5)
         audio = self.tap.audio()
-        quiet_at = silent_from(audio, self.tap.index_at(began))
+        # stopped: quiet for a second (the pause between two sentences, ~0.3 s, is no stop)
+        quiet_at = silent_from(audio, self.tap.index_at(began), hold_ms=1000)
         row: dict[str, Any] = {"clip": clip.name}
         if quiet_at is not None:
             row["stopped_after_ms"] = round((self.tap.time_of(quiet_at) - began) * 1000.0, 1)

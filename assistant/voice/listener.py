@@ -312,7 +312,7 @@ class TurnListener:
             if self.echo is None or not self.hears_over_replies():
                 return  # half-duplex while speaking (until the echo path has been measured)
             began = self._barge.feed(self.vad(cleaned), pos, heard=self.echo.double_talk)
-            if began is not None:
+            if began is not None and not self.echo.moved():  # not its own echo by a new path
                 self._pause_for(began, pos)
             return
         self._barge.reset()

@@ -35,6 +35,9 @@ class HeardEcho:
     def process(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
         return mic
 
+    def moved(self) -> bool:
+        return False
+
 
 class ByLength(FakeRecognizer):
     """``short`` for audio up to ``seconds`` long, else ``long`` (the joined turn)."""

@@ -102,3 +102,35 @@ def test_aec3_returns_every_sample_of_a_frame_cleaned() -> None:
     step = np.max(np.abs(np.diff(mic)))
     assert np.max(np.abs(np.diff(steady))) < 1.5 * step
     assert np.sqrt(np.mean(steady**2)) > 0.5 * np.sqrt(np.mean(mic**2))
+
+
+@needs_aec3
+@pytest.mark.parametrize("user", [False, True])
+def test_the_echo_come_by_a_new_path_is_no_one_talking(user: bool) -> None:
+    """The speaker moves (40 → 90 ms) while the reply plays: what sounds like speech over it
+    is found to be its own echo at another delay (the canceller takes the new one), while a
+    user talking over it where the path has not moved is someone talking."""
+    tts = EspeakSynthesizer()
+    reference = resample(tts.synthesize(REPLY), tts.sample_rate, SAMPLE_RATE)
+    half = len(reference) // 2 // FRAME * FRAME
+    before = Room(40, 0.5, 150)
+    after = before if user else Room(90, 0.5, 150)
+    mic = np.concatenate(
+        [
+            np.convolve(reference, before.impulse())[:half],
+            np.convolve(reference, after.impulse())[half : len(reference)],
+        ]
+    ).astype(np.float32)
+    if user:
+        speech = clip("librivox-0920").audio[: len(reference) - half]
+        mic[half : half + len(speech)] += speech
+    canceller, _ = build_echo_canceller("webrtc")
+    assert canceller is not None
+    cut = half + int(1.6 * SAMPLE_RATE) // FRAME * FRAME  # 1.6 s on the changed path
+    for i in range(0, cut, FRAME):
+        canceller.process(mic[i : i + FRAME], reference[i : i + FRAME])
+        if i + FRAME == half:
+            assert canceller.ready and abs(canceller.delay_ms - 40) <= 2  # type: ignore[attr-defined]
+    assert canceller.moved() is not user
+    if not user:
+        assert abs(canceller.delay_ms - 90) <= 2  # type: ignore[attr-defined]
