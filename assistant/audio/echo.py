@@ -309,8 +309,11 @@ class WebRtcAec3:
         self._heard = History(int(SAMPLE_RATE * RECHECK_S))
         self._played = History(int(SAMPLE_RATE * RECHECK_S))
         self.moves = 0  # echo paths found moved (each would have been a false barge-in)
+        self._moved_at = -SAMPLE_RATE * 60  # microphone sample where the path last moved
 
     def moved(self) -> bool:
+        if self._heard.end - self._moved_at < SAMPLE_RATE * RECHECK_S:
+            return True  # it just moved: the canceller is still learning the new path
         mic = self._heard.slice(0, self._heard.end)
         reference = self._played.slice(0, self._played.end)
         if len(mic) < SAMPLE_RATE * RECHECK_S or float(np.max(np.abs(reference))) < 0.01:
@@ -321,6 +324,7 @@ class WebRtcAec3:
         log.info("the echo path moved: %d ms (was %d ms)", lag, self.delay_ms)
         self.delay_ms = lag
         self.moves += 1
+        self._moved_at = self._heard.end
         self._talk.reset()
         return True
 
@@ -333,6 +337,10 @@ class WebRtcAec3:
         if measured is not None:
             if abs(measured - self.delay_ms) > 4 or not self.ready:
                 log.info("echo delay %d ms (was %d ms)", measured, self.delay_ms)
+            # the canceller re-adapts from here (someone talking can throw an estimate off)
+            jumped = abs(measured - self.delay_ms) > RECHECK_SAME_MS
+            if self.ready and jumped and not self._talk.active:
+                self._moved_at = self._heard.end
             self.delay_ms = measured
             self.ready = True
             self.echo_free = False
