@@ -163,9 +163,9 @@ class AudioSection:
     )
     barge_in: bool = opt(True, "Let the user interrupt a spoken reply by talking.")
     barge_in_ms: int = opt(
-        400,
-        "Speech over a reply needed to interrupt it, in ms (longer "
-        "ignores backchannels such as 'mm-hmm').",
+        200,
+        "Speech over a reply that pauses it, in ms; its words then decide: a backchannel "
+        "('mm-hmm', 'yeah') lets it go on, anything else interrupts it.",
         lo=100,
         hi=3000,
     )
