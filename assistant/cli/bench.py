@@ -169,6 +169,10 @@ def _run_voice(args: argparse.Namespace) -> int:
             print(text, file=sys.stderr)
 
     if args.device:
+        from assistant.logging_setup import capture_native_stderr
+
+        if not getattr(args, "debug", False):
+            capture_native_stderr()  # ALSA's "underrun occurred" goes to the log, as in listen
         conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
         result = bench_voice_device(
             Path(args.directory),
