@@ -23,6 +23,7 @@ stream's underflow count.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -376,6 +377,22 @@ class _Session:
         return row
 
 
+class _UnderrunCount(logging.Handler):
+    """ALSA's "underrun occurred" lines (C libraries' stderr, captured into the log): playback
+    the device asked for too late, which PortAudio does not always report to the stream."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += "underrun" in record.getMessage()
+
+    def take(self) -> int:
+        count, self.count = self.count, 0
+        return count
+
+
 @contextlib.contextmanager
 def _busy_core() -> Iterator[None]:
     """Another program keeps one of the cores busy meanwhile."""
@@ -453,6 +470,8 @@ def bench_voice_device(
             "libasound2-plugins (make setup-test installs them)."
         )
     clips = load_clips(directory)
+    underruns = _UnderrunCount()
+    logging.getLogger("native").addHandler(underruns)
     assistant = app_module.build()
     config = assistant.config
     report: dict[str, Any] = {
@@ -478,6 +497,7 @@ def bench_voice_device(
             for name in conditions:
                 condition = CONDITIONS[name]
                 _use_server(va, condition)
+                underruns.take()
                 session = _Session(va, assistant, recognizer, synthesizer)
                 try:
                     session.start(history)
@@ -507,9 +527,11 @@ def bench_voice_device(
                         say(f"[{name}] interruptions …")
                         result["interruptions"] = [session.interruption(c) for c in clips[:4]]
                     result["underflows"] = getattr(session.loop.speaker, "underflows", None)
+                    result["alsa_underruns"] = underruns.take()
                     report["conditions"][name] = result
                 finally:
                     session.close()
     finally:
         assistant.close()
+        logging.getLogger("native").removeHandler(underruns)
     return report
