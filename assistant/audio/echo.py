@@ -37,6 +37,7 @@ QUIET_RMS = 10 ** (-50 / 20)  # a microphone below −50 dBFS while the reply pl
 RECHECK_S = 1.5
 RECHECK_MAX_MS = 300
 RECHECK_SAME_MS = 12
+SETTLE_S = 1.0  # after the path moved, speech over the reply is taken for its echo this long
 NO_ECHO_WINDOWS = 3  # ~3 s of playback in a quiet microphone: no echo path (a headset)
 INSTALL_HINT = (
     "pip install aec-audio-processing==1.0.1 (it builds from source: needs the apt packages "
@@ -312,7 +313,7 @@ class WebRtcAec3:
         self._moved_at = -SAMPLE_RATE * 60  # microphone sample where the path last moved
 
     def moved(self) -> bool:
-        if self._heard.end - self._moved_at < SAMPLE_RATE * RECHECK_S:
+        if self._heard.end - self._moved_at < SAMPLE_RATE * SETTLE_S:
             return True  # it just moved: the canceller is still learning the new path
         mic = self._heard.slice(0, self._heard.end)
         reference = self._played.slice(0, self._played.end)
@@ -337,10 +338,8 @@ class WebRtcAec3:
         if measured is not None:
             if abs(measured - self.delay_ms) > 4 or not self.ready:
                 log.info("echo delay %d ms (was %d ms)", measured, self.delay_ms)
-            # the canceller re-adapts from here (someone talking can throw an estimate off)
-            jumped = abs(measured - self.delay_ms) > RECHECK_SAME_MS
-            if self.ready and jumped and not self._talk.active:
-                self._moved_at = self._heard.end
+            if self.ready and abs(measured - self.delay_ms) > RECHECK_SAME_MS:
+                self._moved_at = self._heard.end  # the canceller re-adapts from here
             self.delay_ms = measured
             self.ready = True
             self.echo_free = False
