@@ -103,7 +103,8 @@ _STATUS = (
 )
 _SHIFT_LATER = re.compile(
     r"\b(?:push (?:it|that) back|move (?:it|that) back|delay (?:it|that)(?: by)?|postpone"
-    r" (?:it|that)(?: by)?|add|give (?:it|me)|another|extra|additional)\b|\b(?:later|more)$"
+    r" (?:it|that)(?: by)?|add|give it|give me (?:\d+ )?(?:more|another|extra)|another|extra"
+    r"|additional)\b|\b(?:later|more)$"
     r"|\b\d+(?:\.\d+)? (?:more|extra)\b|\bmore (?:minutes?|seconds?|hours?)\b"
     r"|\b(?:on|onto|to) (?:it|that|the timer|the reminder)$"
 )
@@ -120,7 +121,8 @@ _CHANGE = re.compile(
     _LEAD + r"(?:make (?:it|that)|change (?:it|that)(?: to)?|set (?:it|that)(?: to| for)?"
     r"|move (?:it|that)(?: to)?|switch (?:it|that) to|i (?:meant|said)|i mean|let's do|"
     r"push (?:it|that) back|move (?:it|that) back|bring (?:it|that) forward|delay (?:it|that)"
-    r"|postpone (?:it|that)|add|take|knock|shave|give (?:it|me))\b"
+    r"|postpone (?:it|that)|add|take|knock|shave|give it"
+    r"|give me (?:\d+ )?(?:more|another|extra))\b"
 )
 _CORRECTION = re.compile(r"^(?:actually|no|sorry|oops|wait|i mean|i meant)\b")
 _BARE_NUMBER = re.compile(r"\b(\d+(?:\.\d+)?)\b")

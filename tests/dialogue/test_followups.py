@@ -139,3 +139,26 @@ def test_undo_and_the_state_round_trip() -> None:
     assert again == state
     intent = READ.read("undo that", again, NOW)
     assert intent is not None and intent.name == UNDO
+
+
+def test_asking_for_tips_is_no_change_even_with_a_number() -> None:
+    """ "give me five tips for saving money" read as "give me 5 [minutes]" with nothing to
+    change ("There's nothing to change: I haven't set a timer")."""
+    for state in (DialogueState(), with_things(("timer", 1))):
+        assert READ.read("Give me five tips for saving money.", state, NOW) is None
+
+
+def test_new_ways_of_referring_and_of_never_mind() -> None:
+    timer = with_things(("timer", 1))
+    more = READ.read("throw another two minutes on it", timer, NOW)
+    assert more is not None and (more.name, more.slots.get("delta_s")) == ("timer.change", 120)
+    fact = with_things(("fact", 7))
+    gone = READ.read("actually forget that", fact, NOW)
+    assert gone is not None and (gone.name, gone.slots.get("ref")) == ("memory.forget", 7)
+    waiting = asked("reminder.set", "text", when="2026-03-02T10:10:00")
+    assert READ.read("oh never mind actually", waiting, NOW) == READ.read(
+        "never mind", waiting, NOW
+    )
+    task = READ.read("turn off the sprinkler", waiting, NOW)
+    assert task is not None and task.slots.get("text") == "turn off the sprinkler"
+    assert READ.read("actually remember that my bike code is 3321", waiting, NOW) is None
