@@ -56,6 +56,8 @@ class AssistantSection:
         "{name}: I can't hear music myself, but I'd love to know what you listen to.\n"
         "User: where did you grow up?\n"
         "{name}: I didn't grow up anywhere, I'm software on your computer.\n"
+        "User: who made you?\n"
+        "{name}: I don't know who trained the model I run on. I'm an assistant on your computer.\n"
         "User: what's my dog's name?\n"
         "{name}: You haven't told me your dog's name yet.",
         "System prompt persona; {name} is replaced by the name.",

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from assistant.llm.base import ChatMessage
 from assistant.memory.store import Message
+from assistant.nlu.affect import STRONG_SENTIMENT
 from assistant.nlu.base import Affect
 
 TokenCounter = Callable[[Sequence[ChatMessage]], int]
@@ -54,9 +55,10 @@ def system_prompt(parts: PromptParts) -> str:
 
 
 def user_message(text: str, affect: Affect | None) -> str:
-    """The new message as the model reads it: with a note after it when the user seems upset
-    (after, so the cache of a transcript read in while they spoke is still the prefix)."""
-    if affect is None or affect.label != "negative":
+    """The new message as the model reads it: with a note after it when the user seems clearly
+    upset (after, so the cache of a transcript read in while they spoke is still the prefix;
+    only clearly: "Do you ever get bored?" got "I'm sorry you're feeling upset")."""
+    if affect is None or affect.label != "negative" or affect.score > -STRONG_SENTIMENT:
         return text
     feeling = f" ({affect.emotion})" if affect.emotion != "neutral" else ""
     return (
