@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,11 +55,19 @@ def system_prompt(parts: PromptParts) -> str:
     return "\n".join(lines)
 
 
+# The message speaks of the user or to the assistant: a feeling in it may be the user's own
+_PERSONAL = re.compile(r"\b(i|i'm|im|i've|i'd|i'll|me|my|mine|myself|we|us|our|you|your)\b", re.I)
+
+
 def user_message(text: str, affect: Affect | None) -> str:
     """The new message as the model reads it: with a note after it when the user seems clearly
     upset (after, so the cache of a transcript read in while they spoke is still the prefix;
-    only clearly: "Do you ever get bored?" got "I'm sorry you're feeling upset")."""
+    only clearly: "Do you ever get bored?" got "I'm sorry you're feeling upset"; and only when
+    the message speaks of the user or to the assistant: a sentence read from a novel about a
+    "cold-hearted and selfish" man got "I'm sorry you're feeling upset")."""
     if affect is None or affect.label != "negative" or affect.score > -STRONG_SENTIMENT:
+        return text
+    if not _PERSONAL.search(text):
         return text
     feeling = f" ({affect.emotion})" if affect.emotion != "neutral" else ""
     return (

@@ -154,6 +154,11 @@ class LlmIntentParser:
     def available(self) -> bool:
         return isinstance(self._llm, StructuredOutput)
 
+    def could_hold(self, text: str) -> set[str]:
+        """The intents a parse of ``text`` could end in (their ``possible``), chat aside."""
+        normalized = normalize(text)
+        return {n for n, spec in self._specs.items() if n != CHAT and spec.possible(normalized)}
+
     def parse(
         self,
         text: str,
@@ -169,8 +174,7 @@ class LlmIntentParser:
         if not isinstance(self._llm, StructuredOutput):
             return ParseResult(None, None)
         started = time.perf_counter()
-        normalized = normalize(text)
-        hopeless = {n for n, spec in self._specs.items() if not spec.possible(normalized)}
+        hopeless = set(self._specs) - self.could_hold(text)
         stop = sorted((hopeless | set(give_up_on)) - {expected, CHAT})
         start = replace(self._start, give_up=tuple(f'{name}"' for name in stop))
         try:

@@ -127,6 +127,21 @@ def test_the_parse_is_asked_only_when_unsure_and_must_hold(embedder: MiniLMEmbed
     assert ping.slots == {"text": "move the laundry", "when": "2026-03-02T10:45:00"}
 
 
+def test_no_parse_when_every_command_it_could_name_would_end_as_chat(
+    embedder: MiniLMEmbedder,
+) -> None:
+    """ "7 of clubs" (unsure, leaning to chat): the parse could only name commands that need
+    what the message lacks or that its nearest examples rule out, so it is not asked."""
+    model = _Parses({"intent": "calculate", "expression": "7"})
+    parser = LlmIntentParser(model)  # type: ignore[arg-type]
+    detector = SecondOpinionDetector(EmbeddingIntentDetector(embedder), parser)
+    assessment = detector.detector.assess("7 of clubs.", NOW)
+    assert assessment.unsure() and not assessment.intent.is_command
+    assert detector.detect("7 of clubs.").name == "chat" and model.parses == 0
+    detector.detect("jot down that the wifi password is blue-heron-77")
+    assert model.parses == 1  # a command could hold there: the parse is asked
+
+
 def test_without_structured_output_the_detector_answers_alone(embedder: MiniLMEmbedder) -> None:
     parser = LlmIntentParser(FakeLanguageModel("x"))
     assert not parser.available

@@ -63,6 +63,9 @@ def test_care_goes_with_the_message_so_the_conversation_stays_cached() -> None:
     sad = user_message("I lost my keys again", Affect("negative", -0.8, "sadness"))
     assert sad.startswith("I lost my keys again") and "(sadness)" in sad and "empathetic" in sad
     assert user_message("I lost my keys again", Affect()) == "I lost my keys again"
+    novel = "Unless to be rather cold-hearted and rather selfish is to be ill-disposed."
+    assert user_message(novel, Affect("negative", -0.7, "disgust")) == novel  # not the user's
+    assert "empathetic" in user_message("You are useless", Affect("negative", -0.6, "anger"))
     parts = PromptParts(persona="You are Aria.", now=datetime(2026, 11, 23, 15, 30))
     calm = build_context(system_prompt(parts), history(3), "hello", 500, count)
     upset = build_context(system_prompt(parts), history(3), sad, 500, count)
