@@ -57,6 +57,7 @@ from assistant.nlu.base import (
     NeutralAffect,
     OnUnsure,
 )
+from assistant.reply_opener import without_ai_opener
 from assistant.sentences import FIRST_CLAUSE_WORDS, SentenceSplitter
 from assistant.skills.base import ASK_LLM, SkillContext, SkillRegistry, SkillReply
 from assistant.turns import TurnAttachment, TurnRequest
@@ -387,6 +388,7 @@ class ConversationEngine:
                 pieces = turn.ahead.take(turn.cancel)
             else:
                 pieces = self._llm_stream(turn, affect)
+            pieces = without_ai_opener(pieces)
 
         reply_text, interrupted = self._stream_reply(
             turn_id, pieces, turn.cancel, timings, request.on_first_sentence

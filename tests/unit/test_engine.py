@@ -52,6 +52,17 @@ def test_turn_streams_events_and_stores_both_messages(tmp_path: Path) -> None:
     assert any(isinstance(e, StageTiming) and e.stage == "first_token" for e in events)
 
 
+def test_the_ai_opener_is_neither_shown_spoken_nor_stored(tmp_path: Path) -> None:
+    reply = "As an AI language model, I don't have a favourite colour. What's yours?"
+    engine, events = make_engine(tmp_path, FakeLanguageModel(reply))
+    result = engine.handle("what's your favourite colour?")
+    assert result.reply == "I don't have a favourite colour. What's yours?"
+    assert "".join(e.text for e in events if isinstance(e, ReplyToken)) == result.reply
+    spoken = [e.text for e in events if isinstance(e, ReplySentence)]
+    assert spoken[0].startswith("I don't have")
+    assert engine.store.messages(engine.conversation_id)[-1].text == result.reply
+
+
 def test_history_reaches_the_model(tmp_path: Path) -> None:
     llm = FakeLanguageModel("ok.")
     engine, _ = make_engine(tmp_path, llm)
