@@ -73,6 +73,26 @@ def test_the_next_turn_reuses_the_unchanged_prefix(small: LlamaCppLanguageModel)
     assert stats.reused_tokens >= small.count_tokens(first), stats
 
 
+def test_a_window_that_drops_its_oldest_turns_reuses_the_rest(
+    small: LlamaCppLanguageModel,
+) -> None:
+    """The context window moved: the turns still in it are shifted into place in the cache,
+    not read again (the conversation no longer starts where the cache does)."""
+    small.forget()
+    turns = []
+    for i in range(6):
+        turns += [
+            ChatMessage("user", f"Tell me a fact about the number {i * 7}, please."),
+            ChatMessage("assistant", f"{i * 7} is a number " + "that shows up in sums. " * 6),
+        ]
+    "".join(small.stream([SYSTEM, *turns, ChatMessage("user", "And?")], GREEDY))
+    moved = [SYSTEM, *turns[4:], ChatMessage("user", "What next?")]
+    "".join(small.stream(moved, GREEDY))
+    stats = small.last_stats
+    assert stats is not None
+    assert stats.reused_tokens >= small.count_tokens(moved[:-1]) - 16, stats
+
+
 def test_prefill_puts_the_conversation_in_the_cache_ahead(small: LlamaCppLanguageModel) -> None:
     small.forget()
     history = [SYSTEM, ChatMessage("user", "Hi!"), ChatMessage("assistant", "Hello!")]
