@@ -47,8 +47,9 @@ _YES = re.compile(
 )
 _NO = re.compile(r"^(?:no|nope|nah|don't|do not|cancel|keep (?:it|them|everything)|no thanks)$")
 _DECLINE = re.compile(
-    r"^(?:(?:oh|ah|actually|well|no|sorry|wait|um+|uh+|hmm+|you know what|on second thought)"
-    r"\s+)*(?:never ?mind|forget it|forget about it|nothing|no thanks|no thank you|cancel|"
+    r"^(?:(?:oh|ah|actually|well|no|nah|nope|eh|sorry|wait|um+|uh+|hmm+|you know what|"
+    r"on second thought),?\s+)*(?:never ?mind|forget it|forget about it|nothing|no thanks|"
+    r"no thank you|cancel|"
     r"cancel that|don't bother|not now|skip it|leave it|drop it|nevermind|no need|it's fine|"
     r"doesn't matter|it doesn't matter)(?:\s+(?:then|please|thanks|thank you|actually|anyway|"
     r"for now|after all|it's fine|i'll do it myself))*$"
@@ -124,7 +125,14 @@ _CHANGE = re.compile(
     r"|postpone (?:it|that)|add|take|knock|shave|give it"
     r"|give me (?:\d+ )?(?:more|another|extra))\b"
 )
-_CORRECTION = re.compile(r"^(?:actually|no|sorry|oops|wait|i mean|i meant)\b")
+_CORRECTION = re.compile(
+    r"^(?:(?:oh|ah|um+|uh+|hmm+|no),?\s+)*(?:actually|no|sorry|oops|wait|i mean|i meant)\b"
+)
+# "wednesday, not tomorrow", "5 pm rather than 4": what it is no longer is no part of the change
+_NOT_THAT = re.compile(
+    r",?\s*\b(?:not|rather than|instead of)\s+(?:on\s+|at\s+)?(?:tomorrow|today|tonight|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?::\d{2})?(?:\s*(?:am|pm))?)\b"
+)
 _BARE_NUMBER = re.compile(r"\b(\d+(?:\.\d+)?)\b")
 
 
@@ -178,7 +186,7 @@ class FollowUpReader:
         if question.slot == "text":
             when, spans = slot_parsers.parse_when(value, now)
             reminder = slot_parsers.remove_spans(value, spans) if spans else value
-            reminder = _TEXT_LEAD.sub("", reminder).strip(" ,.")
+            reminder = slot_parsers.without_own_need(_TEXT_LEAD.sub("", reminder).strip(" ,."))
             if not reminder:
                 return None
             # the user's words, not the normalised ones ("call Anna", not "call anna")
@@ -227,6 +235,7 @@ class FollowUpReader:
 
     def _change(self, normalized: str, state: DialogueState, now: datetime) -> Intent | None:
         referent = state.last("timer", "reminder")
+        normalized = _NOT_THAT.sub("", normalized).strip()
         later = bool(_SHIFT_LATER.search(normalized))
         earlier = bool(_SHIFT_EARLIER.search(normalized))
         duration = slot_parsers.parse_duration(normalized)

@@ -57,14 +57,18 @@ _ABOUT_WORDS = re.compile(
     r"\b(?:mean|meaning|means|definition|define|synonym|spell|spelled|pronounce|translate)\b"
     r"|\bthe word\b|\bin (?:spanish|french|german|italian|japanese|chinese)\b"
 )
-_QUESTION = re.compile(r"^(?:when|what|what's|where|who|whose|which|how|do you|did i|tell me)\b")
+_QUESTION = re.compile(
+    r"^(?:when|what|what's|where|who|whose|which|how|do you|did i|tell me)\b"
+    r"|^remind me (?:what|who|where|when|which|how)\b"
+)
 _FORGET_VERB = re.compile(
     r"^(?:(?:please|can you|could you)\s+)?(?:forget|erase|delete|wipe|"
     r"remove|clear)\b"
 )
 
 _STOP_EXACT = re.compile(
-    r"^(?:(?:ok|okay|hey|please|just|now)\s+)*(?:stop|stop it|stop talking|stop speaking|"
+    r"^(?:(?:ok|okay|hey|please|just|now|oh|oh my god|omg|god|ugh|jeez|come on|seriously"
+    r"|for god's sake|would you|will you|can you)\s+)*(?:stop|stop it|stop talking|stop speaking|"
     r"be quiet|quiet|shut up|silence|enough|that's enough|hush|shh+|pause)"
     r"(?:\s+(?:please|now|thanks|thank you|already))*$"
 )
@@ -245,6 +249,7 @@ class EmbeddingIntentDetector:
         if not others:
             return None
         name, score = max(others, key=lambda kv: kv[1])
+        name = _disambiguate(name, normalized)  # "remind me what my wifi password is" asks
         said = [p for p in (_CUES.get(name), _STRONG.get(name)) if p is not None]
         if not any(p.search(normalized) for p in said):
             return None

@@ -213,6 +213,7 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "delete what you remember about me",
         "forget where i parked",
         "erase what i said about my dentist",
+        "you don't need to remember my address anymore",
     ),
     "app.open": (
         "open the text editor",

@@ -162,7 +162,7 @@ def can_open(normalized: str) -> bool:
 
 
 def can_remind(normalized: str) -> bool:
-    return bool(_REMIND_WORD.search(normalized))
+    return bool(_REMIND_WORD.search(normalized)) and not slot_parsers.asks_to_be_told(normalized)
 
 
 def about_now(normalized: str) -> bool:

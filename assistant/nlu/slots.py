@@ -263,7 +263,9 @@ _CLOCK = re.compile(
     r"(?P<ap>am|pm|a\.m\.?|p\.m\.?|o'clock)?"
     r"|\b(?P<h2>\d{1,2})(?:[: ](?P<m2>\d{2}))?\s*(?P<ap2>am|pm|a\.m\.?|p\.m\.?)"
     r"|\b(?:at\s+)?(?P<word>noon|midday|midnight)\b"
-    r"|\b(?:at\s+)?(?P<rel>half past|quarter past|quarter to)\s+(?P<h3>\d{1,2})\b"
+    # "half three": British for half past three (not "half 3 hours")
+    r"|\b(?:at\s+)?(?P<rel>half past|quarter past|quarter to|half)\s+(?P<h3>\d{1,2})\b"
+    r"(?!\s*(?:hours?|hrs?|minutes?|mins?|seconds?|secs?|days?|of|percent|%)\b)"
     r"|\b(?P<h4>\d{1,2})\s*o'?clock\b"
 )
 # "at 2 in the afternoon", "at 7 in the morning", "at 9 at night": which half of the day
@@ -308,7 +310,9 @@ def _clock_time(m: re.Match[str], hint_pm: bool) -> tuple[int, int, bool]:
         return (0, 0, True) if m.group("word") == "midnight" else (12, 0, True)
     if m.group("rel"):
         hour = int(m.group("h3"))
-        minute = {"half past": 30, "quarter past": 15, "quarter to": -15}[m.group("rel")]
+        minute = {"half past": 30, "half": 30, "quarter past": 15, "quarter to": -15}[
+            m.group("rel")
+        ]
         if minute < 0:
             hour, minute = hour - 1, 45
         return hour % 24, minute, False
@@ -404,6 +408,18 @@ _REMINDER_LEAD = re.compile(
 )
 
 
+# "remind me that I need to move the car": the task is "move the car"
+_OWN_TASK = re.compile(
+    r"^(?:that\s+)?(?:i|we)\s+(?:need|have|must|should|ought|got|gotta|want)(?:\s+to)?\s+"
+    r"|^(?:that\s+)?(?:i|we)(?:'ve| have) got to\s+|^(?:that\s+)?(?:i|we)(?:'ll| will) need to\s+"
+)
+
+
+def without_own_need(task: str) -> str:
+    """ "that I need to ring the plumber" → "ring the plumber" (a reminder's task)."""
+    return _OWN_TASK.sub("", task)
+
+
 def reminder_text(original: str, normalized: str, spans: list[tuple[int, int]]) -> str:
     """What to remind about: the message without the command words and the time phrase."""
     body = remove_spans(normalized, spans)
@@ -415,6 +431,7 @@ def reminder_text(original: str, normalized: str, spans: list[tuple[int, int]]) 
     body = _REMINDER_LEAD.sub("", body)
     body = re.sub(r"(?:^|\s)(?:remind me|please)(?:\s+(?:to|that|about))?(?=\s|$)", " ", body)
     body = re.sub(r"^(?:to|that|about|for|at|on|by)\s+", "", body.strip())
+    body = without_own_need(body)
     body = re.sub(r"\s+(?:to|at|on|by|for|please|and)$", "", body.strip())
     return body.strip()
 
@@ -426,9 +443,10 @@ _RAW_LEAD = REQUEST_LEAD.replace(r"\s+", r"[\s,]+")
 _FACT_LEAD = re.compile(
     rf"^[\s,]*{_RAW_LEAD}"
     r"(?:remember(?:ing)?|memori[sz](?:e|ing)|not(?:e|ing)(?: down)?|make a note(?: of)?|"
-    r"keep(?:ing)? in mind|don't forget|do not forget|stor(?:e|ing)|sav(?:e|ing)|"
+    r"keep(?:ing)? in mind|don'?t forget|do not forget|stor(?:e|ing)|sav(?:e|ing)|"
     r"jot(?:ting)? (?:it )?down|writ(?:e|ing) (?:it )?down|log(?:ging)?|record(?:ing)?|"
-    r"for the record|just so you know|fyi)[\s,]*(?:this[\s,]*)?(?:that\b|:)?[\s,]*",
+    r"for the record|just so you know|fyi)[\s,]*"
+    r"(?:(?:this|the following)(?: (?:fact|note|one|info|information))?[\s,]*)?(?:that\b|:)?[\s,]*",
     re.IGNORECASE,
 )
 
@@ -452,20 +470,30 @@ _RECALL_LEAD = re.compile(
 _RECALL_TAIL = re.compile(r"\s+(?:again|now|please|for me)$")
 
 
+# "what's my bike lock code", "who is my dentist": the thing asked about is all the query
+_WHAT_IS = re.compile(r"^(?:what|who)(?:'s|s|\s+is|\s+was|\s+are|\s+were)\s+(?=(?:my|our|the)\b)")
+# "(remind me) what my wifi password is": the same, asked inside a sentence
+_WHAT_IT_IS = re.compile(r"^(?:what|who)\s+((?:my|our|the)\b.*?)\s+(?:is|was|are|were)$")
+
+
 def recall_query(normalized: str) -> str:
-    """The question asked about the user, without asking whether it is known ("do you
-    remember …") or "again": "what was my bike lock code again" → "what was my bike lock code"."""
+    """What the user asks about themselves, without asking whether it is known ("do you
+    remember …"), "again", or "what is" when a thing is named: "what was my bike lock code
+    again" → "my bike lock code"; "where did I park" stays (the question is the query)."""
     query = _RECALL_LEAD.sub("", normalized).strip()
     while _RECALL_TAIL.search(query):
         query = _RECALL_TAIL.sub("", query)
+    query = _WHAT_IS.sub("", query.strip())
+    query = _WHAT_IT_IS.sub(r"\1", query)
     return query.strip() or normalized
 
 
 _FORGET_LEAD = re.compile(
     rf"^{REQUEST_LEAD}"
     r"(?:forget(?:ting)?|delet(?:e|ing)|eras(?:e|ing)|remov(?:e|ing)|wip(?:e|ing)|clear(?:ing)?"
-    r"|drop(?:ping)?|scrap)\s+(?:about\s+|what i (?:told|said to) you about\s+|the (?:fact|note"
-    r"|thing|bit|memory) (?:that|about|on|of)\s+)?",
+    r"|drop(?:ping)?|scrap|you (?:don't|do not|no longer) need to (?:remember|know|keep))\s+"
+    r"(?:about\s+|what (?:i (?:told|said to) you|you know|you remember|you have) about\s+"
+    r"|the (?:fact|note|thing|bit|memory) (?:that|about|on|of)\s+)?",
 )
 _FORGET_ALL = re.compile(
     r"\b(?:everything|all (?:of )?(?:the |my |your )?(?:saved |stored |remembered )?(?:facts|"
@@ -578,14 +606,15 @@ def read_date(text: str, normalized: str, now: datetime) -> dict[str, Any] | Non
     return {"offset_days": offset} if offset else {}
 
 
+_STILL_LEFT = re.compile(r"\b(?:left|remaining|to go)\b")
 _TIME_VERB = re.compile(r"\btime (?:the|my|a|an|this|these|those|how long)\b")
 
 
 def read_timer(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
     found = timer_slots(normalized)
     said = _TIMER.search(normalized) or _TIME_VERB.search(normalized)  # "time the noodles"
-    if "duration_s" not in found and not said:
-        return None
+    if "duration_s" not in found and (not said or _STILL_LEFT.search(normalized)):
+        return None  # "how many minutes are left on the countdown" asks
     return found
 
 
@@ -599,6 +628,17 @@ def read_timer_cancel(text: str, normalized: str, now: datetime) -> dict[str, An
         return {"all": True}  # "get rid of every timer"
     label = timer_label(normalized)
     return {"label": label} if label else {}
+
+
+def names_a_moment(normalized: str) -> bool:
+    """A clock time, a day or a delay is said ("at 5", "on friday", "in ten minutes")."""
+    return bool(_CLOCK.search(normalized) or _DAY.search(normalized) or _relative_span(normalized))
+
+
+def asks_to_be_told(normalized: str) -> bool:
+    """ "remind me what my wifi password is", "remind me what we talked about": a question,
+    no reminder (one with a moment is: "remind me at 5 what to buy")."""
+    return bool(_WH_CLAUSE.search(normalized)) and not names_a_moment(normalized)
 
 
 def read_reminder(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:

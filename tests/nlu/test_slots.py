@@ -152,8 +152,16 @@ def test_a_recall_is_about_the_user_and_a_timer_status_asks() -> None:
     now = datetime(2026, 3, 2, 10, 0)
     said = "do you remember your childhood"
     assert slots.read_recall(said, normalize(said), now) is None
-    said = "what was my bike lock code again"
-    assert slots.read_recall(said, normalize(said), now) == {"query": "what was my bike lock code"}
+    for said, query in (
+        ("what was my bike lock code again", "my bike lock code"),
+        ("who's my doctor again", "my doctor"),
+        ("remind me what my wifi password is", "my wifi password"),
+        ("where did i park", "where did i park"),  # the question is what is asked
+        ("when is my sister's birthday", "when is my sister's birthday"),
+    ):
+        assert slots.read_recall(said, normalize(said), now) == {"query": query}, said
+    said = "how many minutes are left on the countdown"
+    assert slots.read_timer(said, normalize(said), now) is None  # asks, sets nothing
     said = "let me know when twelve minutes are up"
     assert slots.read_timer_status(said, normalize(said), now) is None
     said = "how long is left on the 10 minute timer"
@@ -186,3 +194,34 @@ def test_fillers_and_feelings_are_no_timer_names() -> None:
     assert slots.timer_label(normalize("give me a timer for uh half an hour")) is None
     assert slots.timer_label(normalize("cancel the stupid timer already")) is None
     assert slots.timer_label(normalize("set a pasta timer for 5 minutes")) == "pasta"
+
+
+@pytest.mark.parametrize(
+    ("text", "slots_wanted"),
+    [
+        ("dont forget that my parking spot is b17", {"fact": "my parking spot is b17"}),
+        ("save this fact: my doctor is called dr patel", {"fact": "my doctor is called dr patel"}),
+        ("please delete what you know about my wifi password", {"query": "my wifi password"}),
+        ("you dont need to remember my parking spot anymore", {"query": "my parking spot"}),
+        (
+            "remind me that i need to move the car at 4:30 this afternoon",
+            {"text": "move the car", "when": "2026-03-02T16:30:00"},
+        ),
+        (
+            "reminder to pick up the kids at half three this afternoon",
+            {"text": "pick up the kids", "when": "2026-03-02T15:30:00"},
+        ),
+    ],
+)
+def test_lead_words_are_no_part_of_what_is_kept(text: str, slots_wanted: dict[str, object]) -> None:
+    """What a remember, forget or reminder keeps is the thing itself, not the way it was
+    asked for ("dont forget that", "what you know about", "that I need to", "half three")."""
+    from datetime import datetime
+
+    now = datetime(2026, 3, 2, 10, 0)
+    reader = {
+        "fact": slots.read_fact,
+        "query": slots.read_forget,
+        "text": slots.read_reminder,
+    }[next(iter(slots_wanted))]
+    assert reader(text, normalize(text), now) == slots_wanted
