@@ -50,6 +50,8 @@ def test_a_moment_answers_when_and_the_words_answer_what() -> None:
         "to feed the Cat", asked("reminder.set", "text", when="2026-03-02T18:00:00"), NOW
     )
     assert what is not None and what.slots["text"] == "feed the Cat"
+    own = READ.read("that i need to ring the plumber", asked("reminder.set", "text"), NOW)
+    assert own is not None and own.slots["text"] == "ring the plumber"
     both = READ.read("buy stamps at 5 pm", asked("reminder.set", "text"), NOW)
     assert both is not None and both.slots == {"text": "buy stamps", "when": "2026-03-02T17:00:00"}
 
@@ -59,8 +61,9 @@ def test_a_new_request_or_a_refusal_drops_the_question() -> None:
     assert READ.read("what's the capital of France?", state, NOW) is None
     assert READ.read("remind me at 5 pm to call mom", state, NOW) is None
     assert READ.read("what's 12 times 7", asked("reminder.set", "when", text="x"), NOW) is None
-    declined = READ.read("actually never mind", state, NOW)
-    assert declined is not None and declined.name == DISMISS
+    for said in ("actually never mind", "nah forget about it", "nope, never mind"):
+        declined = READ.read(said, state, NOW)
+        assert declined is not None and declined.name == DISMISS, said
 
 
 def test_confirmations() -> None:
@@ -113,6 +116,7 @@ def test_timer_changes(said: str, slots: dict[str, int]) -> None:
         ("push it back 10 minutes", {"delta_s": 600}),
         ("make it 30", {"number": 30.0}),
         ("bring it forward 5 minutes", {"delta_s": -300}),
+        ("oh wait, wednesday not tomorrow", {"day": "2026-03-04"}),  # what it no longer is
     ],
 )
 def test_reminder_changes(said: str, slots: dict[str, object]) -> None:
