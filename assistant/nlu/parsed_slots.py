@@ -42,16 +42,23 @@ def _copied(value: Any, text: str) -> str | None:
 
 
 def _own_words(value: str, text: str) -> str:
+    """The message's words for ``value``: from its first word to its last; when the model
+    changed an end word ("call the bank" for "phone the bank"), as many of the message's words
+    from the other end."""
     words = value.split()
     first = re.search(rf"\b{re.escape(words[0])}\b", text, re.IGNORECASE)
-    if first is None:
+    start = first.start() if first is not None else 0
+    ends = list(re.finditer(rf"\b{re.escape(words[-1])}\b", text[start:], re.IGNORECASE))
+    if first is None and not ends:
         return value
-    rest = text[first.start() :]
-    ends = list(re.finditer(rf"\b{re.escape(words[-1])}\b", rest, re.IGNORECASE))
-    if not ends:
-        return value
-    last = ends[-1]
-    span = text[first.start() : first.start() + last.end()].strip(" ,.!?")
+    said = re.findall(r"\S+", text)
+    if first is None:  # the first word is the model's: count back from the last
+        upto = len(re.findall(r"\S+", text[: start + ends[-1].end()]))
+        return " ".join(said[max(0, upto - len(words)) : upto]).strip(" ,.!?")
+    if not ends:  # the last word is the model's: count on from the first
+        begin = len(re.findall(r"\S+", text[:start]))
+        return " ".join(said[begin : begin + len(words)]).strip(" ,.!?")
+    span = text[start : start + ends[-1].end()].strip(" ,.!?")
     return span if len(span.split()) <= 2 * len(words) else value
 
 
