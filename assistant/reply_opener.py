@@ -1,6 +1,6 @@
-"""Drops the "As an AI language model," that small models open most small talk with.
+"""Drops the "As an AI language model," that small models open half their small talk with.
 
-The persona asks for it not to be said, and the 1.5 B default model says it anyway (in 31 of
+The persona asks for it not to be said, and the 1.5 B default model says it anyway (in 19 of
 40 small-talk replies, 2026-12-07); once in the conversation, the model copies it into the next
 replies. The opener is removed from the reply's start as it streams, so it is neither shown,
 spoken nor stored (and so never copied): "As an AI language model, I don't have a favourite
