@@ -53,6 +53,27 @@ def test_whole_sentences_with_abbreviations_and_short_ones_joined() -> None:
             ["You can mix black and white paint to get grey."],
         ),
         ("Sure: here is a list: one, two.", ["Sure: here is a list:", "one, two."]),
+        (  # "Mr." ends no sentence: the first piece may still be cut
+            "Mr. John Dashwood was a wealthy landowner and social figure in England.",
+            ["Mr. John Dashwood was a wealthy landowner", "and social figure in England."],
+        ),
+        (  # a long first sentence: cut before a preposition once the words after it go on
+            "The Queen of Clubs is a card in the deck of playing cards.",
+            ["The Queen of Clubs is a card", "in the deck of playing cards."],
+        ),
+        (
+            "The largest ocean on Earth is the Pacific Ocean, which is huge.",
+            ["The largest ocean on Earth", "is the Pacific Ocean, which is huge."],
+        ),
+        ("The capital city of Japan is Tokyo.", ["The capital city of Japan is Tokyo."]),
+        (  # not after a word that needs the next one, not inside a quotation
+            "An atom is the smallest unit of matter that can exist on its own.",
+            ["An atom is the smallest unit of matter that can exist", "on its own."],
+        ),
+        (
+            'The phrase "he might even have been made amiable" is ironic.',
+            ['The phrase "he might even have been made amiable" is ironic.'],
+        ),
         ("I have 1,000 books, really.", ["I have 1,000 books,", "really."]),
     ],
 )
