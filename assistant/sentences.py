@@ -3,12 +3,13 @@
 The first piece may be a clause: it ends at the first comma, colon or dash after two words
 ("Today is Monday," while the date is still being generated), before a word that opens a
 subordinate clause after three ("I'm not sure" | "what you mean by …", "A rainbow forms" |
-"when sunlight …"), before a preposition or an auxiliary verb after five ("The Queen of Clubs
-is a card" | "in the deck …", "Mr. John Dashwood was a wealthy landowner" | "during …"), or
-before "and"/"or" after six ("I'm sorry for the wait" | "and …"). The voice starts a clause
-earlier, which is most of the wait for a reply on a CPU: the model decodes ~12 tokens/s on two
-cores, so a first sentence of 15 tokens waits 1.2 s, its first words a third of that, and the
-rest is ready before they have been spoken (speech is ~2.5 words/s, decoding ~9).
+"when sunlight …"), before the verb after a subject of four words ("The passage you provided" |
+"is from a novel …") or a preposition after five ("The Queen of Clubs is a card" | "in the
+deck …") once the words after show the sentence goes on, or before "and"/"or" after six ("I'm
+sorry for the wait" | "and …"). The voice starts a clause earlier, which is most of the wait
+for a reply on a CPU: the model decodes ~12 tokens/s on two cores, so a first sentence of 15
+tokens waits 1.2 s, its first words a third of that, and the rest is ready before they have
+been spoken (speech is ~2.5 words/s, decoding ~9).
 """
 
 from __future__ import annotations
@@ -23,25 +24,35 @@ _BEFORE_SUBORDINATE = re.compile(
     r"|though|since|unless|until)\s)"
 )
 SUBORDINATE_WORDS = 3
-# … or before a preposition or an auxiliary verb once the first piece has grown long, where a
-# speaker would take breath ("The Queen of Clubs is a card | in the deck"; shorter sentences stay
-# whole: "The capital of Australia is Canberra."). Not inside a quotation, and not before "to",
-# "of", "as" or "that" ("able | to chat", "such | as", "do | that" break what belongs together).
-_BEFORE_PHRASE = re.compile(
-    r"()(\s+)(?=(?:in|on|at|for|with|from|by|about|into|during|after|before|through|over"
-    r"|under|without|is|are|was|were|has|have|had|can|could|will|would|should|may|might|must"
+# … or before the verb after a long subject ("The passage you provided | is from a novel"), or
+# before a preposition once the first piece has grown long ("The Queen of Clubs is a card | in
+# the deck"), where a speaker would take breath. Not inside a quotation, not after a word that
+# needs the next one ("the smallest unit of matter that | can exist", "it is | from"), and not
+# before "to", "of", "as" or "that" ("able | to chat", "such | as", "do | that") …
+_BEFORE_VERB = re.compile(
+    r"()(\s+)(?=(?:is|are|was|were|has|have|had|can|could|will|would|should|may|might|must"
     r"|does|did)\s)"
 )
-PHRASE_WORDS = 5
-# … and only once the words after the cut show a sentence that goes on (two of them and no
-# full stop: "The capital city of Japan is Tokyo." stays whole, ~0.2 s later than a cut)
-PHRASE_LOOKAHEAD_WORDS = 2
-# … and not after a word that needs the next one ("the smallest unit of matter that | can exist")
-_NEEDS_NEXT = {"a", "an", "the", "that", "which", "who", "whom", "whose", "to", "of", "not", "very"}
+VERB_WORDS = 4
+_BEFORE_PREPOSITION = re.compile(
+    r"()(\s+)(?=(?:in|on|at|for|with|from|by|about|into|during|after|before|through|over"
+    r"|under|without)\s)"
+)
+PREPOSITION_WORDS = 5
+_NEEDS_NEXT = {
+    *("a", "an", "the", "that", "which", "who", "whom", "whose", "to", "of", "not", "very"),
+    *("is", "are", "was", "were", "be", "been", "has", "have", "had", "do", "does", "did"),
+    *("can", "could", "will", "would", "should", "may", "might", "must"),
+    *("i", "you", "we", "they", "he", "she", "it"),  # "I'm sorry that we | are not able"
+}
+# … and only once the words after the cut show a sentence that goes on (three of them and no
+# full stop: "The currency of Japan is the yen." stays whole, ~0.3 s later than a cut) …
+PHRASE_LOOKAHEAD_WORDS = 3
 # … or before "and"/"or", once the first piece is long ("I'm sorry for the wait | and …";
 # sooner would cut "black | and white")
 _BEFORE_CONJUNCTION = re.compile(r"()(\s+)(?=(?:and|or|so)\s)")
 CONJUNCTION_WORDS = 6
+_PHRASES = (_BEFORE_VERB, _BEFORE_PREPOSITION)
 _ABBREVIATIONS = {
     "mr",
     "mrs",
@@ -85,7 +96,8 @@ class SentenceSplitter:
         for pattern, words in (
             (_CLAUSE_END, self._first_clause_words),
             (_BEFORE_SUBORDINATE, max(self._first_clause_words, SUBORDINATE_WORDS)),
-            (_BEFORE_PHRASE, max(self._first_clause_words, PHRASE_WORDS)),
+            (_BEFORE_VERB, max(self._first_clause_words, VERB_WORDS)),
+            (_BEFORE_PREPOSITION, max(self._first_clause_words, PREPOSITION_WORDS)),
             (_BEFORE_CONJUNCTION, max(self._first_clause_words, CONJUNCTION_WORDS)),
         ):
             for match in pattern.finditer(self._buffer):
@@ -93,7 +105,7 @@ class SentenceSplitter:
                 if (
                     len(clause.split()) >= words
                     and not _holds_a_sentence_end(clause)
-                    and (pattern is not _BEFORE_PHRASE or self._goes_on(clause, match.end()))
+                    and (pattern not in _PHRASES or self._goes_on(clause, match.end()))
                 ):
                     self._buffer = self._buffer[match.end() :]
                     return [clause]

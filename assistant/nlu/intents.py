@@ -122,6 +122,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         skill=lambda p: TimerStatusSkill(p.book),
         slots=read.read_timer_status,
         parsed=from_parse.judged_by_message(read.read_timer_status),
+        possible=from_parse.asks_how_long_left,
     ),
     IntentSpec(
         "reminder.set",
@@ -232,7 +233,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         slots=read.read_time,
         parsed=from_parse.parsed_time,
         skill=lambda p: TimeSkill(),
-        possible=from_parse.about_now,
+        possible=from_parse.asks_the_time,
     ),
     IntentSpec(
         "date",
@@ -243,19 +244,23 @@ INTENTS: tuple[IntentSpec, ...] = (
         skill=lambda p: DateSkill(),
         possible=from_parse.about_now,
     ),
-    IntentSpec("stop", "stop talking", skill=lambda p: StopSkill()),
+    IntentSpec(
+        "stop", "stop talking", skill=lambda p: StopSkill(), possible=from_parse.said_to_stop
+    ),
     IntentSpec(
         "repeat",
         "say the last reply again",
         shots=(("say that again", {}),),
         cue=r"\b(?:again|repeat|pardon|catch that|missed that)\b",
         skill=lambda p: RepeatSkill(),
+        possible=from_parse.asks_again,
     ),
     IntentSpec(
         "conversation.new",
         "start a new conversation",
         slots=read.read_new_conversation,
         parsed=from_parse.judged_by_message(read.read_new_conversation),
+        possible=read.starts_afresh,
         skill=lambda p: NewConversationSkill(),
     ),
     IntentSpec(
@@ -263,6 +268,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         "what the assistant can do",
         slots=read.read_help,
         parsed=from_parse.judged_by_message(read.read_help),
+        possible=from_parse.asks_for_help,
         skill=lambda p: HelpSkill(),
     ),
     # the dialogue state's own: a follow-up about something said or done before

@@ -680,10 +680,15 @@ _FRESH_START = re.compile(
 )
 
 
-def read_new_conversation(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
-    """Only a fresh start ("do you remember what we talked about last week" asks about the
+def starts_afresh(normalized: str) -> bool:
+    """Words of a fresh start ("do you remember what we talked about last week" asks about the
     conversation, it starts none)."""
-    return {} if _FRESH_START.search(normalized) else None
+    return bool(_FRESH_START.search(normalized))
+
+
+def read_new_conversation(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    """Only a fresh start (``starts_afresh``)."""
+    return {} if starts_afresh(normalized) else None
 
 
 # "help me write a cover letter", "help me with my homework"; not "what can you help me with"
