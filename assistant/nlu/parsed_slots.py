@@ -142,7 +142,8 @@ _REMIND_WORD = re.compile(
 # held its reply ~1 s on two cores)
 _STOP_WORD = re.compile(
     r"\b(?:stop\w*|quiet\w*|shut\w*|enough|silen\w*|hush\w*|shh+|plenty|halt\w*|pause\w*"
-    r"|zip it|cut it|knock it|give it a rest|sock|that'?ll do|talk\w*|speak\w*|voice)\b"
+    r"|zip it|cut it|knock it|give it a rest|sock|that'?ll do|talk\w*|speak\w*|voice"
+    r"|never ?mind|cancel\w*|forget it)\b"
 )
 _AGAIN_WORD = re.compile(
     r"\b(?:again|repeat\w*|pardon|what|huh|say|said|come|miss\w*|catch|caught|hear(?:d|ing)?"
@@ -192,7 +193,9 @@ def about_a_timer(normalized: str) -> bool:
     return bool(_TIMER_WORD.search(normalized))
 
 
-_LEFT_WORD = re.compile(r"\b(?:left|remaining|how long|until|till|still|to go)\b")
+_LEFT_WORD = re.compile(
+    r"\b(?:left|remaining|how long|longer|more|until|till|still|to go|done|ready)\b"
+)
 
 
 def asks_how_long_left(normalized: str) -> bool:
