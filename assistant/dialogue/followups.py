@@ -51,6 +51,7 @@ _DECLINE = re.compile(
     r"on second thought),?\s+)*(?:never ?mind|forget it|forget about it|nothing|no thanks|"
     r"no thank you|cancel|"
     r"cancel that|don't bother|not now|skip it|leave it|drop it|nevermind|no need|it's fine|"
+    r"don't worry(?: about it)?|no worries|"
     r"doesn't matter|it doesn't matter)(?:\s+(?:then|please|thanks|thank you|actually|anyway|"
     r"for now|after all|it's fine|i'll do it myself))*$"
 )
@@ -73,8 +74,9 @@ _ANSWER_LEAD = re.compile(r"^(?:(?:oh|ah|well|hmm|let's say|say|make it|how abou
 _TEXT_LEAD = re.compile(r"^(?:to|that|about|for)\s+")
 
 _UNDO = re.compile(
-    r"^(?:(?:oh|no|actually|wait|oops|sorry|please)\s+)*(?:undo|undo (?:that|it|this|the last"
-    r" (?:thing|change|one))|take (?:that|it) back|revert (?:that|it)|put it back)"
+    r"^(?:(?:oh|no|actually|wait|oops|sorry|please)\s+)*(?:undo(?: (?:that|it|this|the))?"
+    r"(?: (?:last|previous) (?:thing|change|one|bit))?|take (?:that|it) back|revert (?:that|it)"
+    r"|put it back)"
     r"(?:\s+please)?$"
 )
 _LEAD = (
@@ -89,8 +91,12 @@ _THING = (
 )
 _CANCEL = re.compile(
     # not "stop it": that is the stop command (stop talking)
-    _LEAD + r"(?:cancel|delete|remove|scrap|ditch|kill|drop|get rid of|clear|turn off"
-    r"|switch off|forget(?! it$)|erase)\s+" + _THING + r"(?:\s+(?:please|then|too|as well|now))*$"
+    _LEAD
+    + r"(?:"
+    + slot_parsers.CANCEL_VERB
+    + r"|forget(?! it$))\s+"
+    + _THING
+    + r"(?:\s+(?:please|then|too|as well|now))*$"
 )
 _STATUS = (
     re.compile(
@@ -170,6 +176,8 @@ class FollowUpReader:
         if new_request.match(normalized):
             return None
         value = _ANSWER_LEAD.sub("", normalized).strip()
+        if question.slot in ("duration_s", "when"):
+            value = _last_said(value)
         if question.slot == "duration_s":
             seconds = slot_parsers.parse_duration(value) or _bare_minutes(value)
             if seconds is None:
@@ -295,6 +303,29 @@ def _pick(
         return same[index]
     everything = [r for r in state.referents if r.kind in wanted]  # "the second one" of all
     return everything[index] if 0 <= index < len(everything) else None
+
+
+# "eight minutes, no wait, nine": the answer is what was said after the speaker corrected it
+_SELF_CORRECTION = re.compile(
+    r"[,.]?\s*\b(?:no,? wait|wait,? no|no sorry|sorry,? i mean|i mean|i meant|no make (?:it|that)"
+    r"|actually,? make (?:it|that)|actually|no)\b[,.]?\s+"
+)
+
+
+def _last_said(value: str) -> str:
+    """What the speaker said after correcting themselves; a bare number takes the place of the
+    number said before it ("8 minutes no wait 9" → "9 minutes", "tomorrow at 9, no, 10" →
+    "tomorrow at 10")."""
+    *said, last = _SELF_CORRECTION.split(value)
+    last = last.strip(" ,.")
+    if not said or not _BARE_NUMBER.search(last):
+        return value
+    before = " ".join(said)
+    numbers = list(_BARE_NUMBER.finditer(before))
+    if _BARE_NUMBER.fullmatch(last) and numbers:
+        where = numbers[-1]
+        return before[: where.start()] + last + before[where.end() :]
+    return last
 
 
 def _bare_minutes(value: str) -> int | None:

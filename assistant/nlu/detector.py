@@ -66,11 +66,14 @@ _FORGET_VERB = re.compile(
     r"remove|clear)\b"
 )
 
-_STOP_EXACT = re.compile(
+# … a stop said with feeling: "oh my god shut up", "shush", "shut up aria, you're doing my
+# head in" (the name it is called by and a complaint after it are no part of the command)
+_STOP_EXACT = (
     r"^(?:(?:ok|okay|hey|please|just|now|oh|oh my god|omg|god|ugh|jeez|come on|seriously"
     r"|for god's sake|would you|will you|can you)\s+)*(?:stop|stop it|stop talking|stop speaking|"
-    r"be quiet|quiet|shut up|silence|enough|that's enough|hush|shh+|pause)"
-    r"(?:\s+(?:please|now|thanks|thank you|already))*$"
+    r"be quiet|quiet|shut up|silence|enough|that's enough|hush|shush|shh+|pause)"
+    r"(?:\s+(?:please|now|thanks|thank you|already))*(?:\s+(?:{called}))?"
+    r"(?:\s+you(?:'re| are)\s.*)?$"
 )
 
 
@@ -133,6 +136,7 @@ class EmbeddingIntentDetector:
         self._address = re.compile(
             rf"^(?:(?:hey|hi|ok|okay|yo)\s+)*(?:{called})\b\s*" if called else r"^(?!)"
         )
+        self._stop_exact = re.compile(_STOP_EXACT.format(called=called or "(?!)"))
         # … and in the user's own words ("Hey Aria, remember that …"), for the slot readers
         self._address_raw = re.compile(
             rf"^\W*(?:(?:hey|hi|ok|okay|yo)\W+)*(?:{called})\b[\s,:;!.]*" if called else r"^(?!)",
@@ -183,7 +187,7 @@ class EmbeddingIntentDetector:
         expression = to_expression(normalized)
         if expression is not None:
             return Assessment(Intent("calculate", 0.99, _calculation(expression)))
-        if _STOP_EXACT.match(normalized):
+        if self._stop_exact.match(normalized):
             return Assessment(Intent("stop", 0.99))
         scores = self.scores(normalized)
         top_command = max(v for k, v in scores.items() if k != CHAT)

@@ -106,10 +106,8 @@ INTENTS: tuple[IntentSpec, ...] = (
         "cancel running timers",
         ("label", "all"),
         (("cancel all timers", {"all": True}), ("stop the egg timer", {"label": "egg"})),
-        cue=(
-            r"\b(?:cancel|stop|delete|remove|kill|forget|scrap|drop|clear|end|ditch|get rid of|"
-            r"turn off|switch off)\b.*\b(?:timers?|countdowns?)\b"
-        ),
+        cue=r"\b(?:" + read.CANCEL_VERB + r"|stop|forget|end)\b.*\b(?:timers?|countdowns?)\b",
+        phrasing=r"(?:" + read.CANCEL_VERB + r")\s+(?:\S+\s+){0,3}(?:timers?|countdowns?)\b",
         slots=read.read_timer_cancel,
         parsed=from_parse.parsed_timer_cancel,
         skill=lambda p: TimerCancelSkill(p.book),
@@ -185,6 +183,8 @@ INTENTS: tuple[IntentSpec, ...] = (
             r" were| do| does| did)? (?:my|i)\b(?! (?:do|need|should|can|could|make|get|"
             r"say|cook|fix|stop|learn|start|open|calculate)\b)|do you (?:know|remember) "
             r"(?:my|what i|where i|when i|who i|what my)\b|what did i (?:say|tell you)\b|"
+            r"remind me (?:what|who|when|where|which) (?:my|i)\b|(?:did|have) i (?:tell|told"
+            r"|mention(?:ed)?) you(?: about)? my\b|"
             r"what do you (?:know|"
             r"remember) about me\b)"
         ),
@@ -215,10 +215,9 @@ INTENTS: tuple[IntentSpec, ...] = (
         (("open the text editor", {"app": "text editor"}),),
         cue=r"^(?:please\s+)?(?:open|launch|start|run|fire up)\b",
         phrasing=(
-            r"(?:open|launch|start|run|fire up|bring up)\s+(?:up\s+)?(?:the\s+|"
+            r"(?:(?:open|launch|start|run|fire up|bring up)\s+(?:up\s+)?(?:the\s+|"
             r"my\s+)?(?!over\b|again\b|fresh\b|from\b|new\b|a\b|all\b|anew\b|"
-            r"afresh\b)[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?(?:\s+(?:app|application|program|"
-            r"for me|please))?$"
+            r"afresh\b)[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?)" + read.APP_TAIL + "*$"
         ),
         slots=read.read_app,
         parsed=from_parse.parsed_app,

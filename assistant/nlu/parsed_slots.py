@@ -141,7 +141,7 @@ _REMIND_WORD = re.compile(
 # them ("5 5", "10 of close") is no stop, repeat, help or time, so it is not parsed (the parse
 # held its reply ~1 s on two cores)
 _STOP_WORD = re.compile(
-    r"\b(?:stop\w*|quiet\w*|shut\w*|enough|silen\w*|hush\w*|shh+|plenty|halt\w*|pause\w*"
+    r"\b(?:stop\w*|quiet\w*|shut\w*|enough|silen\w*|s?hush\w*|shh+|plenty|halt\w*|pause\w*"
     r"|zip it|cut it|knock it|give it a rest|sock|that'?ll do|talk\w*|speak\w*|voice"
     r"|never ?mind|cancel\w*|forget it)\b"
 )

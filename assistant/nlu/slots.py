@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from assistant.nlu.normalize import REQUEST_LEAD
+from assistant.nlu.normalize import REQUEST_LEAD, normalize
 
 _SMALL = [
     "zero",
@@ -57,8 +57,10 @@ _AMOUNT = (
     r"a couple of|a few|an?|" + "|".join(_SMALL) + r")\b"
 )
 _QUARTERS = re.compile(r"^(?:(?P<n>\d+) |a |one )?quarters? of an?$")
+# "… and a half", "… and a quarter", "… and three quarters" (before or after the unit)
+_AND_PART = r"\s+and\s+(?:a\s+half|(?:a|one)\s+quarter|(?:3|three)\s+quarters)"
 _DURATION_TERM = re.compile(
-    rf"\b{_AMOUNT}(?P<half>\s+and\s+a\s+half)?\s*-?\s*{_UNIT}(?P<half2>\s+and\s+a\s+half)?"
+    rf"\b{_AMOUNT}(?P<half>{_AND_PART})?\s*-?\s*{_UNIT}(?P<half2>{_AND_PART})?"
     r"|\b(?P<amount2>\d+(?:\.\d+)?)(?P<unit2>s|m|h|d)\b"
 )
 _COMPACT = re.compile(r"\b(\d+)h\s*(\d+)(?:m|min)?\b")
@@ -81,6 +83,12 @@ def _amount(word: str) -> float:
     return _WORD_AMOUNTS[word] if word in _WORD_AMOUNTS else float(word)
 
 
+def _and_part(text: str | None) -> float:
+    if not text:
+        return 0.0
+    return 0.5 if "half" in text else 0.75 if "quarters" in text else 0.25
+
+
 def duration_spans(text: str) -> list[tuple[int, int, float]]:
     """(start, end, seconds) of every duration term in ``text``."""
     spans: list[tuple[int, int, float]] = []
@@ -94,8 +102,7 @@ def duration_spans(text: str) -> list[tuple[int, int, float]]:
             spans.append((m.start(), m.end(), seconds))
             continue
         amount = _amount(m.group("amount"))
-        if m.group("half") or m.group("half2"):
-            amount += 0.5
+        amount += _and_part(m.group("half") or m.group("half2"))
         spans.append((m.start(), m.end(), amount * _unit_seconds(m.group("unit"))))
     return sorted(spans)
 
@@ -116,6 +123,12 @@ def remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 # --- timers ---------------------------------------------------------------------------------
+
+# the verbs of cancelling a timer or reminder ("scrap", "ditch", British "bin" …)
+CANCEL_VERB = (
+    r"(?:cancel|delete|remove|scrap|ditch|bin|nix|axe|trash|kill|drop|get rid of|clear"
+    r"|turn off|switch off|erase)"
+)
 
 LABEL_STOP = {
     "a",
@@ -140,6 +153,9 @@ LABEL_STOP = {
     "delete",
     "remove",
     "kill",
+    "scrap",
+    "ditch",
+    "bin",
     "end",
     "clear",
     "of",
@@ -337,8 +353,25 @@ def only_a_day(text: str) -> bool:
     return not re.search(r"\b(?:morning|afternoon|evening|night|tonight)\b", day.group(0))
 
 
+# "at two", "half one", "one o'clock": the hours text2num leaves as words (it writes only
+# numbers from three up), as digits padded to the word's length so the spans stay in place
+_HOUR_WORD = (
+    re.compile(r"\b(at |by |around |half |past |until |quarter to )(one|two)\b"),
+    re.compile(r"\b()(one|two)(?=\s*(?:o'?clock|am|pm|\d{2}\b))"),
+)
+
+
+def _hour_digits(text: str) -> str:
+    for pattern in _HOUR_WORD:
+        text = pattern.sub(
+            lambda m: m.group(1) + ("1" if m.group(2) == "one" else "2").rjust(3), text
+        )
+    return text
+
+
 def parse_when(text: str, now: datetime) -> tuple[datetime | None, list[tuple[int, int]]]:
     """The moment a reminder is for, and the character spans that said it."""
+    text = _hour_digits(text)
     rel = _relative_span(text)
     if rel is not None:
         start, end, seconds = rel
@@ -444,9 +477,18 @@ _FACT_LEAD = re.compile(
     rf"^[\s,]*{_RAW_LEAD}"
     r"(?:remember(?:ing)?|memori[sz](?:e|ing)|not(?:e|ing)(?: down)?|make a note(?: of)?|"
     r"keep(?:ing)? in mind|don'?t forget|do not forget|stor(?:e|ing)|sav(?:e|ing)|"
-    r"jot(?:ting)? (?:it )?down|writ(?:e|ing) (?:it )?down|log(?:ging)?|record(?:ing)?|"
+    r"jot(?:ting)? (?:it |this )?down|writ(?:e|ing) (?:it |this )?down|log(?:ging)?|record(?:ing)?|"
     r"for the record|just so you know|fyi)[\s,]*"
     r"(?:(?:this|the following)(?: (?:fact|note|one|info|information))?[\s,]*)?(?:that\b|:)?[\s,]*",
+    re.IGNORECASE,
+)
+
+
+# the lead said after the fact ("my gym number is 55021, remember that", "… please note it")
+_FACT_LEAD_AFTER = re.compile(
+    r"[\s,.!?;:-]+(?:(?:please|pls|so|and|can you|could you)\s+)*(?:remember|note|keep in mind"
+    r"|don'?t forget|save|store|jot down|write down)(?: (?:that|this|it))?(?: down)?"
+    r"(?: (?:for me|please|thanks))*[\s.!?]*$",
     re.IGNORECASE,
 )
 
@@ -454,6 +496,8 @@ _FACT_LEAD = re.compile(
 def fact_text(original: str) -> str:
     """'Remember that my sister's birthday is May 3rd.' → "my sister's birthday is May 3rd"."""
     text = " ".join(original.replace("’", "'").split())
+    before = _FACT_LEAD_AFTER.sub("", text)
+    text = before if len(before.split()) >= 3 else text
     text = _FACT_LEAD.sub("", text).strip()
     text = re.sub(r"[\s.!?]+$", "", text)
     text = re.sub(r"^,\s*", "", text)
@@ -463,7 +507,8 @@ def fact_text(original: str) -> str:
 _RECALL_LEAD = re.compile(
     rf"^{REQUEST_LEAD}(?:do you\s+)?"
     r"(?:tell me|remind me|what do you (?:know|remember)|what have you (?:got|stored|saved)|"
-    r"what did i (?:tell|say to) you|do you (?:know|remember|happen to (?:know|remember|recall))"
+    r"what did i (?:tell|say to) you|(?:did|have) i (?:tell|told|give|given|mention(?:ed)?)"
+    r"(?: you| to you)?|do you (?:know|remember|happen to (?:know|remember|recall))"
     r"|(?:can|could) you (?:recall|remember)|recall|what facts do you have)"
     r"\s*(?:about|of|regarding|on)?\s*",
 )
@@ -491,14 +536,17 @@ def recall_query(normalized: str) -> str:
 _FORGET_LEAD = re.compile(
     rf"^{REQUEST_LEAD}"
     r"(?:forget(?:ting)?|delet(?:e|ing)|eras(?:e|ing)|remov(?:e|ing)|wip(?:e|ing)|clear(?:ing)?"
-    r"|drop(?:ping)?|scrap|you (?:don't|do not|no longer) need to (?:remember|know|keep))\s+"
+    r"|drop(?:ping)?|scrap|you (?:don't|do not|no longer) need to (?:remember|know|keep)"
+    r"|i (?:don't|do not) want you (?:to )?(?:stor(?:e|ing)|keep(?:ing)?|remember(?:ing)?"
+    r"|know(?:ing)?|sav(?:e|ing)))\s+"
     r"(?:about\s+|what (?:i (?:told|said to) you|you know|you remember|you have) about\s+"
     r"|the (?:fact|note|thing|bit|memory) (?:that|about|on|of)\s+)?",
 )
 _FORGET_ALL = re.compile(
-    r"\b(?:everything|all (?:of )?(?:the |my |your )?(?:saved |stored |remembered )?(?:facts|"
-    r"memories|memory|data|notes|that)|all you know|all about me|whatever you know|"
-    r"your (?:whole |entire )?memory|every(?:thing| fact)|all(?: the)? facts)\b"
+    r"\b(?:everything|all (?:of )?(?:the |my |your )?(?:saved |stored |remembered |personal )?"
+    r"(?:facts|memories|memory|data|notes|that|info|information|details|stuff)|all you know"
+    r"|all about me|whatever you know|your (?:whole |entire )?memory|every(?:thing| fact)"
+    r"|all(?: the)? facts)\b"
 )
 
 
@@ -507,7 +555,11 @@ def forget_slots(normalized: str) -> dict[str, object]:
         return {"all": True}
     query = _FORGET_LEAD.sub("", normalized).strip()
     query = re.sub(r"^(?:that|about)\s+", "", query)
-    query = re.sub(r"\s+(?:now|please|for me|anymore|any more)$", "", query)
+    query = re.sub(
+        r"(?:\s+(?:now|please|for me|anymore|any more|forget it|forget that|delete it))+$",
+        "",
+        query,
+    )
     # "…, I've changed it": the reason is no part of what to forget
     query = re.sub(r"\s+(?:i've|i have|i'm|i am|because|since|as|it's|it is|cause)\b.*$", "", query)
     return {"query": query or normalized}
@@ -542,9 +594,16 @@ def app_name(normalized: str) -> str:
     name = app_lead_removed(normalized)
     if GENERIC_APP.match(name):
         return ""
-    name = re.sub(r"\s+(?:for me|please|now|app|application|program)$", "", name)
-    name = re.sub(r"\s+(?:app|application|program)$", "", name)
+    name = _APP_TAIL.sub("", name)
     return name.strip()
+
+
+# what may follow the name ("firefox would you", "the text editor pls", "spotify for me now")
+APP_TAIL = (
+    r"(?:,?\s+(?:for me|please|pls|plz|now|would you|will you|could you|can you|thanks|"
+    r"thank you|cheers|if you can|if you would|app|application|program|up))"
+)
+_APP_TAIL = re.compile(APP_TAIL + "+$")
 
 
 _DAY_OFFSET = {"tomorrow": 1, "yesterday": -1}
@@ -641,11 +700,24 @@ def asks_to_be_told(normalized: str) -> bool:
     return bool(_WH_CLAUSE.search(normalized)) and not names_a_moment(normalized)
 
 
+# how the user feels, said after the request ("…tomorrow at 8am, I'm so nervous")
+_FEELING_AFTER = re.compile(
+    r",\s*(?:(?:and|but|because|cos)\s+)?(?:i'm|i am|im|i feel|i'm feeling|i'm getting)\s+"
+    r"(?:so|really|very|a bit|quite|super|kind of|kinda)?\s*[a-z]+[.!?]*$",
+    re.IGNORECASE,
+)
+
+
 def read_reminder(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
+    aside = _FEELING_AFTER.search(text)
+    if aside:
+        text = text[: aside.start()]
+        normalized = normalize(text)
     when, spans = parse_when(normalized, now)
     if when is None and (not _REMIND.search(normalized) or _WH_CLAUSE.search(normalized)):
         return None  # "remind me what we talked about" is a question
-    found: dict[str, Any] = {"text": reminder_text(text, normalized, spans)}
+    task = reminder_text(text, normalized, spans)
+    found: dict[str, Any] = {"text": task} if task else {}  # none said: the skill asks
     if when is not None:
         found["when"] = when.isoformat(timespec="seconds")
     return found
@@ -714,9 +786,19 @@ def read_recall(text: str, normalized: str, now: datetime) -> dict[str, Any] | N
 _LEFT = re.compile(r"\b(?:left|remaining|long until|how long|how much time|still|status|check)\b")
 
 
+# a status is asked ("whats the timer at", "is the bread timer nearly done"); "timer please" asks
+# for one
+_ASKING = re.compile(
+    r"\b(?:what|what's|whats|how|when|is|are|has|have|does|do|will|till|until|nearly|almost"
+    r"|done|ready|yet|any|going|running|active|on)\b"
+)
+
+
 def read_timer_status(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
     """How long is left; a duration with no asking ("let me know when twelve minutes are
-    up") sets a timer instead."""
-    if parse_duration(normalized) is not None and not _LEFT.search(normalized):
+    up") sets a timer instead, and so does a bare "timer please"."""
+    if not _LEFT.search(normalized) and (
+        parse_duration(normalized) is not None or not _ASKING.search(normalized)
+    ):
         return None
     return {}

@@ -32,6 +32,9 @@ def with_things(*things: tuple[str, int]) -> DialogueState:
         ("an hour and a half", 5400),
         ("15", 900),
         ("for 20 seconds", 20),
+        ("an hour and a quarter please", 4500),
+        ("eight minutes, no wait, nine", 540),  # the speaker corrects themselves
+        ("5 minutes sorry i mean 7 minutes", 420),
     ],
 )
 def test_a_duration_answers_how_long(answer: str, seconds: int) -> None:
@@ -54,6 +57,10 @@ def test_a_moment_answers_when_and_the_words_answer_what() -> None:
     assert own is not None and own.slots["text"] == "ring the plumber"
     both = READ.read("buy stamps at 5 pm", asked("reminder.set", "text"), NOW)
     assert both is not None and both.slots == {"text": "buy stamps", "when": "2026-03-02T17:00:00"}
+    half = READ.read("at half two", asked("reminder.set", "when", text="x"), NOW)
+    assert half is not None and half.slots["when"] == "2026-03-02T14:30:00"
+    fixed = READ.read("tomorrow at 9, no, 10", asked("reminder.set", "when", text="x"), NOW)
+    assert fixed is not None and fixed.slots["when"] == "2026-03-03T10:00:00"
 
 
 def test_a_new_request_or_a_refusal_drops_the_question() -> None:
@@ -61,7 +68,12 @@ def test_a_new_request_or_a_refusal_drops_the_question() -> None:
     assert READ.read("what's the capital of France?", state, NOW) is None
     assert READ.read("remind me at 5 pm to call mom", state, NOW) is None
     assert READ.read("what's 12 times 7", asked("reminder.set", "when", text="x"), NOW) is None
-    for said in ("actually never mind", "nah forget about it", "nope, never mind"):
+    for said in (
+        "actually never mind",
+        "nah forget about it",
+        "nope, never mind",
+        "actually don't worry about it",
+    ):
         declined = READ.read(said, state, NOW)
         assert declined is not None and declined.name == DISMISS, said
 
@@ -141,8 +153,9 @@ def test_undo_and_the_state_round_trip() -> None:
     state.question = Question("timer.set", "duration_s", "For how long?", {"label": "tea"}, 5.0)
     again = DialogueState.from_json(state.to_json())
     assert again == state
-    intent = READ.read("undo that", again, NOW)
-    assert intent is not None and intent.name == UNDO
+    for said in ("undo that", "undo that last one please", "undo the previous change"):
+        intent = READ.read(said, again, NOW)
+        assert intent is not None and intent.name == UNDO, said
 
 
 def test_asking_for_tips_is_no_change_even_with_a_number() -> None:

@@ -74,6 +74,13 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         "memory.remember",
         {"fact": "my moms birthday is april 2"},
     ),
+    # from a fifth held-out set's first run
+    ("computer shush", "stop", {}),
+    ("oh shut up computer, you're doing my head in", "stop", {}),
+    ("bin the timer for the eggs", "timer.cancel", {"label": "eggs"}),
+    ("launch firefox would you", "app.open", {"app": "firefox"}),
+    ("remind me what my car reg is", "memory.recall", {"query": "my car reg"}),
+    ("did I tell you my dentist's name", "memory.recall", {"query": "my dentist's name"}),
 ]
 
 LOOKALIKE_CHAT = [

@@ -40,6 +40,8 @@ def test_normalize(text: str, expected: str) -> None:
         ("a quarter of an hour", 900),
         ("three quarters of an hour", 2700),
         ("a minute and a half", 90),
+        ("an hour and a quarter please", 4500),
+        ("two hours and three quarters", 9900),
         ("2 minutes 30 seconds", 150),
         ("timer 5m", 300),
         ("1h30", 5400),
@@ -124,6 +126,10 @@ def test_forget_and_recall_and_app() -> None:
     assert slots.recall_query(normalize("what do you know about my car")) == "my car"
     assert slots.app_name("can you open up the text editor app") == "text editor"
     assert slots.app_name("launch firefox; rm -rf ~") == "firefox; rm -rf ~"
+    assert slots.app_name("launch firefox would you") == "firefox"
+    assert slots.app_name("fire up the text editor pls") == "text editor"
+    assert slots.app_name("i need the calculator up") == "calculator"
+    assert slots.recall_query(normalize("did I tell you my dentist's name")) == "my dentist's name"
 
 
 def test_a_new_conversation_needs_a_fresh_start() -> None:
@@ -166,6 +172,10 @@ def test_a_recall_is_about_the_user_and_a_timer_status_asks() -> None:
     assert slots.read_timer_status(said, normalize(said), now) is None
     said = "how long is left on the 10 minute timer"
     assert slots.read_timer_status(said, normalize(said), now) == {}
+    for asks_for_one in ("timer please", "can i get a timer"):
+        assert slots.read_timer_status(asks_for_one, normalize(asks_for_one), now) is None
+    for asks_how_long in ("um whats the timer at", "is the bread timer nearly done"):
+        assert slots.read_timer_status(asks_how_long, normalize(asks_how_long), now) == {}
 
 
 @pytest.mark.parametrize(
@@ -179,6 +189,20 @@ def test_a_recall_is_about_the_user_and_a_timer_status_asks() -> None:
         ("remind me go to the bank on wednesday 11 o'clock", "2026-03-04T11:00:00", None),
         ("remind me deploy hotfix fri 9am", "2026-03-06T09:00:00", "deploy hotfix"),
         ("remind me at 7 in the morning to run", "2026-03-03T07:00:00", "run"),
+        # the hours text2num leaves as words
+        (
+            "remind me to defrost the chicken at half two",
+            "2026-03-02T14:30:00",
+            "defrost the chicken",
+        ),
+        ("remind me to call bob at two", "2026-03-02T14:00:00", "call bob"),
+        ("remind me at quarter to one to eat", "2026-03-02T12:45:00", "eat"),
+        # how the user feels, said after the request, is no part of the task
+        (
+            "remind me to leave for the interview tomorrow at 8am, I'm so nervous",
+            "2026-03-03T08:00:00",
+            "leave for the interview",
+        ),
     ],
 )
 def test_reminder_moments_said_every_way(text: str, when: str, task: str | None) -> None:
@@ -211,6 +235,11 @@ def test_fillers_and_feelings_are_no_timer_names() -> None:
             "reminder to pick up the kids at half three this afternoon",
             {"text": "pick up the kids", "when": "2026-03-02T15:30:00"},
         ),
+        ("remind me at 4pm", {"when": "2026-03-02T16:00:00"}),  # no task said: none kept
+        ("jot this down, my car reg is KX19 ABC", {"fact": "my car reg is KX19 ABC"}),
+        ("fyi my gym number is 55021, remember that", {"fact": "my gym number is 55021"}),
+        ("I don't want you storing my car reg anymore, forget it", {"query": "my car reg"}),
+        ("erase all my personal info pls", {"all": True}),
     ],
 )
 def test_lead_words_are_no_part_of_what_is_kept(text: str, slots_wanted: dict[str, object]) -> None:
@@ -222,6 +251,8 @@ def test_lead_words_are_no_part_of_what_is_kept(text: str, slots_wanted: dict[st
     reader = {
         "fact": slots.read_fact,
         "query": slots.read_forget,
+        "all": slots.read_forget,
         "text": slots.read_reminder,
+        "when": slots.read_reminder,
     }[next(iter(slots_wanted))]
     assert reader(text, normalize(text), now) == slots_wanted
