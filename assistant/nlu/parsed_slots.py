@@ -303,7 +303,18 @@ def parsed_fact(
     fact = _copied(found.get("fact"), text)
     if fact and len(fact.split()) >= len(text.split()):
         return None  # "my car is in the garage" says a fact; it asks nothing to be kept
-    return {"fact": fact} if fact else None
+    return {"fact": _to_clause_end(fact, text)} if fact else None
+
+
+def _to_clause_end(copy: str, text: str) -> str:
+    """A copy the model ended mid-clause ("my new nephew is called" of "… is called Oscar!")
+    runs on to the clause's end in the message (at most three more words)."""
+    where = text.find(copy)
+    if where < 0:
+        return copy
+    rest = re.match(r"[^.!?,;:]*", text[where + len(copy) :])
+    more = rest.group(0) if rest else ""
+    return (copy + more).strip() if 0 < len(more.split()) <= 3 else copy
 
 
 def parsed_recall(
@@ -319,7 +330,8 @@ def parsed_forget(
     found: dict[str, Any], text: str, normalized: str, now: datetime
 ) -> dict[str, Any] | None:
     if found.get("all") is True:
-        return {"all": True}
+        # everything only when the message says so ("… my car reg anymore, forget it" is one)
+        return slot_parsers.forget_slots(normalized)
     query = _copied(found.get("query"), text)
     return {"query": query} if query else None
 

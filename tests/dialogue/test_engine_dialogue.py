@@ -133,6 +133,19 @@ def test_the_parse_is_asked_only_when_unsure_and_must_hold(embedder: MiniLMEmbed
         NOW,
     )
     assert bank is not None and bank.slots["text"] == "phone the bank"
+    # a fact cut mid-clause runs on to the clause's end; "all" only when the message says it
+    nephew = parser.validated(
+        '{"intent": "memory.remember", "fact": "my new nephew is called"}',
+        "I'm over the moon, my new nephew is called Oscar! please remember that",
+        NOW,
+    )
+    assert nephew is not None and nephew.slots["fact"] == "my new nephew is called Oscar"
+    one = parser.validated(
+        '{"intent": "memory.forget", "all": true}',
+        "I don't want you storing my car reg anymore, forget it",
+        NOW,
+    )
+    assert one is not None and one.slots == {"query": "my car reg"}
 
 
 def test_no_parse_when_every_command_it_could_name_would_end_as_chat(
