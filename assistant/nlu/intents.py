@@ -94,7 +94,8 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"i'd like|i need|i want|i would like)\s+(?:a |an |the |my |me a )?(?:new "
             r")?(?:\S+\s+){0,3}(?:timer|countdown)\b|time (?:the|my|a|an|this|\d+)\b|"
             r"(?:let me know|tell me|beep|ping me|alert me) (?:when|once) (?:the )?\d+ "
-            r"(?:seconds?|minutes?|hours?) (?:are|is|have|has) (?:up|over|gone|passed))"
+            r"(?:seconds?|minutes?|hours?) (?:are|is|have|has) (?:up|over|gone|passed)"
+            r"|(?:a |an |new |another )?(?:timer|countdown)(?: please| pls| now)?$)"
         ),
         slots=read.read_timer,
         parsed=from_parse.parsed_timer,

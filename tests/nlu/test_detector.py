@@ -76,6 +76,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     # from a fifth held-out set's first run
     ("computer shush", "stop", {}),
+    ("timer please", "timer.set", {}),  # a timer asked for: "For how long?"
     ("oh shut up computer, you're doing my head in", "stop", {}),
     ("bin the timer for the eggs", "timer.cancel", {"label": "eggs"}),
     ("launch firefox would you", "app.open", {"app": "firefox"}),
