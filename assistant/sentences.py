@@ -15,6 +15,7 @@ been spoken (speech is ~2.5 words/s, decoding ~9).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _END = re.compile(r"([.!?…]+[\"')\]]*)(\s+)|(\n+)")
 _CLAUSE_END = re.compile(r"([,;:]|\s[—–])(\s+)")
@@ -125,13 +126,9 @@ class SentenceSplitter:
     def _sentences(self) -> list[str]:
         sentences: list[str] = []
         start = 0
-        for match in _END.finditer(self._buffer):
+        for match in _sentence_ends(self._buffer):
             end = match.end()
             candidate = self._buffer[start:end].strip()
-            if match.group(1) and _ends_with_abbreviation_or_number(
-                self._buffer[start : match.start(1) + 1]
-            ):
-                continue
             if len(candidate) < self._min_chars and not match.group(3):
                 continue
             if candidate:
@@ -146,13 +143,17 @@ class SentenceSplitter:
         return [rest] if rest else []
 
 
+def _sentence_ends(text: str) -> Iterator[re.Match[str]]:
+    """The ends of sentences in ``text``: a full stop, question or exclamation mark and the
+    space after it, or a line break; not the point of "Mr." or "p.m." ("Mr. John Dashwood was
+    …" is one sentence so far)."""
+    for match in _END.finditer(text):
+        if not (match.group(1) and _ends_with_abbreviation_or_number(text[: match.start(1) + 1])):
+            yield match
+
+
 def _holds_a_sentence_end(text: str) -> bool:
-    """Whether ``text`` has a full stop, question or exclamation mark that ends a sentence (not
-    the point of "Mr." or "p.m.": "Mr. John Dashwood was …" is one sentence so far)."""
-    return any(
-        not (match.group(1) and _ends_with_abbreviation_or_number(text[: match.start(1) + 1]))
-        for match in _END.finditer(text + " ")
-    )
+    return any(_sentence_ends(text + " "))
 
 
 def _ends_with_abbreviation_or_number(text: str) -> bool:

@@ -156,16 +156,21 @@ _HELP_WORD = re.compile(
 _TIME_WORD = re.compile(r"\b(?:time|tiem|clock|late|early|hours?|o'?clock|noon|midnight|now)\b")
 
 
-def said_to_stop(normalized: str) -> bool:
-    return bool(_STOP_WORD.search(normalized))
+def _says(words: re.Pattern[str]) -> Gate:
+    """The gate of an intent that cannot be said without one of ``words``."""
+
+    def gate(normalized: str) -> bool:
+        return bool(words.search(normalized))
+
+    return gate
 
 
-def asks_again(normalized: str) -> bool:
-    return bool(_AGAIN_WORD.search(normalized))
-
-
-def asks_for_help(normalized: str) -> bool:
-    return bool(_HELP_WORD.search(normalized))
+said_to_stop = _says(_STOP_WORD)
+asks_again = _says(_AGAIN_WORD)
+asks_for_help = _says(_HELP_WORD)
+can_forget = _says(_FORGET_WORD)
+about_a_timer = _says(_TIMER_WORD)
+can_open = _says(_OPEN_WORD)
 
 
 def asks_the_time(normalized: str) -> bool:
@@ -185,14 +190,6 @@ def about_the_user(normalized: str) -> bool:
     return bool(_FIRST_PERSON.search(normalized))
 
 
-def can_forget(normalized: str) -> bool:
-    return bool(_FORGET_WORD.search(normalized))
-
-
-def about_a_timer(normalized: str) -> bool:
-    return bool(_TIMER_WORD.search(normalized))
-
-
 _LEFT_WORD = re.compile(
     r"\b(?:left|remaining|how long|longer|more|until|till|still|to go|done|ready)\b"
 )
@@ -204,13 +201,7 @@ def asks_how_long_left(normalized: str) -> bool:
 
 def can_time(normalized: str) -> bool:
     """A timer: the word, or a duration ("let me know when twelve minutes are up")."""
-    return (
-        bool(_TIMER_WORD.search(normalized)) or slot_parsers.parse_duration(normalized) is not None
-    )
-
-
-def can_open(normalized: str) -> bool:
-    return bool(_OPEN_WORD.search(normalized))
+    return about_a_timer(normalized) or slot_parsers.parse_duration(normalized) is not None
 
 
 def can_remind(normalized: str) -> bool:
