@@ -461,18 +461,24 @@ def _toml_value(value: Any) -> str:
 
 
 def render(config: Config | None = None) -> str:
-    """The config as commented TOML (the defaults when ``config`` is None)."""
+    """The config as commented TOML. A setting at its default is written commented out
+    (``# key = value``), so that a default improved in a later version reaches a user who never
+    changed it; only the user's own choices are set (all commented when ``config`` is None)."""
     lines = [
         "# Settings of the offline voice assistant.",
         "# Edit and restart; `assistant config show` prints what is in force.",
+        "# A line starting with '# key =' is the default: remove the '# ' to change it.",
         "",
     ]
     for name, cls in SECTIONS.items():
-        section = config.section(name) if config is not None else cls()
+        default = cls()
+        section = config.section(name) if config is not None else default
         lines.append(f"[{name}]")
         for f in dataclasses.fields(cls):
+            value = getattr(section, f.name)
+            unset = "# " if value == getattr(default, f.name) else ""
             lines.append(f"# {f.metadata.get('help', '')} ({_describe_allowed(f)})")
-            lines.append(f"{f.name} = {_toml_value(getattr(section, f.name))}")
+            lines.append(f"{unset}{f.name} = {_toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
 

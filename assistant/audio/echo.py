@@ -200,19 +200,29 @@ class DelayEstimator:
         self._mic: list[np.ndarray] = []
         self._ref: list[np.ndarray] = []
         self._held = 0
+        self._talked = False  # someone spoke over the playback in the window being gathered
         self.quiet_windows = 0  # windows of playback the microphone stayed quiet through
 
-    def add(self, mic: np.ndarray, reference: np.ndarray) -> int | None:
-        """Feed aligned chunks; returns a delay in ms when a confident estimate is ready."""
+    def add(self, mic: np.ndarray, reference: np.ndarray, talk: bool = False) -> int | None:
+        """Feed aligned chunks; returns a delay in ms when a confident estimate is ready.
+        ``talk``: the chunk holds more than the echo (the user speaking over the reply); a
+        window with any such chunk is not measured (measured, a user's voice in it moved the
+        estimate from 22 to 41 ms, and the canceller then took that voice for the reply's echo
+        come by a new path: the interruption it was went unheard)."""
         if float(np.max(np.abs(reference), initial=0.0)) < 0.01:  # nothing played
             return None
         self._mic.append(mic)
         self._ref.append(reference)
         self._held += len(mic)
+        self._talked = self._talked or talk
         if self._held < self._need + self._max:
             return None
         y, x = np.concatenate(self._mic), np.concatenate(self._ref)
+        talked, self._talked = self._talked, False
         self._mic, self._ref, self._held = [], [], 0
+        if talked:
+            log.debug("echo delay not measured: someone spoke over the reply")
+            return None
         if float(np.sqrt(np.mean(y**2))) < QUIET_RMS:  # the speaker is not in the microphone
             self.quiet_windows += 1
             return None
@@ -334,7 +344,8 @@ class WebRtcAec3:
         return self._talk.active
 
     def process(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
-        measured = self._delay.add(mic, reference)
+        talk = self._talk.feed(mic, reference, self.delay_ms)
+        measured = self._delay.add(mic, reference, talk)
         if measured is not None:
             if abs(measured - self.delay_ms) > 4 or not self.ready:
                 log.info("echo delay %d ms (was %d ms)", measured, self.delay_ms)
@@ -347,7 +358,6 @@ class WebRtcAec3:
         elif not self.ready and self._delay.quiet_windows >= NO_ECHO_WINDOWS:
             log.info("no echo path: the microphone does not hear the speaker (a headset?)")
             self.ready = self.echo_free = True
-        self._talk.feed(mic, reference, self.delay_ms)
         self._heard.append(mic)
         self._played.append(reference)
         mic_pcm = np.concatenate([self._mic_left, _to_pcm(mic)])

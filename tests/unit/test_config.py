@@ -16,6 +16,22 @@ def test_default_file_is_created_with_comments(tmp_path: Path) -> None:
     text = path.read_text()
     assert "# Sampling temperature" in text and "[llm]" in text
     assert loaded.llm.temperature == config.LLMSection().temperature
+    assert f"# temperature = {config.LLMSection().temperature}" in text  # the default: unset
+
+
+def test_saved_file_sets_only_the_users_changes(tmp_path: Path) -> None:
+    """A default changed in a later version reaches a user who never changed that setting
+    (a file holding every default froze barge_in_ms at an old 400 ms on this machine)."""
+    path = tmp_path / "config.toml"
+    loaded = config.load(path, env={})
+    loaded.audio.barge_in = False
+    config.save(loaded, path)
+    text = path.read_text()
+    assert "\nbarge_in = false\n" in text
+    assert f"\n# barge_in_ms = {config.AudioSection().barge_in_ms}\n" in text
+    default = f"# barge_in_ms = {config.AudioSection().barge_in_ms}"
+    path.write_text(text.replace(default, "barge_in_ms = 300"))  # the user's own choice
+    assert config.load(path, env={}).audio.barge_in_ms == 300
 
 
 def test_values_and_env_overrides(tmp_path: Path) -> None:
