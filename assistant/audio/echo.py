@@ -36,7 +36,10 @@ QUIET_RMS = 10 ** (-50 / 20)  # a microphone below −50 dBFS while the reply pl
 # one reply before the running estimate caught up
 RECHECK_S = 1.5
 RECHECK_MAX_MS = 300
-RECHECK_SAME_MS = 12
+# the running estimate wanders 22-47 ms on a path that does not move (PulseAudio's timing):
+# within this much the echo is where the canceller has it (at 12 ms, a user's voice over the
+# reply was taken for the echo by a new path, "moved 22 → 47 ms", and the interruption lost)
+RECHECK_SAME_MS = 30
 SETTLE_S = 1.0  # after the path moved, speech over the reply is taken for its echo this long
 NO_ECHO_WINDOWS = 3  # ~3 s of playback in a quiet microphone: no echo path (a headset)
 INSTALL_HINT = (

@@ -89,18 +89,29 @@ BACKCHANNEL_WAIT_MS = 700
 
 
 class BargeInDetector:
-    """Speech over the reply: ≥ ``min_ms`` of confident speech frames (p ≥ 0.7) within a window
-    of 1.5 × that, of which ≥ ``min_heard_ms`` are frames where the microphone held more energy
-    than the echo of the reply explains (``heard``). The canceller's output alone is not enough:
-    when the echo path moves (a late playback block on a busy machine) AEC3 lets the echo
-    through at full strength while it re-adapts, and Silero scores that residue as speech."""
+    """Speech over the reply: ≥ ``min_ms`` of speech frames within a window of 1.5 × that, of
+    which ≥ ``min_heard_ms`` are frames where the microphone held more energy than the echo of
+    the reply explains (``heard``). A frame is speech at p ≥ ``threshold``, or at p ≥
+    ``heard_threshold`` when heard: Silero, on the canceller's output, rises 40-500 ms after
+    the energy of a voice over the reply shows (device benchmark), so the stricter bar alone
+    stopped replies up to 1.2 s after the user began. The canceller's output alone is not
+    enough: when the echo path moves (a late playback block on a busy machine) AEC3 lets the
+    echo through at full strength while it re-adapts, and Silero scores that residue as
+    speech."""
 
-    def __init__(self, min_ms: int, threshold: float = 0.7, min_heard_ms: int = 96) -> None:
+    def __init__(
+        self,
+        min_ms: int,
+        threshold: float = 0.7,
+        min_heard_ms: int = 96,
+        heard_threshold: float = 0.5,
+    ) -> None:
         self._need = max(1, math.ceil(min_ms / FRAME_MS))
         self._need_heard = max(1, math.ceil(min_heard_ms / FRAME_MS))
         size = max(self._need, int(self._need * 1.5))
         self._frames: collections.deque[tuple[int, bool, bool]] = collections.deque(maxlen=size)
         self._threshold = threshold
+        self._heard_threshold = heard_threshold
 
     def reset(self) -> None:
         self._frames.clear()
@@ -108,7 +119,7 @@ class BargeInDetector:
     def feed(self, p: float, frame_end: int, heard: bool = True) -> int | None:
         """Returns the sample index where the interrupting speech began (the first speech frame
         in the window: echo residue may keep the window from ever emptying), once it counts."""
-        speech = p >= self._threshold
+        speech = p >= (self._heard_threshold if heard else self._threshold)
         self._frames.append((frame_end, speech, speech and heard))
         if (
             sum(f[1] for f in self._frames) >= self._need

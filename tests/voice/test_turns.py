@@ -80,6 +80,14 @@ def test_barge_in_needs_sustained_speech() -> None:
     assert hits[:-1] == [None] * 12
 
 
+def test_barge_in_takes_a_less_certain_voice_when_its_energy_is_heard() -> None:
+    """p 0.6 over the reply counts when the microphone holds more than the echo explains (the
+    voice is there; Silero is slow on the canceller's output), not when it does not (residue)."""
+    heard, unheard = BargeInDetector(min_ms=200), BargeInDetector(min_ms=200)
+    assert [heard.feed(0.6, (k + 1) * FRAME, heard=True) for k in range(7)][-1] == 0
+    assert [unheard.feed(0.6, (k + 1) * FRAME, heard=False) for k in range(30)] == [None] * 30
+
+
 def test_spoken_text_counts_whole_sentences_and_the_played_part_of_the_cut_one() -> None:
     sentences = {0: "One two three four.", 1: "Five six seven eight.", 2: "Nine ten."}
     assert (
