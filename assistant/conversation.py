@@ -503,9 +503,9 @@ class ConversationEngine:
         history = self.store.messages(self._conversation_id, limit=200)
         heard = clean_user_text(heard)[:MAX_MESSAGE_CHARS]
         try:
+            # without ``heard``, an empty message: its header ("<|im_start|>user\n") is read
+            # too, so the reply reads only the words and the reply's header (~40 ms less)
             messages = self._context(heard, history, Affect(), None)
-            if not heard:
-                messages = messages[:-1]
             return self.llm.prefill(messages, generation_options(self.config))
         except AssistantError as err:
             log.info("prefill skipped: %s", err)

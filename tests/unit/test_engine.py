@@ -169,7 +169,8 @@ def test_prepare_runs_the_conversation_so_far_into_the_model_cache(tmp_path: Pat
     engine, _ = make_engine(tmp_path, llm)
     engine.handle("hello")
     assert engine.prepare() == 42
-    assert llm.prefilled == [["system", "user", "assistant"]]  # no new message yet
+    # no new message yet: an empty one, whose header the model reads ahead
+    assert llm.prefilled == [["system", "user", "assistant", "user"]]
     assert make_engine(tmp_path / "b", FakeLanguageModel("ok."))[0].prepare() == 0  # cannot
 
 
