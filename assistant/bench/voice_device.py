@@ -89,6 +89,7 @@ class _Played:
     audio: dict[Hashable, np.ndarray] = field(default_factory=dict)
     starts: dict[Hashable, float] = field(default_factory=dict)
     pauses: int = 0  # times the reply was paused for speech over it
+    paused_at: list[float] = field(default_factory=list)  # when (monotonic) each pause began
 
     def wrap(self, speaker: Any) -> None:
         from assistant.audio.playback import resample
@@ -96,7 +97,9 @@ class _Played:
         play, on_start, hold = speaker.play, speaker.on_start, speaker.hold
 
         def held(on: bool) -> None:
-            self.pauses += bool(on)
+            if on:
+                self.pauses += 1
+                self.paused_at.append(time.monotonic())
             hold(on)
 
         speaker.hold = held
@@ -370,6 +373,11 @@ class _Session:
         row: dict[str, Any] = {"clip": clip.name}
         if quiet_at is not None:
             row["stopped_after_ms"] = round((self.tap.time_of(quiet_at) - began) * 1000.0, 1)
+        # the loop's own moment: the reply paused for the voice over it (before ``began``, a
+        # breath or a sound of the clip before its speech did it)
+        paused = [at for at in self.played.paused_at if at >= began - after_s / 2]
+        if paused:
+            row["paused_after_ms"] = round((paused[0] - began) * 1000.0, 1)
         if transcript is not None:
             row["transcript"] = transcript[1].text
             row["wer"] = round(word_error_rate([clip.text], [transcript[1].text]), 2)
