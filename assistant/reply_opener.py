@@ -1,4 +1,5 @@
-"""Drops the "As an AI language model," that small models open half their small talk with.
+"""Drops the "As an AI language model," that small models open half their small talk with, and
+an opening "I am an AI language model created by Anthropic." (an invented maker).
 
 The persona asks for it not to be said, and the 1.5 B default model says it anyway (in 19 of
 40 small-talk replies, 2026-12-07); once in the conversation, the model copies it into the next
@@ -6,6 +7,12 @@ replies. The opener is removed from the reply's start as it streams, so it is ne
 spoken nor stored (and so never copied): "As an AI language model, I don't have a favourite
 colour." becomes "I don't have a favourite colour.". The start is held back only while it can
 still become the opener (a few tokens); any other reply streams as it comes.
+
+The default model, told in its persona that it does not know who made it and shown an
+example, still opened "How old are you?" and "Do you have kids?" with "I am an AI language
+model created by Anthropic." (2026-12-07): that first sentence is dropped the same way (held
+back only while the reply starts "I am an AI …" and its first sentence has not ended), and a
+reply that was nothing else becomes ``INSTEAD_OF_A_MAKER``.
 """
 
 from __future__ import annotations
@@ -24,20 +31,41 @@ _FORMS = tuple(
     for who in ("ai", "artificial intelligence")
     for what in ("", " language model", " model", " assistant", " program")
 )
+_MAKER_CLAIM = re.compile(
+    r"\s*i(?: am|'m) an? (?:ai|artificial intelligence)\b[^.!?\n]*?"
+    r"\b(?:created|developed|made|trained|built|designed) (?:by|at) [^.!?\n]*[.!?]\s*",
+    re.IGNORECASE,
+)
+_SELF_INTROS = ("i am an ai", "i'm an ai", "i am an artificial", "i'm an artificial")
+INSTEAD_OF_A_MAKER = "I'm an assistant on your computer."
+
+
+def _plain(start: str) -> str:
+    return " ".join(start.lower().replace("\u2019", "'").split())
 
 
 def _may_become_opener(start: str) -> bool:
-    text = " ".join(start.lower().split())
-    return any(form.startswith(text) for form in _FORMS)
+    text = _plain(start)
+    if any(form.startswith(text) for form in _FORMS):
+        return True
+    if any(form.startswith(text) for form in _SELF_INTROS):
+        return True  # "I", "I'm", "I'm an": it may still become a claim of who made it
+    introduces = any(text.startswith(form) for form in _SELF_INTROS)
+    return introduces and not re.search(r"[.!?]", text)  # its first sentence goes on
+
+
+def _dropped(held: str) -> re.Match[str] | None:
+    return _OPENER.match(held) or _MAKER_CLAIM.match(held.replace("\u2019", "'"))
 
 
 def without_ai_opener(pieces: Iterable[str]) -> Iterator[str]:
-    """``pieces`` of a reply, without an "As an AI (language model)," at its start."""
+    """``pieces`` of a reply, without an "As an AI (language model)," or a first sentence
+    that says who made it at its start."""
     stream = iter(pieces)
     held = ""
     for piece in stream:
         held += piece
-        found = _OPENER.match(held)
+        found = _dropped(held)
         if found is not None:
             rest = held[found.end() :]
             if not rest:
@@ -48,7 +76,10 @@ def without_ai_opener(pieces: Iterable[str]) -> Iterator[str]:
             yield held
             break
     else:
-        if held:  # the reply ended while it could still have been the opener
+        found = _MAKER_CLAIM.fullmatch(held.replace("\u2019", "'"))
+        if found is not None:  # the claim was all the reply said
+            yield INSTEAD_OF_A_MAKER
+        elif held:  # the reply ended while it could still have been the opener
             yield held
         return
     yield from stream
