@@ -176,13 +176,26 @@ def _normal(reply: str) -> str:
     return reply.replace("\u2019", "'").replace("\u2018", "'")
 
 
+_NEGATION = re.compile(r"\b(?:not|no|never|cannot)\b|n't\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[.!?\n,;:]|\bbut\b", re.IGNORECASE)
+
+
+def _denied(text: str, found: re.Match[str]) -> bool:
+    """The invention pattern matched inside a clause that denies it before it says it: "I
+    can't say what my favorite song is", "I don't have memories from my childhood" (the first
+    runs with the persona of now counted 7 such denials as inventions)."""
+    before = text[: found.start()]
+    clause = _CLAUSE_END.split(before)[-1]
+    return bool(_NEGATION.search(clause))
+
+
 def miss_reason(case: ReplyCase, reply: str) -> str:
     """Why the reply is wrong ("" when it is right)."""
     text = _normal(reply)
     if case.accept and not any(p.search(text) for p in case.accept):
         return "no accepted answer"
     for pattern in case.reject:
-        if pattern.search(text):
+        if any(not _denied(text, found) for found in pattern.finditer(text)):
             return f"rejected: {pattern.pattern}"
     return ""
 
