@@ -32,7 +32,7 @@ SUBORDINATE_WORDS = 3
 # before "to", "of", "as" or "that" ("able | to chat", "such | as", "do | that") …
 _BEFORE_VERB = re.compile(
     r"()(\s+)(?=(?:is|are|was|were|has|have|had|can|could|will|would|should|may|might|must"
-    r"|does|did)\s)"
+    r"|does|did|seems|appears|looks|sounds|refers)\s)"
 )
 VERB_WORDS = 4
 _BEFORE_PREPOSITION = re.compile(

@@ -65,6 +65,10 @@ def test_whole_sentences_with_abbreviations_and_short_ones_joined() -> None:
             "The passage you provided is from a novel by Jane Austen.",
             ["The passage you provided", "is from a novel by Jane Austen."],
         ),
+        (  # a linking verb too: five read sentences of a device run began so
+            "The passage you provided appears to be from a book by Jane Austen.",
+            ["The passage you provided", "appears to be from a book by Jane Austen."],
+        ),
         ("The currency of Japan is the yen.", ["The currency of Japan is the yen."]),
         (  # not after a word that needs the next one, not inside a quotation
             "An atom is the smallest unit of matter that can exist on its own.",
