@@ -40,8 +40,12 @@ _SELF_INTROS = ("i am an ai", "i'm an ai", "i am an artificial", "i'm an artific
 INSTEAD_OF_A_MAKER = "I'm an assistant on your computer."
 
 
+def _straight(text: str) -> str:
+    return text.replace("\u2019", "'")  # "I’m" as "I'm"
+
+
 def _plain(start: str) -> str:
-    return " ".join(start.lower().replace("\u2019", "'").split())
+    return " ".join(_straight(start).lower().split())
 
 
 def _may_become_opener(start: str) -> bool:
@@ -55,7 +59,7 @@ def _may_become_opener(start: str) -> bool:
 
 
 def _dropped(held: str) -> re.Match[str] | None:
-    return _OPENER.match(held) or _MAKER_CLAIM.match(held.replace("\u2019", "'"))
+    return _OPENER.match(held) or _MAKER_CLAIM.match(_straight(held))
 
 
 def without_ai_opener(pieces: Iterable[str]) -> Iterator[str]:
@@ -76,8 +80,7 @@ def without_ai_opener(pieces: Iterable[str]) -> Iterator[str]:
             yield held
             break
     else:
-        found = _MAKER_CLAIM.fullmatch(held.replace("\u2019", "'"))
-        if found is not None:  # the claim was all the reply said
+        if _MAKER_CLAIM.fullmatch(_straight(held)):  # the claim was all the reply said
             yield INSTEAD_OF_A_MAKER
         elif held:  # the reply ended while it could still have been the opener
             yield held

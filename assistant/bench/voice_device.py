@@ -88,7 +88,6 @@ class _Played:
 
     audio: dict[Hashable, np.ndarray] = field(default_factory=dict)
     starts: dict[Hashable, float] = field(default_factory=dict)
-    pauses: int = 0  # times the reply was paused for speech over it
     paused_at: list[float] = field(default_factory=list)  # when (monotonic) each pause began
 
     def wrap(self, speaker: Any) -> None:
@@ -98,7 +97,6 @@ class _Played:
 
         def held(on: bool) -> None:
             if on:
-                self.pauses += 1
                 self.paused_at.append(time.monotonic())
             hold(on)
 
@@ -311,7 +309,7 @@ class _Session:
         from assistant.events import FinalTranscript, Interrupted, SpeakingStopped
 
         t0 = time.monotonic()
-        paused = self.played.pauses
+        paused = len(self.played.paused_at)
         for _ in range(replies):
             self.quiet()
             t = time.monotonic()
@@ -324,7 +322,7 @@ class _Session:
             "replies": replies,
             "seconds": round(time.monotonic() - t0, 1),
             "false_barge_ins": len(barge),
-            "false_pauses": self.played.pauses - paused,
+            "false_pauses": len(self.played.paused_at) - paused,
             "own_voice_transcripts": heard,
         }
 
