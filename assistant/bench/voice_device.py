@@ -12,8 +12,8 @@ a room: a −65 dBFS noise floor; no echo path), ``speakers`` (open speakers: th
 the room noise, the user and the assistant's own voice at −10 dB). On the speakers, long replies
 with no one talking count false barge-ins, pauses and transcripts of its own voice (with the
 echo path as measured, then changed under the canceller: louder, quieter, longer, and with a
-busy machine), and real interruptions (a clip started 3 s into a reply) time how soon the
-reply stops.
+busy machine). In every condition real interruptions (a clip started 3 s into a reply) time
+how soon the reply stops.
 
 Gaps: runs of ≥ 20 ms of digital silence on the monitor inside a sentence of a reply (the pauses
 between sentences are excluded: the speaker's own clip boundaries mark them), and the output
@@ -530,8 +530,8 @@ def bench_voice_device(
                         result["self_hearing"] = session.self_hearing()
                         say(f"[{name}] the echo path changing under it …")
                         result["changing_echo"] = session.changing_echo()
-                        say(f"[{name}] interruptions …")
-                        result["interruptions"] = [session.interruption(c) for c in clips[:4]]
+                    say(f"[{name}] interruptions …")
+                    result["interruptions"] = [session.interruption(c) for c in clips[:4]]
                     result["underflows"] = getattr(session.loop.speaker, "underflows", None)
                     result["alsa_underruns"] = underruns.take()
                     report["conditions"][name] = result

@@ -66,7 +66,9 @@ def register(subparsers: Any) -> None:
         help="with the configured language model's structured parse when unsure (as the app)",
     )
     intents.add_argument("--json", action="store_true", help="print only the JSON object")
-    intents.add_argument("--output", help="also write the full JSON report to this file")
+    intents.add_argument(
+        "-o", "--output", type=Path, help="also write the full JSON report to this file"
+    )
     intents.set_defaults(func=_run_intents)
     voice = sub.add_parser(
         "voice",
@@ -219,14 +221,14 @@ def _run_intents(args: argparse.Namespace) -> int:
     report = run(Path(args.file), llm=llm)
     if args.flows:
         report["flows"] = run_flows(Path(args.flows), config, llm)
+    if args.output:
+        args.output.write_text(json.dumps(report, indent=2), encoding="utf-8")
     if args.json:
         print_result(report, True)
     else:
         print(summary(report))
         if args.flows:
             print("\n".join(flows_summary(report["flows"])))
-        if args.output:
-            Path(args.output).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0
 
 

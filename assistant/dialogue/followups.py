@@ -53,7 +53,9 @@ _DECLINE = re.compile(
     r"cancel that|don't bother|not now|skip it|leave it|drop it|nevermind|no need|it's fine|"
     r"don't worry(?: about it)?|no worries|"
     r"doesn't matter|it doesn't matter)(?:\s+(?:then|please|thanks|thank you|actually|anyway|"
-    r"for now|after all|it's fine|i'll do it myself))*$"
+    r"for now|after all|it's fine|i'll do it myself))*"
+    # … and what the user will do instead ("forget it, I'll just keep an eye on it")
+    r"(?:\s+(?:i'll|i will|i can|i'm going to|i am going to|we'll|i'd rather)\b.*)?$"
 )
 # a question or a command of its own: the turn changes the subject
 _NEW_REQUEST = re.compile(
@@ -64,8 +66,8 @@ _NEW_REQUEST = re.compile(
 # … but an answer to "what should I remind you about?" is a task in the imperative ("turn off
 # the sprinkler", "call the bank"): only a question or a command of the assistant changes it
 _NEW_REQUEST_NOT_TASK = re.compile(
-    r"^(?:(?:actually|oh|wait|no|sorry|ok|okay|um+|uh+|so|and|well|hmm+|hey|please)\s+)*"
-    r"(?:what|what's|whats|when|where|who|whose|why|how|which|is|are|am|can|could|would|will"
+    r"^(?:(?:actually|oh|wait|no|sorry|ok|okay|um+|uh+|so|and|well|hmm+|hey|please|by the way"
+    r"|btw|anyway)\s+)*(?:what|what's|whats|when|where|who|whose|why|how|which|is|are|am|can|could|would|will"
     r"|should|do|does|did|set (?:a|an|the|my) |start (?:a|an|the|my) |open|launch|remind me|"
     r"remember|forget|cancel|calculate|tell me)\b"
 )
@@ -140,6 +142,13 @@ _NOT_THAT = re.compile(
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?::\d{2})?(?:\s*(?:am|pm))?)\b"
 )
 _BARE_NUMBER = re.compile(r"\b(\d+(?:\.\d+)?)\b")
+# "and ten for the rolls", "plus another 5 minutes one for the sauce": one more timer like the
+# one just set, its unit (minutes) taken as said
+_ANOTHER_TIMER = re.compile(
+    r"^(?:(?:and|plus|also|then|oh)\s+)+(?:(?:a|an|another|one)\s+)?(?:for\s+)?"
+    r"(?P<amount>\d+(?:\.\d+)?(?:\s+" + slot_parsers.UNIT + r")?)(?:\s+(?:one|timer))?"
+    r"(?:\s+for\s+(?:the\s+|my\s+)?(?P<label>[a-z][a-z']*(?:\s+[a-z][a-z']*)?))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -211,6 +220,16 @@ class FollowUpReader:
     # --- references to what was made or touched --------------------------------------------
 
     def _reference(self, normalized: str, state: DialogueState, now: datetime) -> Intent | None:
+        another = _ANOTHER_TIMER.match(normalized)
+        latest = state.last("timer", "reminder")
+        if another and latest is not None and latest.kind == "timer":
+            amount = another.group("amount")
+            seconds = slot_parsers.parse_duration(amount) or _bare_minutes(amount)
+            if seconds is not None:
+                slots: dict[str, Any] = {"duration_s": int(seconds)}
+                if another.group("label"):
+                    slots["label"] = another.group("label")
+                return Intent("timer.set", 1.0, slots)
         cancel = _CANCEL.match(normalized)
         if cancel and cancel.group("named"):
             latest = state.last("timer")  # "cancel the tea one": a timer by its name

@@ -34,13 +34,32 @@ _LEAD = re.compile(
     r"(?:what(?:'s| is| are| does| do)?|what's|whats|how much (?:is|are|does|do)|calculate|"
     r"compute|work out|figure out|evaluate|solve|how many is)?\s*"
 )
+# "quick one, what's …", "if I buy six, how much is …": the question word opens the sum
+_ASKED = re.compile(
+    r"\b(?:what(?:'s| is| are)|whats|how much (?:is|are)|calculate|compute|work out|figure out)"
+    r"\s+"
+)
+_N = r"(\d+(?:\.\d+)?)"
 _REWRITES: list[tuple[str, str]] = [
-    (r"\bsquare root of\s+(\d+(?:\.\d+)?)", r"sqrt(\1)"),
-    (r"\bcube root of\s+(\d+(?:\.\d+)?)", r"(\1)**(1/3)"),
-    (r"\b(\d+(?:\.\d+)?)\s*(?:percent|per cent|%)\s+of\s+(\d+(?:\.\d+)?)", r"(\1/100*\2)"),
-    (r"\bhalf of\s+(\d+(?:\.\d+)?)", r"(\1/2)"),
-    (r"\b(\d+(?:\.\d+)?)\s+squared\b", r"(\1**2)"),
-    (r"\b(\d+(?:\.\d+)?)\s+cubed\b", r"(\1**3)"),
+    # amounts said in words: "half a dozen", "2 dozen", "3 and a half"
+    (r"\bhalf a dozen\b", "6"),
+    (rf"\b{_N}\s+dozen\b", r"(\1*12)"),
+    (r"\b(?:a\s+)?dozen\b", "12"),
+    (rf"\b{_N}\s+and\s+a\s+half\b", r"(\1+0.5)"),
+    (rf"\b{_N}\s+and\s+(?:a|one)\s+quarter\b", r"(\1+0.25)"),
+    (rf"\b{_N}\s+and\s+(?:3|three)\s+quarters\b", r"(\1+0.75)"),
+    # a share taken off or put on: "15 percent off 80", "80 minus 15 percent", "80 plus 20%"
+    (rf"\b{_N}\s*(?:percent|per cent|%)\s+off\s+(?:of\s+)?{_N}", r"(\2-\1/100*\2)"),
+    (rf"\b{_N}\s+(?:with\s+)?{_N}\s*(?:percent|per cent|%)\s+off\b", r"(\1-\2/100*\1)"),
+    (rf"\b{_N}\s+(?:minus|less)\s+{_N}\s*(?:percent|per cent|%)", r"(\1-\2/100*\1)"),
+    (rf"\b{_N}\s+plus\s+{_N}\s*(?:percent|per cent|%)", r"(\1+\2/100*\1)"),
+    (rf"\b{_N}\s+lots\s+of\s+{_N}", r"\1 * \2"),  # British "a dozen lots of 7"
+    (rf"\bsquare root of\s+{_N}", r"sqrt(\1)"),
+    (rf"\bcube root of\s+{_N}", r"(\1)**(1/3)"),
+    (rf"\b{_N}\s*(?:percent|per cent|%)\s+of\s+{_N}", r"(\1/100*\2)"),
+    (rf"\bhalf of\s+{_N}", r"(\1/2)"),
+    (rf"\b{_N}\s+squared\b", r"(\1**2)"),
+    (rf"\b{_N}\s+cubed\b", r"(\1**3)"),
     (r"\bto the power of\b|\braised to(?: the power of)?\b|\bto the\b|\^", "**"),
     (r"\b(?:multiplied by|times|x)\b|×", "*"),
     (r"\b(?:divided by|over)\b|÷", "/"),
@@ -48,7 +67,7 @@ _REWRITES: list[tuple[str, str]] = [
     (r"\bminus\b|\btake away\b|−", "-"),
     (r"\b(?:mod|modulo)\b", "%"),
     (r"\b(?:absolute value of)\s+", "abs "),
-    (r"\bsqrt\s+(\d+(?:\.\d+)?)", r"sqrt(\1)"),
+    (rf"\bsqrt\s+{_N}", r"sqrt(\1)"),
     (r"\babs\s+(-?\d+(?:\.\d+)?)", r"abs(\1)"),
 ]
 _TAIL = re.compile(r"\s*(?:=|equals?|is|please|for me|exactly|then)?\s*$")
@@ -74,7 +93,16 @@ def _fraction(match: re.Match[str]) -> str:
 
 
 def to_expression(normalized: str) -> str | None:
-    """The arithmetic expression in a normalised message, or None if it holds none."""
+    """The arithmetic expression in a normalised message, or None if it holds none: the whole
+    message, or what follows its last question word ("quick one what's 2 3rds of 150")."""
+    expression = _expression(normalized)
+    asked = list(_ASKED.finditer(normalized))
+    if expression is None and asked and asked[-1].start() > 0:
+        expression = _expression(normalized[asked[-1].start() :])
+    return expression
+
+
+def _expression(normalized: str) -> str | None:
     text = _LEAD.sub("", normalized.strip(), count=1)
     text = _FRACTION.sub(_fraction, text)
     text = re.sub(r"^(?:the )?(?:sum of|result of|answer to|value of)\s+|^the\s+", "", text)

@@ -77,6 +77,10 @@ _STOP_EXACT = (
 )
 
 
+# where a message's clauses part ("…, where did I park", "… oven!! 14 minutes please")
+_CLAUSE_BREAK = re.compile(r"[.!?]+\s+|,\s+|\s+-\s+")
+
+
 @dataclass(frozen=True)
 class Assessment:
     """The detector's answer, the best command's similarity and its lead over chat (for a
@@ -197,7 +201,22 @@ class EmbeddingIntentDetector:
         if intent.is_command:
             lead = scores[intent.name] - scores[CHAT]
         phrased = phrasing is not None and phrasing.search(normalized) is not None
-        return Assessment(intent, top_command, lead, False, scores, phrased)
+        found = Assessment(intent, top_command, lead, False, scores, phrased)
+        last = self._last_clause(text, now)
+        if last is None or (intent.is_command and not _narrower(last.intent, intent)):
+            return found
+        return last
+
+    def _last_clause(self, text: str, now: datetime | None) -> Assessment | None:
+        """A command said after a sentence of its own ("oh no I can't find the car, where did
+        I park", "yay I got the job!! remember that my id is …"): the last clause, when it is
+        a command by a rule or in the command's own phrasing."""
+        clauses = [c for c in _CLAUSE_BREAK.split(text.strip(" .!?")) if c.strip()]
+        if len(clauses) < 2:
+            return None
+        last = self.assess(clauses[-1], now)
+        command = last.intent.is_command and (last.by_rule or last.phrased)
+        return last if command else None
 
     def _choose(
         self, scores: dict[str, float], text: str, normalized: str, now: datetime | None
@@ -259,6 +278,17 @@ class EmbeddingIntentDetector:
             return None
         clear = score >= self.cue_threshold and score - scores[CHAT] >= self.margin
         return name if clear else None
+
+
+def _narrower(part: Intent, whole: Intent) -> bool:
+    """The same command, its words copied from a part of the whole's ("where did I park" of
+    "oh no I can't find the car where did I park"): the part's are the precise ones."""
+    if part.name != whole.name or part.slots.keys() != whole.slots.keys() or not part.slots:
+        return False
+    return all(
+        isinstance(value, str) and value != whole.slots[key] and value in str(whole.slots[key])
+        for key, value in part.slots.items()
+    )
 
 
 def _confidence(lead: float) -> float:

@@ -94,7 +94,12 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"i'd like|i need|i want|i would like)\s+(?:a |an |the |my |me a )?(?:new "
             r")?(?:\S+\s+){0,3}(?:timer|countdown)\b|time (?:the|my|a|an|this|\d+)\b|"
             r"(?:let me know|tell me|beep|ping me|alert me) (?:when|once) (?:the )?\d+ "
-            r"(?:seconds?|minutes?|hours?) (?:are|is|have|has) (?:up|over|gone|passed)"
+            + read.UNIT
+            + r" (?:are|is|have|has) (?:up|over|gone|passed)"
+            # "put 3 hours on the clock for …", "give me 12 minutes on the rice"
+            r"|(?:give me|put|stick|pop|set|start)\s+(?:\S+\s+){0,3}?\d+(?:\.\d+)? "
+            + read.UNIT
+            + r" on (?:the|my)\b"
             r"|(?:a |an |new |another )?(?:timer|countdown)(?: please| pls| now)?$)"
         ),
         slots=read.read_timer,
@@ -131,7 +136,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         cue=r"\b(?:remind me|reminder|don't let me forget)\b",
         phrasing=(
             r"(?:remind me\b|set (?:a |up a )?reminder\b|add a reminder\b|create a "
-            r"reminder\b)|\bremind me to\b"
+            rf"reminder\b)|\bremind me to\b|\b{read.NUDGE}\b"
         ),
         slots=read.read_reminder,
         parsed=from_parse.parsed_reminder,
@@ -166,7 +171,10 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"(?:remember|memori[sz]e|don't forget|keep in mind|note) (?!that time\b|"
             r"when\b|the day\b)(?:that |this |my |i |i'm |i am |me )|^my name is \w+$|"
             r"^call me \w+$|(?:remember|note|store|save) (?!when\b|how\b|what\b|why\b|where\b)"
-            r"(?:\S+ ){1,5}(?:is|are|was|were) \S+"
+            r"(?:\S+ ){1,5}(?:is|are|was|were) \S+|(?:save|store|keep|note|remember) this(?: for"
+            r" me)?(?: please)? (?:my|the|our|i)\b|^(?:for future reference|for the record|just so"
+            r" you know|fyi) (?!how\b|what\b|why\b|when\b|where\b|who\b|which\b|is\b|are\b|do\b"
+            r"|does\b|can\b)"
         ),
         slots=read.read_fact,
         parsed=from_parse.parsed_fact,
@@ -183,7 +191,8 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"(?:(?:when|what|where|who|which|how old|how do i take)(?:'s| is| are| was|"
             r" were| do| does| did)? (?:my|i)\b(?! (?:do|need|should|can|could|make|get|"
             r"say|cook|fix|stop|learn|start|open|calculate)\b)|do you (?:know|remember) "
-            r"(?:my|what i|where i|when i|who i|what my)\b|what did i (?:say|tell you)\b|"
+            r"(?:my|what i|where i|when i|who i|what my)\b"
+            r"|(?:what|where|when|who) did i (?:say|tell you|mention)\b|"
             r"remind me (?:what|who|when|where|which) (?:my|i)\b|(?:did|have) i (?:tell|told"
             r"|mention(?:ed)?) you(?: about)? my\b|"
             r"what do you (?:know|"

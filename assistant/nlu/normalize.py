@@ -156,11 +156,19 @@ _FILLERS = re.compile(r"^(?:(?:um+|uh+|erm|er|hmm+|so|well|like|okay so|ok so)\s
 # to", "you can", "go ahead and"). Used before the command phrasings, the slot readers' own
 # verbs and the dialogue's follow-ups (on normalised text).
 REQUEST_LEAD = (
-    r"(?:(?:hey|hi|ok|okay|alright|please|pls|so|now|just|oh|ah|and|also|well|um+|uh+|er|hmm+"
+    r"(?:(?:hey|hi|ok|okay|alright|please|pls|so|now|just|oh|ah|and|also|well|um+|uh+|erm|er|hmm+"
     r"|(?:can|could|would|will) (?:you|u)(?: please)?|would you mind|do you mind"
     r"|would it be possible to"
     r"|i (?:want|need|would like|'d like) you to|i'd like you to|you can|you could"
-    r"|go ahead and|be a dear and|quickly|kindly)\s+)*"
+    r"|go ahead and|be a dear and|quickly|kindly|anyway|by the way|btw|one more thing)\s+)*"
+)
+
+
+# What may follow any request, once or several times ("… would you", "…, thanks", "… for me
+# please"): no part of a timer's name, an app's or what is asked about.
+POLITE_TAIL = (
+    r"(?:,?\s+(?:for me|please|pls|plz|now|would you|will you|could you|can you|thanks|"
+    r"thank you|thanks a lot|cheers|ta|if you can|if you could|if you would|if you don't mind))"
 )
 
 

@@ -133,7 +133,7 @@ _OPEN_WORD = re.compile(
 )
 _REMIND_WORD = re.compile(
     r"\b(?:remind\w*|ping|nudge|alert|tell me|let me know|forget|make sure|notify|buzz|"
-    r"reminder)\b"
+    r"reminder|shout|heads up|holler)\b"
 )
 
 

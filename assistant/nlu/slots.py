@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from assistant.nlu.normalize import REQUEST_LEAD, normalize
+from assistant.nlu.normalize import POLITE_TAIL, REQUEST_LEAD, normalize
 
 _SMALL = [
     "zero",
@@ -51,6 +51,8 @@ _WORD_AMOUNTS = {
     "a couple of": 2.0,
     "a few": 3.0,
 } | {w: float(i) for i, w in enumerate(_SMALL)}
+# the units of a timer's duration, as said or written ("20 mins", "1 hr")
+UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?)\b"
 _UNIT = r"(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\b"
 _AMOUNT = (
     r"(?P<amount>(?:a |one |\d+ )?quarters? of an?|\d+(?:\.\d+)?|half an?|half a|a half|"
@@ -206,15 +208,26 @@ LABEL_STOP = {
     "silly",
     "dumb",
     "little",
+    "clock",  # "put 20 minutes on the clock"
 }
 _SPOKEN_FILLER = re.compile(r"\b(?:um+|uh+|erm|er|like|you know)\b")
+_POLITE_END = re.compile(POLITE_TAIL + "+$")
+
+
+_ON_THE = re.compile(UNIT + r"\s+on\s+(?:the|my)\s+(?P<label>[a-z][a-z']*(?: [a-z][a-z']*)?)$")
 
 
 def timer_label(text: str) -> str | None:
-    """The name of a timer: 'for the eggs', 'called pasta', 'pasta timer'."""
+    """The name of a timer: 'for the eggs', 'called pasta', 'pasta timer', '12 minutes on
+    the rice'."""
+    text = _POLITE_END.sub("", text)
+    on_the = _ON_THE.search(text)
+    if on_the and on_the.group("label").strip() not in LABEL_STOP:
+        return on_the.group("label").strip()
     body = remove_spans(text, [(s, e) for s, e, _ in duration_spans(text)])
     body = " ".join(_SPOKEN_FILLER.sub(" ", body).split())
     body = re.sub(r"\b(?:and|for)\s+(?=(?:and|for)\b)", "", body)  # "for 1 hour and 15 minutes"
+    body = _POLITE_END.sub("", body)
     body = re.sub(r"(?:\s+(?:and|please|now|for|of|on))+$", "", body)
     m = re.search(r"\b(?:called|named|labell?ed)\s+(?:the\s+)?([a-z][a-z' ]*)$", body)
     if m is None:
@@ -433,11 +446,13 @@ def parse_when(text: str, now: datetime) -> tuple[datetime | None, list[tuple[in
     return None, []
 
 
+# British and casual ways to ask for a reminder ("give us a shout at noon to move the car")
+NUDGE = r"give (?:me|us) a (?:shout|nudge|buzz|ping|bell|heads up|holler)"
 _REMINDER_LEAD = re.compile(
     r"^(?:(?:hey|ok|okay|please|can you|could you|would you|will you|i need you to|"
     r"i want you to|don't forget to|dont forget to)\s+)*"
     r"(?:remind me|set (?:a|up a|me a)? ?reminder|create (?:a )?reminder|add (?:a )?reminder|"
-    r"make (?:a )?reminder|reminder)\s*(?:for me\s*)?(?:to|that|about|of|for)?\s*",
+    rf"make (?:a )?reminder|reminder|{NUDGE})\s*(?:for me\s*)?(?:to|that|about|of|for)?\s*",
 )
 
 
@@ -457,7 +472,9 @@ def reminder_text(original: str, normalized: str, spans: list[tuple[int, int]]) 
     """What to remind about: the message without the command words and the time phrase."""
     body = remove_spans(normalized, spans)
     # whatever came before "remind me" is politeness or filler ("uh can you like remind me …")
-    cut = re.search(r"\b(?:remind me|reminder|don't let me forget|do not let me forget)\b", body)
+    cut = re.search(
+        rf"\b(?:remind me|reminder|don't let me forget|do not let me forget|{NUDGE})\b", body
+    )
     if cut:
         body = body[cut.start() :]
     body = re.sub(r"^(?:don't|do not) let me forget (?:to |that |about )?", "", body)
@@ -478,8 +495,9 @@ _FACT_LEAD = re.compile(
     r"(?:remember(?:ing)?|memori[sz](?:e|ing)|not(?:e|ing)(?: down)?|make a note(?: of)?|"
     r"keep(?:ing)? in mind|don'?t forget|do not forget|stor(?:e|ing)|sav(?:e|ing)|"
     r"jot(?:ting)? (?:it |this )?down|writ(?:e|ing) (?:it |this )?down|log(?:ging)?|record(?:ing)?|"
-    r"for the record|just so you know|fyi)[\s,]*"
-    r"(?:(?:this|the following)(?: (?:fact|note|one|info|information))?[\s,]*)?(?:that\b|:)?[\s,]*",
+    r"for the record|for future reference|just so you know|fyi)[\s,]*"
+    r"(?:(?:this|the following)(?: (?:fact|note|one|info|information))?[\s,]*)?"
+    r"(?:(?:for me|please)[\s,]+)*(?:that\b|:)?[\s,]*",
     re.IGNORECASE,
 )
 
@@ -493,11 +511,20 @@ _FACT_LEAD_AFTER = re.compile(
 )
 
 
+# a sentence before the request ("Yay I got the job!! Remember that my employee id is …")
+_SENTENCE_BREAK = re.compile(r"[.!?]+\s+")
+
+
 def fact_text(original: str) -> str:
     """'Remember that my sister's birthday is May 3rd.' → "my sister's birthday is May 3rd"."""
     text = " ".join(original.replace("’", "'").split())
     before = _FACT_LEAD_AFTER.sub("", text)
     text = before if len(before.split()) >= 3 else text
+    for found in _SENTENCE_BREAK.finditer(text):
+        rest = text[found.end() :]
+        if _FACT_LEAD.match(rest) and re.search(r"\w", _FACT_LEAD.sub("", rest)):
+            text = rest
+            break
     text = _FACT_LEAD.sub("", text).strip()
     text = re.sub(r"[\s.!?]+$", "", text)
     text = re.sub(r"^,\s*", "", text)
@@ -507,18 +534,24 @@ def fact_text(original: str) -> str:
 _RECALL_LEAD = re.compile(
     rf"^{REQUEST_LEAD}(?:do you\s+)?"
     r"(?:tell me|remind me|what do you (?:know|remember)|what have you (?:got|stored|saved)|"
-    r"what did i (?:tell|say to) you|(?:did|have) i (?:tell|told|give|given|mention(?:ed)?)"
+    r"(?:what|where|when|who) did i (?:tell you|tell|say to you|say|mention)(?: that)?"
+    r"|(?:did|have) i (?:tell|told|give|given|mention(?:ed)?)"
     r"(?: you| to you)?|do you (?:know|remember|happen to (?:know|remember|recall))"
     r"|(?:can|could) you (?:recall|remember)|recall|what facts do you have)"
     r"\s*(?:about|of|regarding|on)?\s*",
 )
-_RECALL_TAIL = re.compile(r"\s+(?:again|now|please|for me)$")
+_RECALL_TAIL = re.compile(rf"(?:\s+again|{POLITE_TAIL})$")
 
 
 # "what's my bike lock code", "who is my dentist": the thing asked about is all the query
-_WHAT_IS = re.compile(r"^(?:what|who)(?:'s|s|\s+is|\s+was|\s+are|\s+were)\s+(?=(?:my|our|the)\b)")
-# "(remind me) what my wifi password is": the same, asked inside a sentence
-_WHAT_IT_IS = re.compile(r"^(?:what|who)\s+((?:my|our|the)\b.*?)\s+(?:is|was|are|were)$")
+_WHAT_IS = re.compile(
+    r"^(?:what|who|when|where)(?:'s|s|\s+is|\s+was|\s+are|\s+were)\s+(?=(?:my|our|the)\b)"
+)
+# "(remind me) what my wifi password is", "(what did I tell you) the printer's ip was": the
+# same, asked inside a sentence
+_WHAT_IT_IS = re.compile(
+    r"^(?:(?:what|who|when|where)\s+)?((?:my|our|the)\b.*?)\s+(?:is|was|are|were)$"
+)
 
 
 def recall_query(normalized: str) -> str:
@@ -594,16 +627,20 @@ def app_name(normalized: str) -> str:
     name = app_lead_removed(normalized)
     if GENERIC_APP.match(name):
         return ""
+    name = _APP_PURPOSE.sub("", name)
     name = _APP_TAIL.sub("", name)
     return name.strip()
 
 
 # what may follow the name ("firefox would you", "the text editor pls", "spotify for me now")
-APP_TAIL = (
-    r"(?:,?\s+(?:for me|please|pls|plz|now|would you|will you|could you|can you|thanks|"
-    r"thank you|cheers|if you can|if you would|app|application|program|up))"
-)
+APP_TAIL = rf"(?:{POLITE_TAIL}|\s+(?:app|application|program|up))"
 _APP_TAIL = re.compile(APP_TAIL + "+$")
+# … and why ("thunderbird so I can check my email", "firefox and go to youtube", "spotify to
+# play some jazz"; "to do" and "and" between two words of a name stay)
+_APP_PURPOSE = re.compile(
+    r"\s+(?:so\b|because\b|cause\b|since\b|as i\b|in order\b|i (?:want|need|wanna)\b"
+    r"|and (?:then )?\S+\s+\S|to (?!do\b)\S+\s+\S).*$"
+)
 
 
 _DAY_OFFSET = {"tomorrow": 1, "yesterday": -1}
@@ -645,7 +682,7 @@ def timer_slots(normalized: str) -> dict[str, object]:
 SlotReader = Callable[[str, str, datetime], "dict[str, Any] | None"]
 
 _TIMER = re.compile(r"\b(?:timer|timers|countdown|count down|alarm)\b")
-_REMIND = re.compile(r"\b(?:remind|reminder|reminders|don't let me forget)\b")
+_REMIND = re.compile(rf"\b(?:remind|reminder|reminders|don't let me forget|{NUDGE})\b")
 _WH_CLAUSE = re.compile(r"\bremind me (?:what|who|where|why|how|which|whether|if)\b")
 _CALC_VERB = re.compile(r"^(?:please\s+)?(?:calculate|compute|evaluate|solve)\b")
 

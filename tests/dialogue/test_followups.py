@@ -179,3 +179,27 @@ def test_new_ways_of_referring_and_of_never_mind() -> None:
     task = READ.read("turn off the sprinkler", waiting, NOW)
     assert task is not None and task.slots.get("text") == "turn off the sprinkler"
     assert READ.read("actually remember that my bike code is 3321", waiting, NOW) is None
+
+
+def test_one_more_timer_said_by_its_amount_alone() -> None:
+    """ "set a timer for 20 minutes for the soup" → "and ten for the rolls": a second timer."""
+    timer = with_things(("timer", 1))
+    rolls = READ.read("and ten for the rolls", timer, NOW)
+    assert rolls is not None and (rolls.name, rolls.slots) == (
+        "timer.set",
+        {"duration_s": 600, "label": "rolls"},
+    )
+    sauce = READ.read("plus another 90 seconds one for the sauce", timer, NOW)
+    assert sauce is not None and sauce.slots == {"duration_s": 90, "label": "sauce"}
+    # with a reminder last, or nothing, a bare "and ten" is not a timer
+    assert READ.read("and ten for the rolls", with_things(("reminder", 2)), NOW) is None
+    assert READ.read("and ten for the rolls", DialogueState(), NOW) is None
+
+
+def test_a_refusal_with_what_the_user_will_do_instead_and_an_aside_before_a_new_request() -> None:
+    timer = asked("timer.set", "duration_s")
+    kept = READ.read("oh forget it i'll just keep an eye on it", timer, NOW)
+    assert kept is not None and kept.name == DISMISS
+    waiting = asked("reminder.set", "text", when="2026-03-02T15:00:00")
+    said = "oh by the way remember that my new desk number is 4b"
+    assert READ.read(said, waiting, NOW) is None  # a fact to keep, not the task

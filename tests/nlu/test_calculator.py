@@ -27,6 +27,13 @@ from assistant.nlu.normalize import normalize
         ("a quarter of 80", 20),
         ("two thirds of 90", 60),
         ("half of 50", 25),
+        ("a dozen lots of seven", 84),
+        ("how much is half a dozen times 3", 18),
+        ("what is 15 percent off 80", 68),
+        ("what is 80 minus 15 percent", 68),
+        ("what's 200 plus 20%", 240),
+        ("what's 3 and a half times 4", 14),
+        ("quick one what's two thirds of 150", 100),
     ],
 )
 def test_results(text: str, result: float) -> None:

@@ -104,6 +104,10 @@ def test_reminder_without_time() -> None:
         ("set a timer for 1 hour and 15 minutes", None),
         ("set a timer for 10 minutes please", None),
         ("cancel the rice timer", "rice"),
+        ("count down an hour and a half for the roast would you", "roast"),
+        ("a quarter of an hour timer for the laundry thanks", "laundry"),
+        ("can you give me twelve minutes on the rice please", "rice"),
+        ("put 20 minutes on the clock", None),
     ],
 )
 def test_timer_label(text: str, label: str | None) -> None:
@@ -116,6 +120,13 @@ def test_fact_keeps_the_users_words() -> None:
         == "my sister's birthday is May 3rd"
     )
     assert slots.fact_text("please remember I’m allergic to peanuts") == "I'm allergic to peanuts"
+    for said, fact in (
+        ("for future reference, the boiler pressure should be 1.5 bar", "the boiler pressure"),
+        ("save this for me the printer's ip is 192.168.1.40", "the printer's ip"),
+        ("Yay I got the job!! Remember that my employee id is 58213", "my employee id"),
+        ("My name is Sam. Remember that.", "My name is Sam"),
+    ):
+        assert slots.fact_text(said).startswith(fact), said
 
 
 def test_forget_and_recall_and_app() -> None:
@@ -163,7 +174,10 @@ def test_a_recall_is_about_the_user_and_a_timer_status_asks() -> None:
         ("who's my doctor again", "my doctor"),
         ("remind me what my wifi password is", "my wifi password"),
         ("where did i park", "where did i park"),  # the question is what is asked
-        ("when is my sister's birthday", "when is my sister's birthday"),
+        ("when is my sister's birthday", "my sister's birthday"),
+        ("where's my passport", "my passport"),
+        ("what did i tell you the printer's ip was", "the printer's ip"),
+        ("where did i say the spare key was", "the spare key"),
     ):
         assert slots.read_recall(said, normalize(said), now) == {"query": query}, said
     said = "how many minutes are left on the countdown"
