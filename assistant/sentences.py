@@ -1,7 +1,8 @@
 """Cut a streaming reply into sentences, so speech can start before the reply is finished.
 
 The first piece may be a clause: it ends at the first comma, colon or dash after two words
-("Today is Monday," while the date is still being generated), before a word that opens a
+("Today is Monday," while the date is still being generated) or before a quotation ("The
+sentence" | "\"He was not …\" is from …"), before a word that opens a
 subordinate clause after three ("I'm not sure" | "what you mean by …", "A rainbow forms" |
 "when sunlight …"), before the verb after a subject of four words ("The passage you provided" |
 "is from a novel …") or a preposition after five ("The Queen of Clubs is a card" | "in the
@@ -53,7 +54,10 @@ PHRASE_LOOKAHEAD_WORDS = 3
 # sooner would cut "black | and white")
 _BEFORE_CONJUNCTION = re.compile(r"()(\s+)(?=(?:and|or|so)\s)")
 CONJUNCTION_WORDS = 6
-_PHRASES = (_BEFORE_VERB, _BEFORE_PREPOSITION)
+# … or before a quotation, where a speaker takes breath too ("The sentence" | "\"He was not an
+# ill-disposed young man\" is …": the quoted words and the verb after them came ~1 s later)
+_BEFORE_QUOTE = re.compile(r"()(\s+)(?=[\"“])")
+_PHRASES = (_BEFORE_VERB, _BEFORE_PREPOSITION, _BEFORE_QUOTE)
 _ABBREVIATIONS = {
     "mr",
     "mrs",
@@ -96,6 +100,7 @@ class SentenceSplitter:
             return []
         for pattern, words in (
             (_CLAUSE_END, self._first_clause_words),
+            (_BEFORE_QUOTE, self._first_clause_words),
             (_BEFORE_SUBORDINATE, max(self._first_clause_words, SUBORDINATE_WORDS)),
             (_BEFORE_VERB, max(self._first_clause_words, VERB_WORDS)),
             (_BEFORE_PREPOSITION, max(self._first_clause_words, PREPOSITION_WORDS)),
@@ -118,6 +123,7 @@ class SentenceSplitter:
         rest = self._buffer[cut:]
         return (
             clause.count('"') % 2 == 0
+            and clause.count("“") == clause.count("”")
             and clause.split()[-1].lower() not in _NEEDS_NEXT
             and len(rest.split()) >= PHRASE_LOOKAHEAD_WORDS
             and not _holds_a_sentence_end(rest)

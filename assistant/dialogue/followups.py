@@ -55,24 +55,27 @@ _DECLINE = re.compile(
     r"doesn't matter|it doesn't matter)(?:\s+(?:then|please|thanks|thank you|actually|anyway|"
     r"for now|after all|it's fine|i'll do it myself))*"
     # … and what the user will do instead ("forget it, I'll just keep an eye on it")
-    r"(?:\s+(?:i'll|i will|i can|i'm going to|i am going to|we'll|i'd rather)\b.*)?$"
+    r"(?:\s+(?:i'll|ill|i will|i can|i'm going to|i am going to|we'll|i'd rather)\b.*)?$"
 )
 # a question or a command of its own: the turn changes the subject
 _NEW_REQUEST = re.compile(
     r"^(?:what|what's|whats|when|where|who|whose|why|how|which|is|are|am|can|could|would|will"
     r"|should|do|does|did|tell|remind|set|start|open|launch|cancel|stop|delete|remember"
-    r"|forget|play|show|turn|give|let's|calculate|please)\b"
+    r"|forget|play|show|turn|give|let's(?! say\b)|calculate|please)\b"
 )
 # … but an answer to "what should I remind you about?" is a task in the imperative ("turn off
 # the sprinkler", "call the bank"): only a question or a command of the assistant changes it
 _NEW_REQUEST_NOT_TASK = re.compile(
     r"^(?:(?:actually|oh|wait|no|sorry|ok|okay|um+|uh+|so|and|well|hmm+|hey|please|by the way"
-    r"|btw|anyway)\s+)*(?:what|what's|whats|when|where|who|whose|why|how|which|is|are|am|can|could|would|will"
+    r"|btw|anyway|just|instead)\s+)*(?:what|what's|whats|when|where|who|whose|why|how|which|is|are|am|can|could|would|will"
     r"|should|do|does|did|set (?:a|an|the|my) |start (?:a|an|the|my) |open|launch|remind me|"
     r"remember|forget|cancel|calculate|tell me)\b"
 )
 _CLOCK_OR_WHEN = re.compile(r"\b(?:at|in|on|by|tomorrow|tonight|today|am|pm|noon|midnight)\b")
-_ANSWER_LEAD = re.compile(r"^(?:(?:oh|ah|well|hmm|let's say|say|make it|how about|for|maybe)\s+)+")
+_ANSWER_LEAD = re.compile(
+    r"^(?:(?:oh|ah|well|hmm+|um+|uh+|er|erm|let's say|lets say|say|make it|how about|for|maybe"
+    r"|like)\s+)+"
+)
 _TEXT_LEAD = re.compile(r"^(?:to|that|about|for)\s+")
 
 _UNDO = re.compile(

@@ -79,6 +79,13 @@ _STOP_EXACT = (
 
 # where a message's clauses part ("…, where did I park", "… oven!! 14 minutes please")
 _CLAUSE_BREAK = re.compile(r"[.!?]+\s+|,\s+|\s+-\s+")
+# … or where a question starts ("oh no im locked out of the shed whats my shed combination")
+# ("when I was a kid" is no question: a question word with its verb)
+_ASKING = re.compile(
+    r"\b(?:what'?s|where'?s|when'?s|who'?s|(?:what|where|when|who|how)\s+(?:is|are|was|were"
+    r"|time|long|much|many)|(?:what|where|when) did i)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -212,8 +219,13 @@ class EmbeddingIntentDetector:
         I park", "yay I got the job!! remember that my id is …"): the last clause, when it is
         a command by a rule or in the command's own phrasing."""
         clauses = [c for c in _CLAUSE_BREAK.split(text.strip(" .!?")) if c.strip()]
-        if len(clauses) < 2:
-            return None
+        if len(clauses) < 2:  # unpunctuated, as a recogniser may write it: the last question
+            asked = [
+                m.start() for m in _ASKING.finditer(text) if len(text[: m.start()].split()) > 2
+            ]
+            if not asked:
+                return None
+            clauses = [text[: asked[-1]], text[asked[-1] :]]
         last = self.assess(clauses[-1], now)
         command = last.intent.is_command and (last.by_rule or last.phrased)
         return last if command else None

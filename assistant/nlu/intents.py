@@ -100,7 +100,8 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"|(?:give me|put|stick|pop|set|start)\s+(?:\S+\s+){0,3}?\d+(?:\.\d+)? "
             + read.UNIT
             + r" on (?:the|my)\b"
-            r"|(?:a |an |new |another )?(?:timer|countdown)(?: please| pls| now)?$)"
+            r"|(?:a |an |new |another )?(?:timer|countdown)(?: for \d+(?:\.\d+)?| \d+(?:\.\d+)?)?"
+            r"(?: please| pls| now)?$)"
         ),
         slots=read.read_timer,
         parsed=from_parse.parsed_timer,
@@ -171,10 +172,13 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"(?:remember|memori[sz]e|don't forget|keep in mind|note) (?!that time\b|"
             r"when\b|the day\b)(?:that |this |my |i |i'm |i am |me )|^my name is \w+$|"
             r"^call me \w+$|(?:remember|note|store|save) (?!when\b|how\b|what\b|why\b|where\b)"
-            r"(?:\S+ ){1,5}(?:is|are|was|were) \S+|(?:save|store|keep|note|remember) this(?: for"
+            r"(?:\S+ ){1,5}(?:is|are|was|were|goes|comes|starts|ends|opens|closes|lives|works"
+            r"|leaves|arrives|needs|takes|costs|runs|expires|gets|has) \S+"
+            r"|(?:save|store|keep|note|remember) this(?: for"
             r" me)?(?: please)? (?:my|the|our|i)\b|^(?:for future reference|for the record|just so"
             r" you know|fyi) (?!how\b|what\b|why\b|when\b|where\b|who\b|which\b|is\b|are\b|do\b"
-            r"|does\b|can\b)"
+            r"|does\b|can\b)|\b(?:remember|note|don't forget|keep in mind) (?:that|this|it)"
+            r"(?: please| for me)?$"
         ),
         slots=read.read_fact,
         parsed=from_parse.parsed_fact,
@@ -196,7 +200,10 @@ INTENTS: tuple[IntentSpec, ...] = (
             r"remind me (?:what|who|when|where|which) (?:my|i)\b|(?:did|have) i (?:tell|told"
             r"|mention(?:ed)?) you(?: about)? my\b|"
             r"what do you (?:know|"
-            r"remember) about me\b)"
+            r"remember) about me\b"
+            # "what was the garage door code again": a code or a name asked again, so told before
+            r"|^(?:what|who|where|when)(?:'s|s| is| was| were| are) the (?:\S+ ){0,3}(?:code|codes"
+            r"|password|pin|number|combination|combo|name|address|birthday|plate|reg) again$)"
         ),
         slots=read.read_recall,
         parsed=from_parse.parsed_recall,

@@ -160,7 +160,10 @@ REQUEST_LEAD = (
     r"|(?:can|could|would|will) (?:you|u)(?: please)?|would you mind|do you mind"
     r"|would it be possible to"
     r"|i (?:want|need|would like|'d like) you to|i'd like you to|you can|you could"
-    r"|go ahead and|be a dear and|quickly|kindly|anyway|by the way|btw|one more thing)\s+)*"
+    r"|go ahead and|be a dear and|quickly|kindly|anyway|by the way|btw|one more thing"
+    # the wordy and the non-native ("I wonder if you could possibly", "please you …")
+    r"|i wonder if you (?:could|might|would|can)(?: possibly)?(?: be so kind as to)?"
+    r"|(?:could|would) you (?:possibly |kindly )?be so kind as to|please you|you please)\s+)*"
 )
 
 
@@ -168,7 +171,8 @@ REQUEST_LEAD = (
 # please"): no part of a timer's name, an app's or what is asked about.
 POLITE_TAIL = (
     r"(?:,?\s+(?:for me|please|pls|plz|now|would you|will you|could you|can you|thanks|"
-    r"thank you|thanks a lot|cheers|ta|if you can|if you could|if you would|if you don't mind))"
+    r"thank you|thanks a lot|cheers|ta|if you can|if you could|if you would|if you don't mind"
+    r"|dear|mate|love))"
 )
 
 

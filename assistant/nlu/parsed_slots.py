@@ -292,9 +292,12 @@ def parsed_fact(
     if not tells_something(normalized):
         return None
     fact = _copied(found.get("fact"), text)
-    if fact and len(fact.split()) >= len(text.split()):
+    if not fact or len(fact.split()) >= len(text.split()):
         return None  # "my car is in the garage" says a fact; it asks nothing to be kept
-    return {"fact": _to_clause_end(fact, text)} if fact else None
+    own = slot_parsers.fact_text(text)
+    if len(fact.split()) < 3 and fact.lower() in own.lower() and own != text:
+        return {"fact": own}  # "ba 287" is no fact: what our reader takes around it is
+    return {"fact": _to_clause_end(fact, text)}
 
 
 def _to_clause_end(copy: str, text: str) -> str:

@@ -236,7 +236,9 @@ def timer_label(text: str) -> str | None:
         m = re.search(r"\bfor\s+(?:the\s+|my\s+)([a-z][a-z' ]*)$", body)
     if m is not None:
         label = m.group(1).strip()
-        label = re.sub(r"\s+(?:timer|please|now)$", "", label).strip()
+        label = re.sub(r"\s+(?:timer|now)$", "", label)
+        # "the eggs please they are done already": the name ends at the politeness
+        label = re.sub(r"\s+(?:please|thanks|thank you|cheers|dear|mate)\b.*$", "", label).strip()
         return label if label and label not in LABEL_STOP else None
     m = re.search(r"\b([a-z][a-z']*)\s+timer\b", body)
     if m and m.group(1) not in LABEL_STOP and not m.group(1).endswith("ing"):
@@ -452,7 +454,8 @@ _REMINDER_LEAD = re.compile(
     r"^(?:(?:hey|ok|okay|please|can you|could you|would you|will you|i need you to|"
     r"i want you to|don't forget to|dont forget to)\s+)*"
     r"(?:remind me|set (?:a|up a|me a)? ?reminder|create (?:a )?reminder|add (?:a )?reminder|"
-    rf"make (?:a )?reminder|reminder|{NUDGE})\s*(?:for me\s*)?(?:to|that|about|of|for)?\s*",
+    rf"make (?:a )?reminder|reminder|{NUDGE})\s*(?:for me\s*)?(?:(?:to|too|that|about|of|for)\b)?"
+    r"\s*",
 )
 
 
@@ -513,19 +516,28 @@ _FACT_LEAD_AFTER = re.compile(
 
 # a sentence before the request ("Yay I got the job!! Remember that my employee id is …")
 _SENTENCE_BREAK = re.compile(r"[.!?]+\s+")
+# … or a feeling before the fact ("I'm over the moon, my new nephew is called Oscar")
+_FEELING_BEFORE = re.compile(
+    r"^(?:(?:oh|yay|wow|ugh|hooray|great news|guess what)\b[^,.!?]*"
+    r"|(?:i'm|i am|im)\s+(?:so\s+|really\s+|just\s+)?(?:over the moon|thrilled|happy|excited"
+    r"|delighted|sad|upset|gutted|nervous|worried|stressed)\b[^,.!?]*)[,.!?]+\s*(?=\S)",
+    re.IGNORECASE,
+)
 
 
 def fact_text(original: str) -> str:
     """'Remember that my sister's birthday is May 3rd.' → "my sister's birthday is May 3rd"."""
     text = " ".join(original.replace("’", "'").split())
     before = _FACT_LEAD_AFTER.sub("", text)
-    text = before if len(before.split()) >= 3 else text
+    if before != text and len(before.split()) >= 3:  # the lead said after it: fillers go too
+        fillers = re.compile(rf"^[\s,]*{_RAW_LEAD}", re.IGNORECASE)
+        text = before if _FACT_LEAD.match(before) else fillers.sub("", before) or before
     for found in _SENTENCE_BREAK.finditer(text):
         rest = text[found.end() :]
         if _FACT_LEAD.match(rest) and re.search(r"\w", _FACT_LEAD.sub("", rest)):
             text = rest
             break
-    text = _FACT_LEAD.sub("", text).strip()
+    text = _FACT_LEAD.sub("", _FEELING_BEFORE.sub("", text)).strip()
     text = re.sub(r"[\s.!?]+$", "", text)
     text = re.sub(r"^,\s*", "", text)
     return text
@@ -577,7 +589,8 @@ _FORGET_LEAD = re.compile(
 )
 _FORGET_ALL = re.compile(
     r"\b(?:everything|all (?:of )?(?:the |my |your )?(?:saved |stored |remembered |personal )?"
-    r"(?:facts|memories|memory|data|notes|that|info|information|details|stuff)|all you know"
+    r"(?:facts|memories|memory|data|notes|that|info|information|details|stuff|things)"
+    r"|all you know"
     r"|all about me|whatever you know|your (?:whole |entire )?memory|every(?:thing| fact)"
     r"|all(?: the)? facts)\b"
 )
@@ -665,14 +678,29 @@ def about_another_moment(normalized: str) -> bool:
     return _NOT_NOW.search(normalized) is not None
 
 
+# "timer 7", "a timer for 12 please": a bare number is minutes
+_BARE_TIMER = re.compile(
+    r"^(?:(?:set|start)\s+)?(?:a\s+)?(?:timer|countdown)\s+(?:for\s+)?(\d+(?:\.\d+)?)"
+    + POLITE_TAIL
+    + "*$"
+)
+# "the pasta needs 9 minutes", "my bread takes 40 minutes": what needs the time is the name
+_NEEDS_TIME = re.compile(
+    r"\b(?:the|my|our)\s+(?P<label>[a-z][a-z']*(?:\s+[a-z][a-z']*)?)\s+(?:needs?|takes?"
+    r"|has to (?:cook|bake|rest|boil|go) for)\b"
+)
+
+
 def timer_slots(normalized: str) -> dict[str, object]:
     """``duration_s`` and ``label`` of a timer, those the message gives."""
     found: dict[str, object] = {}
-    duration = parse_duration(normalized)
+    bare = _BARE_TIMER.match(normalized)
+    duration = parse_duration(normalized) or (int(float(bare.group(1)) * 60) if bare else None)
     if duration is not None:
         found["duration_s"] = int(duration)
-    label = timer_label(normalized)
-    if label:
+    needs = _NEEDS_TIME.search(normalized)
+    label = timer_label(normalized) or (needs.group("label") if needs else None)
+    if label and label not in LABEL_STOP:
         found["label"] = label
     return found
 

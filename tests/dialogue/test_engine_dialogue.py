@@ -140,6 +140,13 @@ def test_the_parse_is_asked_only_when_unsure_and_must_hold(embedder: MiniLMEmbed
         NOW,
     )
     assert nephew is not None and nephew.slots["fact"] == "my new nephew is called Oscar"
+    # a copy too short to be a fact: the reader's fact around it
+    flight = parser.validated(
+        '{"intent": "memory.remember", "fact": "ba 287"}',
+        "so um my cousin's flight number is ba 287 remember that",
+        NOW,
+    )
+    assert flight is not None and flight.slots["fact"] == "my cousin's flight number is ba 287"
     one = parser.validated(
         '{"intent": "memory.forget", "all": true}',
         "I don't want you storing my car reg anymore, forget it",

@@ -203,3 +203,8 @@ def test_a_refusal_with_what_the_user_will_do_instead_and_an_aside_before_a_new_
     waiting = asked("reminder.set", "text", when="2026-03-02T15:00:00")
     said = "oh by the way remember that my new desk number is 4b"
     assert READ.read(said, waiting, NOW) is None  # a fact to keep, not the task
+    assert READ.read("oh actually just open firefox", waiting, NOW) is None
+    done = READ.read("oh never mind ill just do it now", waiting, NOW)  # as a recogniser writes
+    assert done is not None and done.name == DISMISS
+    thinking = READ.read("uh lets say hmm half an hour", timer, NOW)
+    assert thinking is not None and thinking.slots == {"duration_s": 1800}

@@ -17,6 +17,14 @@ from assistant.nlu.affect import VaderAffect
         ("wow, I can't believe it, what a surprise!", "positive", "surprise"),
         ("set a timer for five minutes", "neutral", "neutral"),
         ("what is the capital of australia", "neutral", "neutral"),
+        # manners are no feeling; thanks and love still are
+        (
+            "i wonder if you might be so kind as to remember my doctor is dr patel",
+            "neutral",
+            "neutral",
+        ),
+        ("would you kindly set a timer for 5 minutes", "neutral", "neutral"),
+        ("you are so kind, thank you", "positive", "joy"),
     ],
 )
 def test_labels(affect: VaderAffect, text: str, label: str, emotion: str) -> None:

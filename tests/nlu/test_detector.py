@@ -44,6 +44,47 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         {"when": "2026-03-02T12:00:00", "text": "move the car"},
     ),
     ("what's a dozen lots of seven", "calculate", {"result": 84}),
+    # terse, wordy, non-native and unpunctuated speakers
+    ("timer 7", "timer.set", {"duration_s": 420}),
+    (
+        "ok so the pasta needs like uh nine minutes can you time that for me",
+        "timer.set",
+        {"duration_s": 540, "label": "pasta"},
+    ),
+    (
+        "i wonder if you could possibly set me a little timer for twenty minutes for my bread dear",
+        "timer.set",
+        {"duration_s": 1200, "label": "bread"},
+    ),
+    (
+        "remind me too water the plants tomorrow at 9 am",
+        "reminder.set",
+        {"when": "2026-03-03T09:00:00", "text": "water the plants"},
+    ),
+    (
+        "please you remember my daughter birthday is 14 of june",
+        "memory.remember",
+        {"fact": "my daughter birthday is 14 of june"},
+    ),
+    (
+        "so um my cousin's flight number is ba 287 remember that",
+        "memory.remember",
+        {"fact": "my cousin's flight number is ba 287"},
+    ),
+    ("what was the garage door code again", "memory.recall", {"query": "the garage door code"}),
+    (
+        "oh no im locked out of the shed whats my shed combination",
+        "memory.recall",
+        {"query": "my shed combination"},
+    ),
+    ("wait really is it march already whats the date", "date", {}),
+    ("please you forget all things i told you before", "memory.forget", {"all": True}),
+    (
+        "i wonder if you could cancel the timer for the eggs please they are done already",
+        "timer.cancel",
+        {"label": "eggs"},
+    ),
+    ("please you open terminal", "app.open", {"app": "terminal"}),
     (
         "for future reference, the boiler pressure should be 1.5 bar",
         "memory.remember",
@@ -141,6 +182,8 @@ LOOKALIKE_CHAT = [
     "remind me why we are here",
     "remember that time we went to paris?",
     "remember when we were kids",
+    "my mum used to set timers for everything when i was a kid",  # "when" starts no question
+    "remember the good old days",
 ]
 
 

@@ -125,6 +125,9 @@ def test_fact_keeps_the_users_words() -> None:
         ("save this for me the printer's ip is 192.168.1.40", "the printer's ip"),
         ("Yay I got the job!! Remember that my employee id is 58213", "my employee id"),
         ("My name is Sam. Remember that.", "My name is Sam"),
+        ("I'm over the moon, my new nephew is called Oscar! please remember that", "my new"),
+        ("so um just so you know my neighbor's name is priya could you remember that", "my n"),
+        ("so um my cousin's flight number is ba 287 remember that", "my cousin's"),
     ):
         assert slots.fact_text(said).startswith(fact), said
 

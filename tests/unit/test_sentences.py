@@ -76,7 +76,8 @@ def test_whole_sentences_with_abbreviations_and_short_ones_joined() -> None:
         ),
         (
             'The phrase "he might even have been made amiable" is ironic.',
-            ['The phrase "he might even have been made amiable" is ironic.'],
+            # before the quotation, never inside it
+            ["The phrase", '"he might even have been made amiable" is ironic.'],
         ),
         ("I have 1,000 books, really.", ["I have 1,000 books,", "really."]),
     ],
