@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from assistant.nlu.normalize import straight_apostrophes
+
 _OPENER = re.compile(
     r"\s*as an (?:ai|artificial intelligence)(?: (?:language model|model|assistant|program))?"
     r"\s*,\s*",
@@ -40,12 +42,8 @@ _SELF_INTROS = ("i am an ai", "i'm an ai", "i am an artificial", "i'm an artific
 INSTEAD_OF_A_MAKER = "I'm an assistant on your computer."
 
 
-def _straight(text: str) -> str:
-    return text.replace("\u2019", "'")  # "I’m" as "I'm"
-
-
 def _plain(start: str) -> str:
-    return " ".join(_straight(start).lower().split())
+    return " ".join(straight_apostrophes(start).lower().split())
 
 
 def _may_become_opener(start: str) -> bool:
@@ -59,7 +57,7 @@ def _may_become_opener(start: str) -> bool:
 
 
 def _dropped(held: str) -> re.Match[str] | None:
-    return _OPENER.match(held) or _MAKER_CLAIM.match(_straight(held))
+    return _OPENER.match(held) or _MAKER_CLAIM.match(straight_apostrophes(held))
 
 
 def without_ai_opener(pieces: Iterable[str]) -> Iterator[str]:
@@ -80,7 +78,7 @@ def without_ai_opener(pieces: Iterable[str]) -> Iterator[str]:
             yield held
             break
     else:
-        if _MAKER_CLAIM.fullmatch(_straight(held)):  # the claim was all the reply said
+        if _MAKER_CLAIM.fullmatch(straight_apostrophes(held)):  # the claim was all the reply said
             yield INSTEAD_OF_A_MAKER
         elif held:  # the reply ended while it could still have been the opener
             yield held

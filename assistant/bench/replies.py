@@ -37,6 +37,7 @@ from assistant.llm.base import LanguageModel
 from assistant.memory.store import MemoryStore
 from assistant.nlu.base import CHAT
 from assistant.nlu.embeddings import MiniLMEmbedder
+from assistant.nlu.normalize import straight_apostrophes
 from assistant.sentences import SentenceSplitter
 from assistant.skills.setup import build_understanding_stage
 
@@ -172,10 +173,6 @@ def first_of_each(cases: Sequence[ReplyCase], limit: int) -> list[ReplyCase]:
 # --- scoring ---------------------------------------------------------------------------------
 
 
-def _normal(reply: str) -> str:
-    return reply.replace("\u2019", "'").replace("\u2018", "'")
-
-
 _NEGATION = re.compile(r"\b(?:not|no|never|cannot)\b|n't\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[.!?\n,;:]|\bbut\b", re.IGNORECASE)
 
@@ -191,7 +188,7 @@ def _denied(text: str, found: re.Match[str]) -> bool:
 
 def miss_reason(case: ReplyCase, reply: str) -> str:
     """Why the reply is wrong ("" when it is right)."""
-    text = _normal(reply)
+    text = straight_apostrophes(reply)
     if case.accept and not any(p.search(text) for p in case.accept):
         return "no accepted answer"
     for pattern in case.reject:

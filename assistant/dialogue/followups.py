@@ -224,8 +224,8 @@ class FollowUpReader:
 
     def _reference(self, normalized: str, state: DialogueState, now: datetime) -> Intent | None:
         another = _ANOTHER_TIMER.match(normalized)
-        latest = state.last("timer", "reminder")
-        if another and latest is not None and latest.kind == "timer":
+        made = state.last("timer", "reminder")
+        if another and made is not None and made.kind == "timer":
             amount = another.group("amount")
             seconds = slot_parsers.parse_duration(amount) or _bare_minutes(amount)
             if seconds is not None:

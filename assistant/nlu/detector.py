@@ -209,6 +209,8 @@ class EmbeddingIntentDetector:
             lead = scores[intent.name] - scores[CHAT]
         phrased = phrasing is not None and phrasing.search(normalized) is not None
         found = Assessment(intent, top_command, lead, False, scores, phrased)
+        if intent.is_command and not any(isinstance(v, str) for v in intent.slots.values()):
+            return found  # no words of the message to narrow: the clause cannot change it
         last = self._last_clause(text, now)
         if last is None or (intent.is_command and not _narrower(last.intent, intent)):
             return found

@@ -69,6 +69,14 @@ COMMAND_WORDS = (
 
 _TENS = r"(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
+_TYPOGRAPHIC_APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
+
+
+def straight_apostrophes(text: str) -> str:
+    """ "I’m" as "I'm" (the user's or the model's words otherwise kept as they are)."""
+    return text.translate(_TYPOGRAPHIC_APOSTROPHES)
+
+
 _DROP = re.compile(r"[\"!?;,…]|(?<!\d)\.(?!\d)|\.$")
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"(?<!['\w])[a-z]+(?!['\w])")

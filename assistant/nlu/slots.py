@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from assistant.nlu.normalize import POLITE_TAIL, REQUEST_LEAD, normalize
+from assistant.nlu.normalize import POLITE_TAIL, REQUEST_LEAD, normalize, straight_apostrophes
 
 _SMALL = [
     "zero",
@@ -52,8 +52,9 @@ _WORD_AMOUNTS = {
     "a few": 3.0,
 } | {w: float(i) for i, w in enumerate(_SMALL)}
 # the units of a timer's duration, as said or written ("20 mins", "1 hr")
-UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?)\b"
-_UNIT = r"(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\b"
+_TIMER_UNITS = r"seconds?|secs?|minutes?|mins?|hours?|hrs?"
+UNIT = rf"(?:{_TIMER_UNITS})\b"
+_UNIT = rf"(?P<unit>{_TIMER_UNITS}|days?)\b"
 _AMOUNT = (
     r"(?P<amount>(?:a |one |\d+ )?quarters? of an?|\d+(?:\.\d+)?|half an?|half a|a half|"
     r"a couple of|a few|an?|" + "|".join(_SMALL) + r")\b"
@@ -514,6 +515,8 @@ _FACT_LEAD_AFTER = re.compile(
 )
 
 
+# the lead alone, before a fact whose keeping is asked for after it ("so um my … remember that")
+_LEAD_ONLY = re.compile(rf"^[\s,]*{_RAW_LEAD}", re.IGNORECASE)
 # a sentence before the request ("Yay I got the job!! Remember that my employee id is …")
 _SENTENCE_BREAK = re.compile(r"[.!?]+\s+")
 # … or a feeling before the fact ("I'm over the moon, my new nephew is called Oscar")
@@ -527,11 +530,10 @@ _FEELING_BEFORE = re.compile(
 
 def fact_text(original: str) -> str:
     """'Remember that my sister's birthday is May 3rd.' → "my sister's birthday is May 3rd"."""
-    text = " ".join(original.replace("’", "'").split())
+    text = " ".join(straight_apostrophes(original).split())
     before = _FACT_LEAD_AFTER.sub("", text)
     if before != text and len(before.split()) >= 3:  # the lead said after it: fillers go too
-        fillers = re.compile(rf"^[\s,]*{_RAW_LEAD}", re.IGNORECASE)
-        text = before if _FACT_LEAD.match(before) else fillers.sub("", before) or before
+        text = before if _FACT_LEAD.match(before) else _LEAD_ONLY.sub("", before) or before
     for found in _SENTENCE_BREAK.finditer(text):
         rest = text[found.end() :]
         if _FACT_LEAD.match(rest) and re.search(r"\w", _FACT_LEAD.sub("", rest)):
@@ -699,8 +701,9 @@ def timer_slots(normalized: str) -> dict[str, object]:
     if duration is not None:
         found["duration_s"] = int(duration)
     needs = _NEEDS_TIME.search(normalized)
-    label = timer_label(normalized) or (needs.group("label") if needs else None)
-    if label and label not in LABEL_STOP:
+    needs_label = needs.group("label") if needs else None
+    label = timer_label(normalized) or (needs_label if needs_label not in LABEL_STOP else None)
+    if label:
         found["label"] = label
     return found
 

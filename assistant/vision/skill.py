@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from assistant.nlu.base import Intent, IntentDetector, OnUnsure
+from assistant.nlu.normalize import straight_apostrophes
 from assistant.skills.base import SkillContext, SkillRegistry, SkillReply
 from assistant.vision.answers import find_total
 from assistant.vision.ocr import NO_TEXT
@@ -59,7 +60,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 
 def match(text: str) -> str | None:
     """The image/screen intent of a message, or None."""
-    cleaned = " ".join(text.lower().replace("’", "'").split())
+    cleaned = " ".join(straight_apostrophes(text.lower()).split())
     return next((name for name, p in PATTERNS.items() if p.search(cleaned)), None)
 
 
