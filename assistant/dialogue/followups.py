@@ -129,8 +129,19 @@ _SHIFT_EARLIER = re.compile(
 _SHIFT_REFERRED = re.compile(
     r"\b(?:on|onto|to|off|from) (?:it|that|this|the timer|the reminder|that one|this one)$"
 )
+# where a message's sentences or clauses part
+_CLAUSE_BREAK = re.compile(r"[.!?]+\s+|,\s+")
+# the one a change is about, said anywhere in it ("take a minute off the first one", "add 3
+# minutes to the pasta timer")
+_THING_NAMED = re.compile(
+    r"\bthe (?P<ord>first|second|third|fourth|1st|2nd|3rd|other|last) "
+    r"(?:one|(?P<kind>timer|reminder))\b"
+    r"|\bthe (?!(?:same|next|new|latest|whole|other|last|first|second|third)\b)"
+    r"(?P<named>[a-z]+(?: [a-z]+)?) (?:one|timer)\b"
+)
 _CHANGE = re.compile(
-    _LEAD + r"(?:make (?:it|that)|change (?:it|that)(?: to)?|set (?:it|that)(?: to| for)?"
+    _LEAD + r"(?:make (?:it|that|the (?:[a-z]+ )?(?:one|timer|reminder))"
+    r"|change (?:it|that|the (?:[a-z]+ )?(?:one|timer|reminder))(?: to)?|set (?:it|that)(?: to| for)?"
     r"|move (?:it|that)(?: to)?|switch (?:it|that) to|i (?:meant|said)|i mean|let's do|"
     r"push (?:it|that) back|move (?:it|that) back|bring (?:it|that) forward|delay (?:it|that)"
     r"|postpone (?:it|that)|add|take|knock|shave|give it"
@@ -166,6 +177,16 @@ class FollowUpReader:
             answer = self._answer(normalized, text, state.question, now)
             if answer is not None:
                 return answer
+        found = self._undo_or_reference(normalized, state, now)
+        if found is None:  # … said after a sentence of its own ("oh he just texted, cancel it")
+            clauses = _CLAUSE_BREAK.split(text.strip(" .!?"))
+            last = normalize(clauses[-1]).strip() if len(clauses) > 1 else ""
+            found = self._undo_or_reference(last, state, now) if last else None
+        return found
+
+    def _undo_or_reference(
+        self, normalized: str, state: DialogueState, now: datetime
+    ) -> Intent | None:
         if _UNDO.match(normalized):
             return Intent(UNDO, 1.0)
         return self._reference(normalized, state, now)
@@ -265,6 +286,14 @@ class FollowUpReader:
 
     def _change(self, normalized: str, state: DialogueState, now: datetime) -> Intent | None:
         referent = state.last("timer", "reminder")
+        label = ""
+        thing = _THING_NAMED.search(normalized)  # "the second one", "the pasta timer"
+        if thing is not None:
+            if thing.group("named"):
+                label = thing.group("named")
+            else:
+                referent = _pick(state, thing, kinds=("timer", "reminder"))
+            normalized = f"{normalized[: thing.start()]} {normalized[thing.end() :]}"
         normalized = _NOT_THAT.sub("", normalized).strip()
         later = bool(_SHIFT_LATER.search(normalized))
         earlier = bool(_SHIFT_EARLIER.search(normalized))
@@ -273,18 +302,22 @@ class FollowUpReader:
         number = _BARE_NUMBER.search(normalized)
         if duration is None and when is None and number is None:
             return None  # "no, that's wrong": nothing to change it to
-        if referent is None:
-            if _CHANGE.match(normalized):
-                return Intent(NOTHING, 1.0, {"verb": "change"})
+        slots: dict[str, Any]
+        if label:  # a timer by its name: the skill finds it among those running
+            kind, slots = "timer", {"label": label}
+        elif referent is not None:
+            kind, slots = referent.kind, {"ref": referent.id}
+        elif _CHANGE.match(normalized):
+            return Intent(NOTHING, 1.0, {"verb": "change"})
+        else:
             return None  # "no, 6 pm" with nothing to correct: the detector reads it
-        slots: dict[str, Any] = {"ref": referent.id}
         if later or earlier:
             if duration is None and number is not None:
                 duration = int(float(number.group(1)) * 60)
             if duration is None:
                 return None
             slots["delta_s"] = int(duration) * (-1 if earlier else 1)
-        elif referent.kind == "timer":
+        elif kind == "timer":
             seconds = duration or (_bare_minutes(number.group(1)) if number else None)
             if seconds is None:
                 return None
@@ -299,7 +332,7 @@ class FollowUpReader:
             slots["number"] = float(number.group(1))  # "make it 6" / "make it 30": the skill
         else:
             return None
-        return Intent(f"{referent.kind}.change", 1.0, slots)
+        return Intent(f"{kind}.change", 1.0, slots)
 
 
 _ANY_KIND = ("timer", "reminder", "fact")

@@ -32,7 +32,7 @@ from assistant.nlu.base import CHAT, Intent, OnUnsure
 from assistant.nlu.calculator import evaluate, to_expression
 from assistant.nlu.embeddings import Embedder, encode_cached
 from assistant.nlu.intents import BY_NAME, LEAD, MESSAGE_INTENTS
-from assistant.nlu.normalize import normalize
+from assistant.nlu.normalize import as_meant, normalize
 
 DEFAULT_THRESHOLD = 0.58  # a command needs this similarity …
 CUE_THRESHOLD = 0.45  # … or this much when its cue words are present,
@@ -42,6 +42,9 @@ UNSURE_COMMAND_LEAD = 0.2  # a command that beats chat by less than this is in d
 UNSURE_CAREFUL_LEAD = 0.35  # (facts and timer cancels: this)
 UNSURE_CHAT_TOP = 0.3  # … and so is chat when a command is this close
 UNSURE_CHAT_GAP = 0.1  # and trails chat by less than this
+# a last clause with no phrasing rule of its own is read as the command when it beats chat by
+# this much on its own ("…, what can you do", "… whats the date")
+CLEAR_CLAUSE_LEAD = 0.4
 PARSE_AGREE_MIN = 0.3  # a parse's intent needs this much similarity …
 PARSE_AGREE_SLACK = 0.25  # … and at most this much below the best command
 
@@ -78,7 +81,13 @@ _STOP_EXACT = (
 
 
 # where a message's clauses part ("…, where did I park", "… oven!! 14 minutes please")
-_CLAUSE_BREAK = re.compile(r"[.!?]+\s+|,\s+|\s+-\s+")
+_CLAUSE_BREAK = re.compile(
+    r"[.!?]+\s+|,\s+|\s+-\s+"
+    # … or a reason before the command ("I need to write something down so open the editor")
+    r"|\s+(?:and )?(?:so|then)\s+(?=(?:(?:please|just|can you|could you)\s+)*(?:open|launch"
+    r"|start|set|remind|remember|forget|cancel|stop|note|save|tell me)\b)",
+    re.IGNORECASE,
+)
 # … or where a question starts ("oh no im locked out of the shed whats my shed combination")
 # ("when I was a kid" is no question: a question word with its verb)
 _ASKING = re.compile(
@@ -188,6 +197,7 @@ class EmbeddingIntentDetector:
 
     def assess(self, text: str, now: datetime | None = None) -> Assessment:
         """The intent, and how sure the nearest examples are of it."""
+        text = as_meant(text)
         normalized = self._address.sub("", normalize(text)).strip()
         text = self._address_raw.sub("", text).strip() or text
         if not normalized:
@@ -209,12 +219,23 @@ class EmbeddingIntentDetector:
             lead = scores[intent.name] - scores[CHAT]
         phrased = phrasing is not None and phrasing.search(normalized) is not None
         found = Assessment(intent, top_command, lead, False, scores, phrased)
-        if intent.is_command and not any(isinstance(v, str) for v in intent.slots.values()):
-            return found  # no words of the message to narrow: the clause cannot change it
+        words = any(isinstance(v, str) for v in intent.slots.values())
+        settled = intent.is_command and not (words or found.unsure())
+        if settled and (found.phrased or not _CLAUSE_BREAK.search(text)):
+            return found  # sure, with nothing to narrow and no other clause to be it
         last = self._last_clause(text, now)
-        if last is None or (intent.is_command and not _narrower(last.intent, intent)):
+        if last is None:
             return found
-        return last
+        if not intent.is_command:
+            return last
+        if last.intent.name != intent.name:
+            # a command in its own phrasing after a sentence that swayed the whole ("ugh I'm
+            # so annoyed with myself, just set a timer for two minutes")
+            return last if last.phrased and not found.phrased else found
+        # the same command, surer and losing none of its slots ("wait really is it march
+        # already whats the date"), or in fewer of the message's words ("… where did I park")
+        surer = (found.unsure() or last.phrased) and last.intent.slots.keys() >= intent.slots.keys()
+        return last if surer or _narrower(last.intent, intent) else found
 
     def _last_clause(self, text: str, now: datetime | None) -> Assessment | None:
         """A command said after a sentence of its own ("oh no I can't find the car, where did
@@ -229,8 +250,9 @@ class EmbeddingIntentDetector:
                 return None
             clauses = [text[: asked[-1]], text[asked[-1] :]]
         last = self.assess(clauses[-1], now)
-        command = last.intent.is_command and (last.by_rule or last.phrased)
-        return last if command else None
+        if not last.intent.is_command:
+            return None
+        return last if last.by_rule or last.phrased or last.lead >= CLEAR_CLAUSE_LEAD else None
 
     def _choose(
         self, scores: dict[str, float], text: str, normalized: str, now: datetime | None

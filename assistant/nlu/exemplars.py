@@ -235,6 +235,9 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "open my email app",
         "start chrome",
         "open the calendar app",
+        "I need the terminal open",
+        "get the browser up",
+        "I want the file manager running",
     ),
     "stop": (
         "stop",

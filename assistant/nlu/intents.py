@@ -234,7 +234,11 @@ INTENTS: tuple[IntentSpec, ...] = (
         phrasing=(
             r"(?:(?:open|launch|start|run|fire up|bring up)\s+(?:up\s+)?(?:the\s+|"
             r"my\s+)?(?!over\b|again\b|fresh\b|from\b|new\b|a\b|all\b|anew\b|"
-            r"afresh\b)[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?)" + read.APP_TAIL + "*$"
+            r"afresh\b)[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?|"
+            + read.APP_FIRST
+            + ")"
+            + read.APP_TAIL
+            + "*$"
         ),
         slots=read.read_app,
         parsed=from_parse.parsed_app,

@@ -170,8 +170,10 @@ REQUEST_LEAD = (
     r"|i (?:want|need|would like|'d like) you to|i'd like you to|you can|you could"
     r"|go ahead and|be a dear and|quickly|kindly|anyway|by the way|btw|one more thing"
     # the wordy and the non-native ("I wonder if you could possibly", "please you …")
-    r"|i wonder if you (?:could|might|would|can)(?: possibly)?(?: be so kind as to)?"
-    r"|(?:could|would) you (?:possibly |kindly )?be so kind as to|please you|you please)\s+)*"
+    r"|i (?:wonder|was wondering|am wondering|'m wondering) if you (?:could|might|would|can)"
+    r"(?: possibly)?(?: be so (?:kind|good) as to)?|yo"
+    r"|(?:could|would) you (?:possibly |kindly )?be so (?:kind|good) as to|please you|you please)"
+    r"\s+)*"
 )
 
 
@@ -182,6 +184,98 @@ POLITE_TAIL = (
     r"thank you|thanks a lot|cheers|ta|if you can|if you could|if you would|if you don't mind"
     r"|dear|mate|love))"
 )
+
+
+# A word said twice or more in a row ("set set a timer for for ten minutes", "open the the
+# terminal"): a recogniser writes the speaker's stutter; not digits ("10 10") nor the few words
+# said twice on purpose
+_STUTTER = re.compile(r"\b([a-z]+(?:'[a-z]+)?)(?:[\s,]+\1\b)+", re.IGNORECASE)
+_SAID_TWICE = frozenset({"bye", "knock", "very", "so", "ha", "no", "yes", "really", "tut"})
+# A speaker correcting themselves: "seven times eight no seven times nine", "at four no five
+# pm", "for five, no wait, six minutes", "on tuesday sorry i mean wednesday". The plain "no"
+# and "sorry" are also ordinary words ("say no to", "say sorry to"): after them only a number,
+# a weekday or a time's preposition starts a correction; after the others any word does.
+_EXPLICIT_REPAIR = r"no,? wait|wait,? no|no,? sorry|sorry,? i mean|i mean|i meant|or rather"
+_REPAIR = re.compile(
+    rf"[,.]?\s+(?:(?P<explicit>{_EXPLICIT_REPAIR})|(?P<plain>no|sorry))[,.]?\s+", re.IGNORECASE
+)
+_NUMBER_WORD = (
+    r"\d+(?:[:.]\d+)?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|" + _TENS[1:-1] + r"|half"
+)
+_WEEKDAY = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|today"
+_RESTATED = re.compile(rf"\b(?:{_NUMBER_WORD}|{_WEEKDAY})\b", re.IGNORECASE)
+_TIME_PREPOSITION = frozenset({"at", "on", "in", "for", "by", "until", "from"})
+
+
+def without_disfluencies(text: str) -> str:
+    """The message as the speaker meant it: stutters said once, and a self-correction in
+    place of what it corrects (the words after "no", "no wait", "I mean" … restate those
+    from the last earlier use of their first word on, else from the last number or weekday;
+    a bare number takes only the place of the number before it)."""
+    text = _STUTTER.sub(
+        lambda m: m.group(0) if m.group(1).lower() in _SAID_TWICE else m.group(1), text
+    )
+    for _ in range(3):  # "four no five no six"
+        repaired = _one_repair(text)
+        if repaired == text:
+            break
+        text = repaired
+    return text
+
+
+def _one_repair(text: str) -> str:
+    for match in _REPAIR.finditer(text):
+        before, after = text[: match.start()], text[match.end() :]
+        first = after.split(maxsplit=1)[0].strip(",.").lower() if after.strip() else ""
+        if not before.strip() or not first:
+            continue
+        restated = _RESTATED.fullmatch(first) is not None
+        if match.group("plain") and not (restated or first in _TIME_PREPOSITION):
+            continue
+        same = list(re.finditer(rf"\b{re.escape(first)}\b", before, re.IGNORECASE))
+        if same:
+            return before[: same[-1].start()] + after
+        earlier = list(_RESTATED.finditer(before)) if restated else []
+        if not earlier:
+            continue
+        where = earlier[-1]
+        if _RESTATED.fullmatch(after.strip(" ,.")):  # "for five minutes no six"
+            return before[: where.start()] + after.strip(" ,.") + before[where.end() :]
+        return before[: where.start()] + after
+    return text
+
+
+# A question asked indirectly ("I was wondering what today's date is", "do you happen to know
+# what 144 divided by 16 is", "can you tell me what time it is"): asked directly
+_INDIRECT_QUESTION = re.compile(
+    r"^(?:(?:hey|so|um+|uh+|ok|okay|well|yo|oh)[\s,]+)*"
+    r"(?:i (?:was |am |'m )?wondering|i wonder|do you (?:happen to |by any chance )?know"
+    r"|any idea|(?:can|could) you (?:please )?tell me|tell me|please tell me)[\s,]+"
+    r"(?P<wh>what|when|where|who|how (?:much|many|long|late|old|far))\s+"
+    r"(?P<body>.+?)\s+(?P<verb>is|are|was|were)[\s?.!]*$",
+    re.IGNORECASE,
+)
+_SUBJECT_PRONOUN = re.compile(r"\s+(it|they|that|this|he|she)$", re.IGNORECASE)
+
+
+def direct_question(text: str) -> str:
+    """An indirect question asked directly: "… what time it is" → "what time is it", "… what
+    today's date is" → "what is today's date"; any other text as it was."""
+    match = _INDIRECT_QUESTION.match(text.strip())
+    if match is None:
+        return text
+    wh, body, verb = match.group("wh"), match.group("body"), match.group("verb")
+    pronoun = _SUBJECT_PRONOUN.search(body)
+    if pronoun:  # "what time it is" → "what time is it"
+        return f"{wh} {body[: pronoun.start()]} {verb} {pronoun.group(1)}"
+    return f"{wh} {verb} {body}"
+
+
+def as_meant(text: str) -> str:
+    """What the intent readers read: the message without stutters and self-corrections, a
+    question asked indirectly asked directly (the language model still gets the words said)."""
+    return direct_question(without_disfluencies(text))
 
 
 def normalize(text: str) -> str:

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from assistant.nlu.base import CHAT, Intent, OnUnsure
 from assistant.nlu.detector import EmbeddingIntentDetector
+from assistant.nlu.normalize import as_meant
 from assistant.nlu.parse import LlmIntentParser, ParseStats
 
 
@@ -38,6 +39,7 @@ class SecondOpinionDetector:
     def detect(
         self, text: str, now: datetime | None = None, *, on_unsure: OnUnsure | None = None
     ) -> Intent:
+        text = as_meant(text)  # the parse reads what the speaker meant too
         assessment = self.detector.assess(text, now)
         if self.parser is None or not self.parser.available or not assessment.unsure():
             return assessment.intent

@@ -487,7 +487,17 @@ def reminder_text(original: str, normalized: str, spans: list[tuple[int, int]]) 
     body = re.sub(r"^(?:to|that|about|for|at|on|by)\s+", "", body.strip())
     body = without_own_need(body)
     body = re.sub(r"\s+(?:to|at|on|by|for|please|and)$", "", body.strip())
-    return body.strip()
+    return as_written(body.strip(), original)
+
+
+def as_written(words: str, original: str) -> str:
+    """``words`` (read from the normalised message) in the capitals the user wrote them with
+    ("email sarah" → "email Sarah"), when the message holds them as they are."""
+    if not words:
+        return words
+    pattern = r"\s+".join(re.escape(word) for word in words.split())
+    found = re.search(rf"(?<!\w){pattern}(?!\w)", straight_apostrophes(original), re.IGNORECASE)
+    return found.group(0) if found else words
 
 
 # --- memory and apps ------------------------------------------------------------------------
@@ -554,7 +564,9 @@ _RECALL_LEAD = re.compile(
     r"|(?:can|could) you (?:recall|remember)|recall|what facts do you have)"
     r"\s*(?:about|of|regarding|on)?\s*",
 )
-_RECALL_TAIL = re.compile(rf"(?:\s+again|{POLITE_TAIL})$")
+_RECALL_TAIL = re.compile(
+    rf"(?:\s+again|\s+(?:did i tell you|have i told you|do you (?:remember|know))|{POLITE_TAIL})$"
+)
 
 
 # "what's my bike lock code", "who is my dentist": the thing asked about is all the query
@@ -619,11 +631,13 @@ _APP_LEAD = re.compile(
     r"|bring(?:ing)? up|pull(?:ing)? up|load(?:ing)?|show)\s+"
     r"(?:up\s+)?(?:(?:the|my|a|an)\s+)?"
 )
-# "I need the text editor open", "get firefox going": the app named before the verb
-_APP_FIRST = re.compile(
-    rf"^{REQUEST_LEAD}(?:i (?:need|want|'d like)|get|have|give me)\s+(?:the\s+|my\s+)?"
+# "I need the text editor open", "get firefox going": the app named before the verb (after
+# the lead; the intent's phrasing too)
+APP_FIRST = (
+    r"(?:i (?:need|want|'d like)|get|have|give me)\s+(?:the\s+|my\s+)?"
     r"(?P<app>[a-z0-9.+-]+(?:\s+[a-z0-9.+-]+)?)\s+(?:open|opened|up|running|going|started)\b"
 )
+_APP_FIRST = re.compile(rf"^{REQUEST_LEAD}{APP_FIRST}")
 GENERIC_APP = re.compile(
     r"^(?:(?:an?|some|another|the)\s+)?(?:app|application|program|something)"
     r"(?:\s+(?:for me|please))?$"
@@ -768,19 +782,28 @@ def asks_to_be_told(normalized: str) -> bool:
     return bool(_WH_CLAUSE.search(normalized)) and not names_a_moment(normalized)
 
 
-# how the user feels, said after the request ("…tomorrow at 8am, I'm so nervous")
-_FEELING_AFTER = re.compile(
-    r",\s*(?:(?:and|but|because|cos)\s+)?(?:i'm|i am|im|i feel|i'm feeling|i'm getting)\s+"
-    r"(?:so|really|very|a bit|quite|super|kind of|kinda)?\s*[a-z]+[.!?]*$",
+# said after the request, past its last comma: how the user feels ("…tomorrow at 8am, I'm so
+# nervous"), why ("…, it's for the wedding", "…, we changed it", "…, because …"), or a tag
+# ("…, did I tell you"): no part of a reminder's task nor of what is asked about or forgotten
+_AFTERTHOUGHT = re.compile(
+    r",\s*(?:(?:and|but)\s+)?(?:because|cause|cos|since|it's|it is|its|that's|this is|they're"
+    r"|we|we've|we're|i've|i have|i'm|i am|im|i feel|did i tell you|have i told you"
+    r"|do you (?:remember|know)|right|ok|okay)\b[^,]*$",
     re.IGNORECASE,
 )
 
 
+def without_afterthought(text: str, normalized: str) -> tuple[str, str]:
+    """``text`` and ``normalized`` without what was said after the request (``_AFTERTHOUGHT``)."""
+    aside = _AFTERTHOUGHT.search(text)
+    if aside is None or not text[: aside.start()].strip():
+        return text, normalized
+    text = text[: aside.start()]
+    return text, normalize(text)
+
+
 def read_reminder(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
-    aside = _FEELING_AFTER.search(text)
-    if aside:
-        text = text[: aside.start()]
-        normalized = normalize(text)
+    text, normalized = without_afterthought(text, normalized)
     when, spans = parse_when(normalized, now)
     if when is None and (not _REMIND.search(normalized) or _WH_CLAUSE.search(normalized)):
         return None  # "remind me what we talked about" is a question
@@ -802,7 +825,7 @@ def read_fact(text: str, normalized: str, now: datetime) -> dict[str, Any] | Non
 
 
 def read_forget(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
-    return forget_slots(normalized)
+    return forget_slots(without_afterthought(text, normalized)[1])
 
 
 def read_app(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
@@ -845,7 +868,7 @@ _ABOUT_ME = re.compile(r"\b(?:my|me|i|mine|i'm|i've|myself|our|we)\b")
 
 
 def read_recall(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
-    query = recall_query(normalized)
+    query = recall_query(without_afterthought(text, normalized)[1])
     if _ABOUT_YOU.search(query) and not _ABOUT_ME.search(query):
         return None  # "do you remember your childhood" asks about the assistant
     return {"query": query}

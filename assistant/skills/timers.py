@@ -36,6 +36,12 @@ def referred_timers(book: AlarmBook, intent: Intent) -> list[Alarm] | None:
     return [alarm] if alarm is not None and alarm.state == "pending" else []
 
 
+def timers_named(timers: list[Alarm], label: str) -> list[Alarm]:
+    """The timers whose name is ``label`` or holds it ("the egg timer" of "eggs" …)."""
+    label = label.lower()
+    return [t for t in timers if t.label and (label in t.label.lower() or t.label.lower() in label)]
+
+
 class TimerSetSkill:
     def __init__(self, book: AlarmBook) -> None:
         self.book = book
@@ -75,11 +81,7 @@ class TimerCancelSkill:
         elif intent.slots.get("all"):
             chosen = timers
         elif label:
-            chosen = [
-                t
-                for t in timers
-                if t.label and (label in t.label.lower() or t.label.lower() in label)
-            ]
+            chosen = timers_named(timers, label)
             if not chosen:
                 return SkillReply(f"I can't find a {label} timer.")
         elif len(timers) == 1:
@@ -127,7 +129,12 @@ class TimerChangeSkill:
         self.book = book
 
     def run(self, intent: Intent, ctx: SkillContext) -> SkillReply:
-        referred = referred_timers(self.book, intent) or []
+        label = str(intent.slots.get("label") or "")
+        referred = referred_timers(self.book, intent)
+        if referred is None and label:  # "add 3 minutes to the pasta timer"
+            referred = timers_named(self.book.pending("timer"), label)
+            if not referred:
+                return SkillReply(f"I can't find a {label} timer.")
         if not referred:
             return SkillReply("That timer isn't running any more.")
         alarm = referred[0]

@@ -208,3 +208,30 @@ def test_a_refusal_with_what_the_user_will_do_instead_and_an_aside_before_a_new_
     assert done is not None and done.name == DISMISS
     thinking = READ.read("uh lets say hmm half an hour", timer, NOW)
     assert thinking is not None and thinking.slots == {"duration_s": 1800}
+
+
+def test_a_change_names_the_timer_by_its_place_or_its_name() -> None:
+    """ "take a minute off the first one", "add 3 minutes to the pasta timer": not the latest."""
+    timers = with_things(("timer", 1), ("timer", 2))
+    first = READ.read("take a minute off the first one", timers, NOW)
+    assert first is not None and (first.name, first.slots) == (
+        "timer.change",
+        {"ref": 1, "delta_s": -60},
+    )
+    pasta = READ.read("add 3 minutes to the pasta timer", timers, NOW)
+    assert pasta is not None and (pasta.name, pasta.slots) == (
+        "timer.change",
+        {"label": "pasta", "delta_s": 180},
+    )
+    second = READ.read("make the second one 10 minutes", timers, NOW)
+    assert second is not None and second.slots == {"ref": 2, "duration_s": 600}
+
+
+def test_a_reference_after_a_sentence_of_its_own() -> None:
+    reminder = with_things(("reminder", 4))
+    cancel = READ.read("oh he just texted, cancel that reminder", reminder, NOW)
+    assert cancel is not None and (cancel.name, cancel.slots) == ("reminder.cancel", {"ref": 4})
+    undo = READ.read("hmm that was wrong. undo that", reminder, NOW)
+    assert undo is not None and undo.name == UNDO
+    # a sentence with no reference in its last clause stays the detector's
+    assert READ.read("I called him, he says hi", reminder, NOW) is None

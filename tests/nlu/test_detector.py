@@ -78,6 +78,16 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         {"query": "my shed combination"},
     ),
     ("wait really is it march already whats the date", "date", {}),
+    # a reason before the command, a feeling that swayed the whole, slang and indirect asking
+    ("I need to write something down so open the text editor", "app.open", {"app": "text editor"}),
+    (
+        "ugh I'm so annoyed with myself, just set a timer for two minutes",
+        "timer.set",
+        {"duration_s": 120},
+    ),
+    ("yo open spotify", "app.open", {"app": "spotify"}),
+    ("do you happen to know what 144 divided by 16 is", "calculate", {"result": 9}),
+    ("would you be so good as to open the calculator", "app.open", {"app": "calculator"}),
     ("please you forget all things i told you before", "memory.forget", {"all": True}),
     (
         "i wonder if you could cancel the timer for the eggs please they are done already",
@@ -201,6 +211,27 @@ def test_commands(
 @pytest.mark.parametrize("text", LOOKALIKE_CHAT)
 def test_mentions_of_command_words_are_chat(detector: EmbeddingIntentDetector, text: str) -> None:
     assert detector.detect(text, now=NOW).name == CHAT
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("wait really is it march already whats the date", "date"),  # unsure as a whole
+        ("help me, what can you do", "help"),  # chat as a whole
+    ],
+)
+def test_a_clear_last_clause_makes_the_command_sure(
+    detector: EmbeddingIntentDetector, text: str, intent: str
+) -> None:
+    found = detector.assess(text, now=NOW)
+    assert found.intent.name == intent and not found.unsure()
+
+
+def test_a_surer_last_clause_keeps_the_slots_said_before_it(
+    detector: EmbeddingIntentDetector,
+) -> None:
+    found = detector.detect("tomorrow at noon, remind me to call the landlord", now=NOW)
+    assert found.slots == {"text": "call the landlord", "when": "2026-03-03T12:00:00"}
 
 
 def test_calculation_errors_become_a_slot(detector: EmbeddingIntentDetector) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from assistant.nlu import slots
-from assistant.nlu.normalize import normalize
+from assistant.nlu.normalize import direct_question, normalize, without_disfluencies
 
 NOW = datetime(2026, 3, 2, 10, 0, 0)  # Monday 10:00
 
@@ -273,3 +273,61 @@ def test_lead_words_are_no_part_of_what_is_kept(text: str, slots_wanted: dict[st
         "when": slots.read_reminder,
     }[next(iter(slots_wanted))]
     assert reader(text, normalize(text), now) == slots_wanted
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [
+        ("what's seven times eight no seven times nine", "what's seven times nine"),
+        (
+            "remind me at four no five pm to water the plants",
+            "remind me at five pm to water the plants",
+        ),
+        ("set a timer for five minutes no six", "set a timer for six minutes"),
+        ("remind me at 2 no sorry at 3 to call", "remind me at 3 to call"),
+        ("remind me on tuesday sorry i mean wednesday at 5", "remind me on wednesday at 5"),
+        ("set set a timer for for ten minutes", "set a timer for ten minutes"),
+        ("remember that that my doctor is Dr Patel", "remember that my doctor is Dr Patel"),
+        # "no" and "sorry" as ordinary words, and words said twice on purpose
+        ("remind me to say no to the party", "remind me to say no to the party"),
+        ("remind me to say sorry to jane at 5", "remind me to say sorry to jane at 5"),
+        ("I have no idea what 5 times 4 is", "I have no idea what 5 times 4 is"),
+        ("bye bye", "bye bye"),
+    ],
+)
+def test_stutters_and_self_corrections(said: str, meant: str) -> None:
+    assert without_disfluencies(said) == meant
+
+
+@pytest.mark.parametrize(
+    ("said", "direct"),
+    [
+        ("I was wondering what today's date is", "what is today's date"),
+        ("do you happen to know what 144 divided by 16 is", "what is 144 divided by 16"),
+        ("can you tell me what time it is", "what time is it"),
+        ("so do you know where my keys are", "where are my keys"),
+        ("tell me what you think", "tell me what you think"),
+    ],
+)
+def test_indirect_questions_asked_directly(said: str, direct: str) -> None:
+    assert direct_question(said) == direct
+
+
+def test_what_is_said_after_the_request_is_no_part_of_its_words() -> None:
+    reminder = slots.read_reminder(
+        "remind me tomorrow at 6:45 pm to pick up my sister's dress, it's for the wedding",
+        normalize(
+            "remind me tomorrow at 6:45 pm to pick up my sister's dress, it's for the wedding"
+        ),
+        NOW,
+    )
+    assert reminder == {"text": "pick up my sister's dress", "when": "2026-03-03T18:45:00"}
+    said = "you can forget the wifi password now, we changed it"
+    assert slots.read_forget(said, normalize(said), NOW) == {"query": "the wifi password"}
+    said = "when's my sister's birthday, did I tell you"
+    assert slots.read_recall(said, normalize(said), NOW) == {"query": "my sister's birthday"}
+
+
+def test_a_reminder_keeps_the_capitals_it_was_written_with() -> None:
+    said = "remind me tomorrow at 9 am to email Sarah"
+    assert slots.read_reminder(said, normalize(said), NOW)["text"] == "email Sarah"
