@@ -25,7 +25,7 @@ from typing import Any
 from assistant.dialogue.state import DialogueState, Question, Referent
 from assistant.nlu import slots as slot_parsers
 from assistant.nlu.base import Intent
-from assistant.nlu.normalize import REQUEST_LEAD, normalize
+from assistant.nlu.normalize import REQUEST_LEAD, normalize, without_disfluencies
 
 UNDO = "undo"
 DISMISS = "dismiss"
@@ -141,7 +141,8 @@ _THING_NAMED = re.compile(
 )
 _CHANGE = re.compile(
     _LEAD + r"(?:make (?:it|that|the (?:[a-z]+ )?(?:one|timer|reminder))"
-    r"|change (?:it|that|the (?:[a-z]+ )?(?:one|timer|reminder))(?: to)?|set (?:it|that)(?: to| for)?"
+    r"|change (?:it|that|the (?:[a-z]+ )?(?:one|timer|reminder))(?: to)?"
+    r"|set (?:it|that)(?: to| for)?"
     r"|move (?:it|that)(?: to)?|switch (?:it|that) to|i (?:meant|said)|i mean|let's do|"
     r"push (?:it|that) back|move (?:it|that) back|bring (?:it|that) forward|delay (?:it|that)"
     r"|postpone (?:it|that)|add|take|knock|shave|give it"
@@ -210,7 +211,7 @@ class FollowUpReader:
             return None
         value = _ANSWER_LEAD.sub("", normalized).strip()
         if question.slot in ("duration_s", "when"):
-            value = _last_said(value)
+            value = without_disfluencies(value)  # "8 minutes no wait 9"
         if question.slot == "duration_s":
             seconds = slot_parsers.parse_duration(value) or _bare_minutes(value)
             if seconds is None:
@@ -358,29 +359,6 @@ def _pick(
         return same[index]
     everything = [r for r in state.referents if r.kind in wanted]  # "the second one" of all
     return everything[index] if 0 <= index < len(everything) else None
-
-
-# "eight minutes, no wait, nine": the answer is what was said after the speaker corrected it
-_SELF_CORRECTION = re.compile(
-    r"[,.]?\s*\b(?:no,? wait|wait,? no|no sorry|sorry,? i mean|i mean|i meant|no make (?:it|that)"
-    r"|actually,? make (?:it|that)|actually|no)\b[,.]?\s+"
-)
-
-
-def _last_said(value: str) -> str:
-    """What the speaker said after correcting themselves; a bare number takes the place of the
-    number said before it ("8 minutes no wait 9" → "9 minutes", "tomorrow at 9, no, 10" →
-    "tomorrow at 10")."""
-    *said, last = _SELF_CORRECTION.split(value)
-    last = last.strip(" ,.")
-    if not said or not _BARE_NUMBER.search(last):
-        return value
-    before = " ".join(said)
-    numbers = list(_BARE_NUMBER.finditer(before))
-    if _BARE_NUMBER.fullmatch(last) and numbers:
-        where = numbers[-1]
-        return before[: where.start()] + last + before[where.end() :]
-    return last
 
 
 def _bare_minutes(value: str) -> int | None:

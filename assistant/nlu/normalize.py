@@ -195,9 +195,13 @@ _SAID_TWICE = frozenset({"bye", "knock", "very", "so", "ha", "no", "yes", "reall
 # pm", "for five, no wait, six minutes", "on tuesday sorry i mean wednesday". The plain "no"
 # and "sorry" are also ordinary words ("say no to", "say sorry to"): after them only a number,
 # a weekday or a time's preposition starts a correction; after the others any word does.
-_EXPLICIT_REPAIR = r"no,? wait|wait,? no|no,? sorry|sorry,? i mean|i mean|i meant|or rather"
+_EXPLICIT_REPAIR = (
+    r"no,? wait|wait,? no|no,? sorry|sorry,? i mean|i mean|i meant|or rather"
+    r"|(?:no|actually),? make (?:it|that)"
+)
 _REPAIR = re.compile(
-    rf"[,.]?\s+(?:(?P<explicit>{_EXPLICIT_REPAIR})|(?P<plain>no|sorry))[,.]?\s+", re.IGNORECASE
+    rf"[,.]?\s+(?:(?P<explicit>{_EXPLICIT_REPAIR})|(?P<plain>no|sorry|actually))[,.]?\s+",
+    re.IGNORECASE,
 )
 _NUMBER_WORD = (
     r"\d+(?:[:.]\d+)?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
