@@ -30,8 +30,9 @@ _FUNCTIONS = {
 
 _LEAD = re.compile(
     r"^(?:(?:hey|ok|okay|please|so|quick question|can you|could you|would you|tell me|"
-    r"do you know|i need to know|help me)\s+)*"
-    r"(?:what(?:'s| is| are| does| do)?|what's|whats|how much (?:is|are|does|do)|calculate|"
+    r"do you know|i need to know|help me|we're|we are|i'm|i am)\s+)*"
+    r"(?:what(?:'s| is| are| does| do| would| will)?|what's|whats"
+    r"|how much (?:is|are|does|do|would|will)|calculate|"
     r"compute|work out|figure out|evaluate|solve|how many is)?\s*"
 )
 # "quick one, what's …", "if I buy six, how much is …": the question word opens the sum
@@ -40,6 +41,21 @@ _ASKED = re.compile(
     r"\s+"
 )
 _N = r"(\d+(?:\.\d+)?)"
+_PCT = r"(?:percent|per cent|%)"
+# what an amount is the price of ("a 45 dollar bill", "80 jacket"), said between it and the sum
+_THING = r"(?:\s+(?:dollars?|pounds?|euros?|bucks|quid))?(?:\s+(?!plus\b|and\b|with\b|split\b"
+_THING += r"|shared\b|divided\b|between\b|times\b|minus\b|off\b)[a-z]+)?"
+# money signs and names around an amount ("$45", "45 dollars")
+_MONEY = re.compile(
+    r"[$£€](?=\s*\d)|(?<=\d)(?:\s*(?:dollars?|pounds?|euros?|bucks|quid)\b)?"
+    r"(?:\s+(?:bill|check|cheque|tab|meal)\b)?"
+)
+# the question after the sum ("…, what's the total", "how much do I pay", "how much is that each")
+_SUM_QUESTION = re.compile(
+    r"\s+(?:so\s+)?(?:what'?s|whats|what is|how much)\s+(?:is\s+)?(?:the total|that each|each"
+    r"|(?:do|will|would|should) (?:i|we) (?:pay|owe|leave)|that comes? to|does that come to"
+    r"|is it)\b.*$"
+)
 _REWRITES: list[tuple[str, str]] = [
     # amounts said in words: "half a dozen", "2 dozen", "3 and a half"
     (r"\bhalf a dozen\b", "6"),
@@ -48,9 +64,24 @@ _REWRITES: list[tuple[str, str]] = [
     (rf"\b{_N}\s+and\s+a\s+half\b", r"(\1+0.5)"),
     (rf"\b{_N}\s+and\s+(?:a|one)\s+quarter\b", r"(\1+0.25)"),
     (rf"\b{_N}\s+and\s+(?:3|three)\s+quarters\b", r"(\1+0.75)"),
+    # a tip, alone or with the bill ("a 20% tip on 45", "tip 15 percent on 62.50", "40 dinner
+    # plus a 15% tip"), and a bill shared ("120 split 4 ways", "splitting 96 between 4 people")
+    (rf"\b{_N}\s*{_PCT}\s+tip(?:\s+be)?\s+(?:on|for|of)\s+(?:an?\s+)?{_N}", r"(\1/100*\2)"),
+    (rf"\btip(?:\s+of)?\s+{_N}\s*{_PCT}\s+(?:on|for)\s+(?:an?\s+)?{_N}", r"(\1/100*\2)"),
+    (rf"\b{_N}{_THING}\s+(?:\+|plus|with|and)\s+(?:an?\s+)?{_N}\s*{_PCT}\s+tip", r"(\1+\2/100*\1)"),
+    (
+        rf"\b(?:split(?:ting)?|shar(?:e|ing)|divid(?:e|ing))\s+{_N}{_THING}\s+(?:between|among|by|in)"
+        rf"\s+{_N}(?:\s+(?:people|persons|ways|friends|of us))?",
+        r"(\1/\2)",
+    ),
+    (
+        rf"\b{_N}{_THING}\s+(?:split|shared|divided)\s+(?:between\s+|among\s+|by\s+)?{_N}"
+        r"(?:\s+(?:people|persons|ways|friends|of us))?",
+        r"(\1/\2)",
+    ),
     # a share taken off or put on: "15 percent off 80", "80 minus 15 percent", "80 plus 20%"
     (rf"\b{_N}\s*(?:percent|per cent|%)\s+off\s+(?:of\s+)?{_N}", r"(\2-\1/100*\2)"),
-    (rf"\b{_N}\s+(?:with\s+)?{_N}\s*(?:percent|per cent|%)\s+off\b", r"(\1-\2/100*\1)"),
+    (rf"\b{_N}{_THING}\s+(?:with\s+)?{_N}\s*(?:percent|per cent|%)\s+off\b", r"(\1-\2/100*\1)"),
     (rf"\b{_N}\s+(?:minus|less)\s+{_N}\s*(?:percent|per cent|%)", r"(\1-\2/100*\1)"),
     (rf"\b{_N}\s+plus\s+{_N}\s*(?:percent|per cent|%)", r"(\1+\2/100*\1)"),
     (rf"\b{_N}\s+lots\s+of\s+{_N}", r"\1 * \2"),  # British "a dozen lots of 7"
@@ -103,9 +134,11 @@ def to_expression(normalized: str) -> str | None:
 
 
 def _expression(normalized: str) -> str | None:
-    text = _LEAD.sub("", normalized.strip(), count=1)
+    text = _MONEY.sub("", normalized.strip())
+    text = _SUM_QUESTION.sub("", text)
+    text = _LEAD.sub("", text, count=1)
     text = _FRACTION.sub(_fraction, text)
-    text = re.sub(r"^(?:the )?(?:sum of|result of|answer to|value of)\s+|^the\s+", "", text)
+    text = re.sub(r"^(?:the )?(?:sum of|result of|answer to|value of)\s+|^(?:the|an?)\s+", "", text)
     text = re.sub(r"^add\s+(\d+(?:\.\d+)?)\s+(?:and|to)\s+(\d+(?:\.\d+)?)$", r"\1 + \2", text)
     text = re.sub(r"^multiply\s+(\d+(?:\.\d+)?)\s+(?:and|by)\s+(\d+(?:\.\d+)?)$", r"\1 * \2", text)
     text = re.sub(r"^divide\s+(\d+(?:\.\d+)?)\s+by\s+(\d+(?:\.\d+)?)$", r"\1 / \2", text)

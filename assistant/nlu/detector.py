@@ -32,7 +32,7 @@ from assistant.nlu.base import CHAT, Intent, OnUnsure
 from assistant.nlu.calculator import evaluate, to_expression
 from assistant.nlu.embeddings import Embedder, encode_cached
 from assistant.nlu.intents import BY_NAME, LEAD, MESSAGE_INTENTS
-from assistant.nlu.normalize import as_meant, normalize
+from assistant.nlu.normalize import as_meant, normalize, sentences
 
 DEFAULT_THRESHOLD = 0.58  # a command needs this similarity …
 CUE_THRESHOLD = 0.45  # … or this much when its cue words are present,
@@ -218,8 +218,10 @@ class EmbeddingIntentDetector:
         if intent.is_command:
             lead = scores[intent.name] - scores[CHAT]
         phrased = phrasing is not None and phrasing.search(normalized) is not None
-        found = Assessment(intent, top_command, lead, False, scores, phrased)
         words = any(isinstance(v, str) for v in intent.slots.values())
+        if words:  # read from the one sentence that says the command, when others surround it
+            intent = self._from_own_sentence(text, intent, now) or intent
+        found = Assessment(intent, top_command, lead, False, scores, phrased)
         settled = intent.is_command and not (words or found.unsure())
         if settled and (found.phrased or not _CLAUSE_BREAK.search(text)):
             return found  # sure, with nothing to narrow and no other clause to be it
@@ -236,6 +238,26 @@ class EmbeddingIntentDetector:
         # already whats the date"), or in fewer of the message's words ("… where did I park")
         surer = (found.unsure() or last.phrased) and last.intent.slots.keys() >= intent.slots.keys()
         return last if surer or _narrower(last.intent, intent) else found
+
+    def _from_own_sentence(self, text: str, intent: Intent, now: datetime | None) -> Intent | None:
+        """The command's slots read from the only sentence of the message that has its cue or
+        phrasing ("Meeting in a bit. Timer for 8 min please.", "remind me at 6pm to water the
+        plants pls. i always forget"), when that keeps every slot but the words."""
+        said_in = sentences(text)
+        spec = BY_NAME.get(intent.name)
+        said = [p for p in (_CUES.get(intent.name), _STRONG.get(intent.name)) if p is not None]
+        if len(said_in) < 2 or spec is None or not said:
+            return None
+        own = [s for s in said_in if any(p.search(normalize(s)) for p in said)]
+        if len(own) != 1:
+            return None
+        slots = spec.slots(own[0], normalize(own[0]), now or self._clock())
+        if slots is None or slots == intent.slots:
+            return None
+        kept = all(
+            isinstance(value, str) or slots.get(key) == value for key, value in intent.slots.items()
+        )
+        return Intent(intent.name, intent.confidence, slots) if kept else None
 
     def _last_clause(self, text: str, now: datetime | None) -> Assessment | None:
         """A command said after a sentence of its own ("oh no I can't find the car, where did

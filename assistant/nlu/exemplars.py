@@ -112,6 +112,8 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "show my timers",
         "are there any timers running",
         "how far along is the timer",
+        "when will the timer go off",
+        "how much longer on the timer",
     ),
     "reminder.set": (
         "remind me to call mom at 6 pm",

@@ -106,12 +106,23 @@ def _swapped(word: str, target: str) -> bool:
     )
 
 
+# units as people type them: no typos ("mins" is not "minus")
+_UNIT_SHORTHAND = frozenset({"mins", "secs", "hrs", "mths", "wks"})
+
+
+def _one_letter_short(word: str, target: str) -> bool:
+    """ "tmer" of "timer": the target with one letter left out."""
+    if len(target) != len(word) + 1:
+        return False
+    return any(target[:i] + target[i + 1 :] == word for i in range(len(target)))
+
+
 @lru_cache(maxsize=4096)
 def _correct_word(word: str) -> str:
-    if len(word) < 4 or word in _vocabulary():
+    if len(word) < 4 or word in _vocabulary() or word in _UNIT_SHORTHAND:
         return word
     for target in COMMAND_WORDS:
-        if _swapped(word, target):
+        if _swapped(word, target) or _one_letter_short(word, target):
             return target
     if len(word) < 5:
         return word
@@ -153,6 +164,15 @@ SHORTHAND = {
     "youre": "you're",
     "lets": "let's",
     "todays": "today's",
+    # typed shorthand
+    "w/": "with",
+    "calc": "calculate",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "tmrow": "tomorrow",
+    "opn": "open",
+    "reminde": "remind",
+    "msg": "message",
     "moms": "mom's",
     "dads": "dad's",
 }
@@ -276,9 +296,42 @@ def direct_question(text: str) -> str:
     return f"{wh} {verb} {body}"
 
 
+# emoji and pictographs ("set a timer 🙏", "open spotify 🎵"), with their joiners and variants
+_PICTOGRAPHS = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0e\ufe0f\u200d]+")
+# a colon or a dash that parts a request from its details ("remind me: call Dad", "sunday 10am
+# - renew my passport"); not a time's colon nor a word's hyphen
+_PARTING = re.compile(r"(?<!\d):|:(?!\d)|(?<=[^\d\s]\s)[-–—]+(?=\s[^\d\s])")
+LEAD_WORDS = 4  # typed typos are corrected in this many first words ("reminde me", "opn the")
+
+
+# where sentences end: after . ! or ? and a space, but not after a title ("Dr. Patel")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_TITLE = re.compile(r"\b(?:dr|mr|mrs|ms|st|jr|sr|prof|mt|vs|etc)\.$", re.IGNORECASE)
+
+
+def sentences(text: str) -> list[str]:
+    """The message's sentences ("Long day. Can you set a timer for 25 min? Need a nap.")."""
+    found: list[str] = []
+    for piece in _SENTENCE_END.split(text.strip()):
+        if found and _TITLE.search(found[-1]):
+            found[-1] = f"{found[-1]} {piece}"
+        elif piece.strip():
+            found.append(piece)
+    return found
+
+
 def as_meant(text: str) -> str:
-    """What the intent readers read: the message without stutters and self-corrections, a
-    question asked indirectly asked directly (the language model still gets the words said)."""
+    """What the intent readers read: the message without emoji, stutters and self-corrections,
+    typos in its first words (where the command's words are: the rest may be a name or a fact
+    to keep as written), a question asked indirectly asked directly (the language model still
+    gets the words said)."""
+    text = _PARTING.sub(" ", _PICTOGRAPHS.sub(" ", text))
+    words = text.split()
+    head = " ".join(
+        correct_typos(_SHORTHAND.sub(lambda m: SHORTHAND[m.group(1)], word))
+        for word in words[:LEAD_WORDS]
+    )
+    text = " ".join([head, *words[LEAD_WORDS:]]) if head else ""
     return direct_question(without_disfluencies(text))
 
 

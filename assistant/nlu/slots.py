@@ -17,7 +17,13 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from assistant.nlu.normalize import POLITE_TAIL, REQUEST_LEAD, normalize, straight_apostrophes
+from assistant.nlu.normalize import (
+    POLITE_TAIL,
+    REQUEST_LEAD,
+    normalize,
+    sentences,
+    straight_apostrophes,
+)
 
 _SMALL = [
     "zero",
@@ -527,8 +533,6 @@ _FACT_LEAD_AFTER = re.compile(
 
 # the lead alone, before a fact whose keeping is asked for after it ("so um my … remember that")
 _LEAD_ONLY = re.compile(rf"^[\s,]*{_RAW_LEAD}", re.IGNORECASE)
-# a sentence before the request ("Yay I got the job!! Remember that my employee id is …")
-_SENTENCE_BREAK = re.compile(r"[.!?]+\s+")
 # … or a feeling before the fact ("I'm over the moon, my new nephew is called Oscar")
 _FEELING_BEFORE = re.compile(
     r"^(?:(?:oh|yay|wow|ugh|hooray|great news|guess what)\b[^,.!?]*"
@@ -544,8 +548,9 @@ def fact_text(original: str) -> str:
     before = _FACT_LEAD_AFTER.sub("", text)
     if before != text and len(before.split()) >= 3:  # the lead said after it: fillers go too
         text = before if _FACT_LEAD.match(before) else _LEAD_ONLY.sub("", before) or before
-    for found in _SENTENCE_BREAK.finditer(text):
-        rest = text[found.end() :]
+    said = sentences(text)
+    for start in range(1, len(said)):
+        rest = " ".join(said[start:])
         if _FACT_LEAD.match(rest) and re.search(r"\w", _FACT_LEAD.sub("", rest)):
             text = rest
             break
@@ -598,7 +603,8 @@ _FORGET_LEAD = re.compile(
     r"|drop(?:ping)?|scrap|you (?:don't|do not|no longer) need to (?:remember|know|keep)"
     r"|i (?:don't|do not) want you (?:to )?(?:stor(?:e|ing)|keep(?:ing)?|remember(?:ing)?"
     r"|know(?:ing)?|sav(?:e|ing)))\s+"
-    r"(?:about\s+|what (?:i (?:told|said to) you|you know|you remember|you have) about\s+"
+    r"(?:about\s+|what (?:i (?:told|said to) you|i (?:said|told you|mentioned)|you know"
+    r"|you remember|you have) about\s+"
     r"|the (?:fact|note|thing|bit|memory) (?:that|about|on|of)\s+)?",
 )
 _FORGET_ALL = re.compile(
@@ -616,7 +622,8 @@ def forget_slots(normalized: str) -> dict[str, object]:
     query = _FORGET_LEAD.sub("", normalized).strip()
     query = re.sub(r"^(?:that|about)\s+", "", query)
     query = re.sub(
-        r"(?:\s+(?:now|please|for me|anymore|any more|forget it|forget that|delete it))+$",
+        r"(?:\s+(?:now|please|for me|anymore|any more|forget it|forget that|delete it|thanks"
+        r"|thank you|cheers))+$",
         "",
         query,
     )
@@ -874,7 +881,9 @@ def read_recall(text: str, normalized: str, now: datetime) -> dict[str, Any] | N
     return {"query": query}
 
 
-_LEFT = re.compile(r"\b(?:left|remaining|long until|how long|how much time|still|status|check)\b")
+_LEFT = re.compile(
+    r"\b(?:left|remaining|long until|how long|how much time|much longer|still|status|check)\b"
+)
 
 
 # a status is asked ("whats the timer at", "is the bread timer nearly done"); "timer please" asks

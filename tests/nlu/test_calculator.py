@@ -34,6 +34,14 @@ from assistant.nlu.normalize import normalize
         ("what's 200 plus 20%", 240),
         ("what's 3 and a half times 4", 14),
         ("quick one what's two thirds of 150", 100),
+        # money: a tip alone or with the bill, a discount, a bill shared
+        ("what would a 20 percent tip be on a 45 dollar bill", 9),
+        ("how much is an 18% tip on $62.50", 11.25),
+        ("$40 dinner + 15% tip, whats the total", 46),
+        ("$80 jacket w/ 25% off, how much do i pay?", 60),
+        ("$120 split 4 ways?", 30),
+        ("we're splitting 96 pounds between four people, how much is that each", 24),
+        ("whats 7*8 - 6", 50),
     ],
 )
 def test_results(text: str, result: float) -> None:

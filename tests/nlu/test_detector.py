@@ -88,6 +88,16 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("yo open spotify", "app.open", {"app": "spotify"}),
     ("do you happen to know what 144 divided by 16 is", "calculate", {"result": 9}),
     ("would you be so good as to open the calculator", "app.open", {"app": "calculator"}),
+    # typed: other sentences around the command, typos, emoji
+    ("Meeting in a bit. Timer for 8 min please.", "timer.set", {"duration_s": 480}),
+    (
+        "remind me at 6pm to water the plants pls. i always forget",
+        "reminder.set",
+        {"text": "water the plants", "when": "2026-03-02T18:00:00"},
+    ),
+    ("cancel the tmer for the eggs", "timer.cancel", {"label": "eggs"}),
+    ("how much longer on the pasta timer??", "timer.status", {}),
+    ("can u open spotify 🎵", "app.open", {"app": "spotify"}),
     ("please you forget all things i told you before", "memory.forget", {"all": True}),
     (
         "i wonder if you could cancel the timer for the eggs please they are done already",

@@ -7,7 +7,13 @@ from datetime import datetime
 import pytest
 
 from assistant.nlu import slots
-from assistant.nlu.normalize import direct_question, normalize, without_disfluencies
+from assistant.nlu.normalize import (
+    as_meant,
+    direct_question,
+    normalize,
+    sentences,
+    without_disfluencies,
+)
 
 NOW = datetime(2026, 3, 2, 10, 0, 0)  # Monday 10:00
 
@@ -331,3 +337,40 @@ def test_what_is_said_after_the_request_is_no_part_of_its_words() -> None:
 def test_a_reminder_keeps_the_capitals_it_was_written_with() -> None:
     said = "remind me tomorrow at 9 am to email Sarah"
     assert slots.read_reminder(said, normalize(said), NOW)["text"] == "email Sarah"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("reminde me to call Dad tmrw at 9am", "remind me to call Dad tmrw at 9am"),
+        ("opn the terminal pls", "open the terminal please"),
+        ("cancel the tmer for the eggs", "cancel the timer for the eggs"),
+        ("can u open spotify 🎵", "can you open spotify"),
+        ("at 5pm remind me: pick up the dry cleaning", "at 5pm remind me pick up the dry cleaning"),
+        (
+            "reminder for sunday 10am - renew my passport",
+            "reminder for sunday 10am renew my passport",
+        ),
+        # a time's colon, a sum's minus, a hyphenated word and the words after the first few stay
+        ("whats 7*8 - 6", "what's 7*8 - 6"),
+        ("set a timer for 3:15", "set a timer for 3:15"),
+        (
+            "remember the wifi is blue-heron-77 and the tmer is broken",
+            "remember the wifi is blue-heron-77 and the tmer is broken",
+        ),
+        ("let me know when 20 mins is up", "let me know when 20 mins is up"),
+    ],
+)
+def test_typed_messages_read_as_meant(typed: str, meant: str) -> None:
+    assert as_meant(typed) == meant
+
+
+def test_sentences_part_at_their_ends_but_not_after_a_title() -> None:
+    assert sentences("Long day. Can you set a timer for 25 min? Need a nap.") == [
+        "Long day.",
+        "Can you set a timer for 25 min?",
+        "Need a nap.",
+    ]
+    assert sentences("make a note that my dentist is Dr. Patel") == [
+        "make a note that my dentist is Dr. Patel"
+    ]
