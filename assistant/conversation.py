@@ -152,6 +152,7 @@ class ConversationEngine:
         dialogue: DialogueTracker | None = None,
         fit_turn_context: Callable[[str, str], str] | None = None,
         waiting_images: WaitingImages | None = None,
+        turn_notes: Callable[[str], str | None] | None = None,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         self.store = store
@@ -167,6 +168,9 @@ class ConversationEngine:
         self.fit_turn_context = fit_turn_context
         # an image waiting for the next turn (captured before a spoken question)
         self.waiting_images = waiting_images
+        # what the model should know for a message alone, said after it (a unit conversion
+        # worked out)
+        self.turn_notes = turn_notes
         self.clock = clock
         self._turn_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -437,6 +441,15 @@ class ConversationEngine:
             self.bus.emit(Error("intent", f"intent detection failed ({err}); answering as chat."))
             return Intent(CHAT, 0.0)
 
+    def _note(self, text: str) -> str | None:
+        if self.turn_notes is None or not text:
+            return None
+        try:
+            return self.turn_notes(text)
+        except Exception:  # only a help for the model: the turn goes on without it
+            log.exception("working out the message's note failed")
+            return None
+
     def _analyze(self, text: str) -> Affect:
         try:
             return self.affect.analyze(text)
@@ -486,7 +499,7 @@ class ConversationEngine:
         return build_context(
             system_prompt(parts),
             history,
-            user_message(text, affect),
+            user_message(text, affect, self._note(text)),
             self.config.llm.context_tokens,
             self._count_tokens,
             reserve_tokens=self.config.llm.max_new_tokens,

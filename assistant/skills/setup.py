@@ -18,6 +18,7 @@ from assistant.events import EventBus
 from assistant.llm.base import LanguageModel
 from assistant.memory.store import MemoryStore
 from assistant.nlu.affect import VaderAffect
+from assistant.nlu.conversions import UnitConverter
 from assistant.nlu.embeddings import MiniLMEmbedder
 from assistant.nlu.factory import build_intent_detector
 from assistant.nlu.intents import INTENTS
@@ -37,6 +38,7 @@ class Understanding:
     facts: EmbeddingFactSelector
     alarms: AlarmBook
     scheduler: AlarmScheduler
+    converter: UnitConverter  # unit conversions worked out for the model's reply
 
     def load(self) -> None:
         self.embedder.load()
@@ -71,4 +73,5 @@ def build_understanding_stage(
         facts=EmbeddingFactSelector(index),
         alarms=book,
         scheduler=AlarmScheduler(book, bus),
+        converter=UnitConverter(),
     )

@@ -1,0 +1,165 @@
+"""Unit conversions asked in a message ("how many pounds is 5 kilograms", "350 F in celsius"),
+worked out exactly with Pint, for the language model to say: a 1.5 B model gets the figures
+wrong ("Five kilograms is equal to 10.23 pounds", "350 °F … ≈ 35.33 °C"), a unit registry does
+not. The message stays chat (the model phrases the answer); the figure goes with it as a note.
+
+Pint's registry takes ~0.4 s to build: it is built on the first message that asks for a
+conversion, never at start.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.nlu.normalize import normalize
+
+# unit words as people say them → Pint's names (Pint itself knows "kilograms", "miles", "cups"…)
+_ALIASES = {
+    "fahrenheit": "degF",
+    "degrees fahrenheit": "degF",
+    "degree fahrenheit": "degF",
+    "f": "degF",
+    "celsius": "degC",
+    "centigrade": "degC",
+    "degrees celsius": "degC",
+    "degree celsius": "degC",
+    "degrees centigrade": "degC",
+    "c": "degC",
+    "kelvin": "kelvin",
+    "kelvins": "kelvin",
+    "kph": "kilometer / hour",
+    "km/h": "kilometer / hour",
+    "kilometers per hour": "kilometer / hour",
+    "kilometres per hour": "kilometer / hour",
+    "mph": "mile / hour",
+    "miles per hour": "mile / hour",
+    "lb": "pound",
+    "lbs": "pound",
+    "oz": "ounce",
+    "fl oz": "fluid_ounce",
+    "fluid ounce": "fluid_ounce",
+    "fluid ounces": "fluid_ounce",
+    "tbsp": "tablespoon",
+    "tsp": "teaspoon",
+    "ft": "foot",
+    "feet": "foot",
+    "kg": "kilogram",
+    "kgs": "kilogram",
+    "km": "kilometer",
+    "cm": "centimeter",
+    "mm": "millimeter",
+    "ml": "milliliter",
+    "l": "liter",
+    "g": "gram",
+    "st": "stone",
+}
+# how a unit is spelt in British English → Pint's American spelling
+_BRITISH = (("litre", "liter"), ("metre", "meter"))
+# the units a conversion may name: one or two words ("fluid ounces", "degrees celsius")
+_UNIT = r"(?:°\s*)?[a-z]+(?:/[a-z]+)?(?:\s+(?:per\s+)?[a-z]+)?"
+_NUMBER = r"(?P<n>\d+(?:\.\d+)?|an?|one)"
+_ASKS = (
+    # "5 kilograms in pounds", "convert 10 miles to km", "350 degrees f to celsius"
+    re.compile(rf"{_NUMBER}\s*(?P<from>{_UNIT})\s+(?:in|to|into|as)\s+(?P<to>{_UNIT})\b"),
+    # "how many pounds is 5 kilograms", "how many cups in a liter", "how many feet are in a mile"
+    re.compile(
+        rf"how many\s+(?P<to>{_UNIT})\s+(?:are\s+|is\s+)?(?:there\s+)?(?:in|is|make|makes|equals?"
+        rf"|to)\s+(?:an?\s+|one\s+)?{_NUMBER}?\s*(?P<from>{_UNIT})\b"
+    ),
+    # "what is 5 kilograms in pounds" is the first; "5 kilograms is how many pounds"
+    re.compile(rf"{_NUMBER}\s*(?P<from>{_UNIT})\s+(?:is|equals?)\s+how many\s+(?P<to>{_UNIT})\b"),
+)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    amount: float
+    source: str  # as said ("kilograms")
+    target: str
+    result: float
+
+    def sentence(self) -> str:
+        return f"{_number(self.amount)} {self.source} = {_number(self.result)} {self.target}"
+
+
+class UnitConverter:
+    """``find(text)``: the conversion a message asks for, worked out, or None."""
+
+    def __init__(self) -> None:
+        self._registry: Any = None
+        self._lock = threading.Lock()
+
+    def _units(self) -> Any:
+        with self._lock:
+            if self._registry is None:
+                import pint
+
+                self._registry = pint.UnitRegistry(cache_folder=None)
+            return self._registry
+
+    def note(self, text: str) -> str | None:
+        """For the language model, after the message: the conversion it asks for, worked out."""
+        found = self.find(normalize(text))
+        if found is None:
+            return None
+        return f"[Worked out exactly: {found.sentence()}. Give this figure.]"
+
+    def find(self, normalized: str) -> Conversion | None:
+        """``normalized``: the message as ``nlu.normalize`` writes it (numbers as digits)."""
+        if not re.search(r"\b(?:in|to|into|as|how many|is|equals?)\b", normalized):
+            return None
+        for pattern in _ASKS:
+            for match in pattern.finditer(normalized):
+                found = self._convert(match)
+                if found is not None:
+                    return found
+        return None
+
+    def _convert(self, match: re.Match[str]) -> Conversion | None:
+        said = match.group("n")
+        amount = 1.0 if said in (None, "a", "an", "one") else float(said)
+        source, target = _unit_words(match.group("from")), _unit_words(match.group("to"))
+        units = [_unit_name(source), _unit_name(target)]
+        if units[0] is None or units[1] is None:
+            return None
+        registry = self._units()
+        try:
+            quantity = registry.Quantity(amount, units[0])
+            result = float(quantity.to(units[1]).magnitude)
+        except Exception:  # not units, or not of one kind (miles to kilograms)
+            return None
+        return Conversion(amount, source, target, result)
+
+
+def _unit_words(said: str) -> str:
+    """The unit's own words: two when they name one ("fluid ounces", "degrees f"), else the
+    first ("feet" of "feet are", "pounds" of "pounds please")."""
+    said = " ".join(said.lstrip("° ").split())
+    if said in _ALIASES or said.startswith(("degrees ", "degree ", "square ", "cubic ")):
+        return said
+    return said.split(" ")[0] if said else said
+
+
+def _unit_name(said: str) -> str | None:
+    """Pint's name for a unit as said; None for a word that is no unit we convert."""
+    if said.startswith("degrees ") and said[len("degrees ") :] in ("f", "c"):
+        said = said[len("degrees ") :]
+    if said in _ALIASES:
+        return _ALIASES[said]
+    for british, american in _BRITISH:
+        said = said.replace(british, american)
+    if not said.replace(" ", "").isalpha() or len(said) < 2:
+        return None
+    return said.replace(" ", "_")  # "square meters" → "square_meters"
+
+
+def _number(value: float) -> str:
+    """12 → "12", 11.0231 → "11.02", 0.0353 → "0.0353"."""
+    if float(value).is_integer():
+        return str(int(value))
+    if abs(value) >= 1:
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:.3g}"
