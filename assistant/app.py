@@ -105,7 +105,7 @@ def conversation_engine(
         dialogue=DialogueTracker(DialogueStore(store), bus),
         fit_turn_context=vision.fitter.fit if vision is not None else None,
         waiting_images=vision.inbox if vision is not None else None,
-        turn_notes=understanding.converter.note,
+        exact_answer=understanding.converter.answer,
         clock=clock,
     )
 

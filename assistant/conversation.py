@@ -152,7 +152,7 @@ class ConversationEngine:
         dialogue: DialogueTracker | None = None,
         fit_turn_context: Callable[[str, str], str] | None = None,
         waiting_images: WaitingImages | None = None,
-        turn_notes: Callable[[str], str | None] | None = None,
+        exact_answer: Callable[[str], str | None] | None = None,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         self.store = store
@@ -168,9 +168,8 @@ class ConversationEngine:
         self.fit_turn_context = fit_turn_context
         # an image waiting for the next turn (captured before a spoken question)
         self.waiting_images = waiting_images
-        # what the model should know for a message alone, said after it (a unit conversion
-        # worked out)
-        self.turn_notes = turn_notes
+        # a chat message's exact answer, said instead of the model's (a unit conversion)
+        self.exact_answer = exact_answer
         self.clock = clock
         self._turn_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -380,9 +379,14 @@ class ConversationEngine:
                 except AssistantError as err:
                     skill_reply = SkillReply(str(err))
                 reply_text, actions = skill_reply.text, skill_reply.actions
+        exact = None if intent.is_command or turn_context else self._exact(text)
         if skill is not None and ASK_LLM not in actions:
             self.bus.emit(ReplyStarted(turn_id, "skill"))
             pieces: Iterator[str] = iter([reply_text])
+        elif exact is not None:  # "how many pounds is five kilograms": worked out, not guessed
+            turn.drop_ahead()
+            self.bus.emit(ReplyStarted(turn_id, "skill"))
+            pieces = iter([exact])
         else:
             if intent.is_command:
                 intent = Intent(CHAT, intent.confidence, intent.slots)
@@ -441,13 +445,13 @@ class ConversationEngine:
             self.bus.emit(Error("intent", f"intent detection failed ({err}); answering as chat."))
             return Intent(CHAT, 0.0)
 
-    def _note(self, text: str) -> str | None:
-        if self.turn_notes is None or not text:
+    def _exact(self, text: str) -> str | None:
+        if self.exact_answer is None:
             return None
         try:
-            return self.turn_notes(text)
-        except Exception:  # only a help for the model: the turn goes on without it
-            log.exception("working out the message's note failed")
+            return self.exact_answer(text)
+        except Exception:  # the model answers instead
+            log.exception("working out an exact answer failed")
             return None
 
     def _analyze(self, text: str) -> Affect:
@@ -499,7 +503,7 @@ class ConversationEngine:
         return build_context(
             system_prompt(parts),
             history,
-            user_message(text, affect, self._note(text)),
+            user_message(text, affect),
             self.config.llm.context_tokens,
             self._count_tokens,
             reserve_tokens=self.config.llm.max_new_tokens,

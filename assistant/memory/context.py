@@ -59,26 +59,21 @@ def system_prompt(parts: PromptParts) -> str:
 _PERSONAL = re.compile(r"\b(i|i'm|im|i've|i'd|i'll|me|my|mine|myself|we|us|our|you|your)\b", re.I)
 
 
-def user_message(text: str, affect: Affect | None, note: str | None = None) -> str:
-    """The new message as the model reads it, with notes after it (after, so the cache of a
-    transcript read in while they spoke is still the prefix): ``note`` (a figure worked out for
-    it), and one when the user seems clearly upset (only clearly: "Do you ever get bored?" got
-    "I'm sorry you're feeling upset"; and only when the message speaks of the user or to the
-    assistant: a sentence read from a novel about a "cold-hearted and selfish" man got "I'm
-    sorry you're feeling upset")."""
-    notes = [note] if note else []
-    if (
-        affect is not None
-        and affect.label == "negative"
-        and affect.score <= -STRONG_SENTIMENT
-        and _PERSONAL.search(text)
-    ):
-        feeling = f" ({affect.emotion})" if affect.emotion != "neutral" else ""
-        notes.append(
-            f"[Note: the user seems upset or distressed{feeling}. Be especially careful, "
-            "warm and empathetic; acknowledge their feelings briefly.]"
-        )
-    return "\n\n".join([text, *notes])
+def user_message(text: str, affect: Affect | None) -> str:
+    """The new message as the model reads it: with a note after it when the user seems clearly
+    upset (after, so the cache of a transcript read in while they spoke is still the prefix;
+    only clearly: "Do you ever get bored?" got "I'm sorry you're feeling upset"; and only when
+    the message speaks of the user or to the assistant: a sentence read from a novel about a
+    "cold-hearted and selfish" man got "I'm sorry you're feeling upset")."""
+    if affect is None or affect.label != "negative" or affect.score > -STRONG_SENTIMENT:
+        return text
+    if not _PERSONAL.search(text):
+        return text
+    feeling = f" ({affect.emotion})" if affect.emotion != "neutral" else ""
+    return (
+        f"{text}\n\n[Note: the user seems upset or distressed{feeling}. Be especially careful, "
+        "warm and empathetic; acknowledge their feelings briefly.]"
+    )
 
 
 def _turns(history: Sequence[Message]) -> list[list[ChatMessage]]:

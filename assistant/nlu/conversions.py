@@ -1,7 +1,8 @@
 """Unit conversions asked in a message ("how many pounds is 5 kilograms", "350 F in celsius"),
-worked out exactly with Pint, for the language model to say: a 1.5 B model gets the figures
-wrong ("Five kilograms is equal to 10.23 pounds", "350 °F … ≈ 35.33 °C"), a unit registry does
-not. The message stays chat (the model phrases the answer); the figure goes with it as a note.
+worked out exactly with Pint and said instead of the language model's reply: a 1.5 B model
+gets the figures wrong ("Five kilograms is equal to 10.23 pounds", "350 °F … ≈ 35.33 °C") or
+writes out a formula, and it ignored the figure when it was given to it with the question. The
+message stays chat for the intents (a conversion is a question about the world).
 
 Pint's registry takes ~0.4 s to build: it is built on the first message that asks for a
 conversion, never at start.
@@ -82,7 +83,9 @@ class Conversion:
     result: float
 
     def sentence(self) -> str:
-        return f"{_number(self.amount)} {self.source} = {_number(self.result)} {self.target}"
+        """ "5 kilograms is 11.02 pounds." """
+        source, target = _spoken(self.source), _spoken(self.target)
+        return f"{_number(self.amount)} {source} is {_number(self.result)} {target}."
 
 
 class UnitConverter:
@@ -100,12 +103,11 @@ class UnitConverter:
                 self._registry = pint.UnitRegistry(cache_folder=None)
             return self._registry
 
-    def note(self, text: str) -> str | None:
-        """For the language model, after the message: the conversion it asks for, worked out."""
+    def answer(self, text: str) -> str | None:
+        """The answer to a message that asks for a conversion ("5 kilograms is 11.02
+        pounds."), or None."""
         found = self.find(normalize(text))
-        if found is None:
-            return None
-        return f"[Worked out exactly: {found.sentence()}. Give this figure.]"
+        return found.sentence() if found is not None else None
 
     def find(self, normalized: str) -> Conversion | None:
         """``normalized``: the message as ``nlu.normalize`` writes it (numbers as digits)."""
@@ -156,10 +158,22 @@ def _unit_name(said: str) -> str | None:
     return said.replace(" ", "_")  # "square meters" → "square_meters"
 
 
+# temperatures said in full
+_TEMPERATURES = {"degF": "degrees Fahrenheit", "degC": "degrees Celsius", "kelvin": "kelvin"}
+
+
+def _spoken(unit: str) -> str:
+    """A unit as the answer says it: temperatures in full, the rest as the user said it."""
+    name = _unit_name(unit)
+    return _TEMPERATURES.get(name or "", unit)
+
+
 def _number(value: float) -> str:
-    """12 → "12", 11.0231 → "11.02", 0.0353 → "0.0353"."""
+    """12 → "12", 176.667 → "176.7", 11.0231 → "11.02", 0.0353 → "0.0353"."""
     if float(value).is_integer():
-        return str(int(value))
+        return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
+    if abs(value) >= 100:
+        return f"{value:,.1f}".rstrip("0").rstrip(".")
     if abs(value) >= 1:
         return f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{value:.3g}"

@@ -19,13 +19,16 @@ CONVERTER = UnitConverter()
 @pytest.mark.parametrize(
     ("asked", "said"),
     [
-        ("how many pounds is five kilograms", "5 kilograms = 11.02 pounds"),
-        ("what is 350 degrees fahrenheit in celsius", "350 degrees fahrenheit = 176.67 celsius"),
-        ("how many cups in a litre", "1 litre = 4.23 cups"),
-        ("how many feet are in a mile", "1 mile = 5280 feet"),
-        ("convert 10 miles to km please", "10 miles = 16.09 km"),
-        ("what's 100 kph in mph", "100 kph = 62.14 mph"),
-        ("how many teaspoons in a tablespoon", "1 tablespoon = 3 teaspoons"),
+        ("how many pounds is five kilograms", "5 kilograms is 11.02 pounds."),
+        (
+            "what is 350 degrees fahrenheit in celsius",
+            "350 degrees Fahrenheit is 176.7 degrees Celsius.",
+        ),
+        ("how many cups in a litre", "1 litre is 4.23 cups."),
+        ("how many feet are in a mile", "1 mile is 5280 feet."),
+        ("convert 10 miles to km please", "10 miles is 16.09 km."),
+        ("what's 100 kph in mph", "100 kph is 62.14 mph."),
+        ("how many teaspoons in a tablespoon", "1 tablespoon is 3 teaspoons."),
     ],
 )
 def test_conversions_are_worked_out(asked: str, said: str) -> None:
@@ -49,19 +52,16 @@ def test_no_conversion_where_none_is_asked(text: str) -> None:
     assert CONVERTER.find(normalize(text)) is None
 
 
-def test_the_figure_goes_with_the_message_to_the_model(tmp_path: Path) -> None:
-    llm = FakeLanguageModel("Five kilograms is about 11 pounds.")
+def test_a_conversion_is_answered_exactly_instead_of_by_the_model(tmp_path: Path) -> None:
+    llm = FakeLanguageModel("Five kilograms is about 10.23 pounds.")
     engine = ConversationEngine(
         store=MemoryStore(tmp_path / "a.db"),
         llm=llm,
         config=Config(),
-        turn_notes=CONVERTER.note,
+        exact_answer=CONVERTER.answer,
     )
-    engine.handle("how many pounds is five kilograms?")
-    message = llm.calls[-1][-1]
-    assert message.role == "user"
-    assert message.content.startswith("how many pounds is five kilograms?")
-    assert "5 kilograms = 11.02 pounds" in message.content
-    # the stored message is what the user said
-    stored = engine.store.messages(engine.conversation_id)
-    assert stored[0].text == "how many pounds is five kilograms?"
+    result = engine.handle("how many pounds is five kilograms?")
+    assert result.reply == "5 kilograms is 11.02 pounds."
+    assert result.intent.name == "chat" and llm.calls == []
+    # anything else is the model's
+    assert engine.handle("what is a kilogram?").reply == "Five kilograms is about 10.23 pounds."
