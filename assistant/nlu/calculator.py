@@ -30,7 +30,8 @@ _FUNCTIONS = {
 
 _LEAD = re.compile(
     r"^(?:(?:hey|ok|okay|please|so|quick question|can you|could you|would you|tell me|"
-    r"do you know|i need to know|help me|we're|we are|i'm|i am)\s+)*"
+    r"do you know|i need to know|help me|we're|we are|i'm|i am"
+    r"|if (?:something|it|an? [a-z]+|the [a-z]+)(?:'s| is| costs?))\s+)*"
     r"(?:what(?:'s| is| are| does| do| would| will)?|what's|whats"
     r"|how much (?:is|are|does|do|would|will)|calculate|"
     r"compute|work out|figure out|evaluate|solve|how many is)?\s*"
@@ -52,9 +53,14 @@ _MONEY = re.compile(
 )
 # the question after the sum ("…, what's the total", "how much do I pay", "how much is that each")
 _SUM_QUESTION = re.compile(
-    r"\s+(?:so\s+)?(?:what'?s|whats|what is|how much)\s+(?:is\s+)?(?:the total|that each|each"
-    r"|(?:do|will|would|should) (?:i|we) (?:pay|owe|leave)|that comes? to|does that come to"
-    r"|is it)\b.*$"
+    r"\s+(?:so\s+)?(?:(?:what'?s|whats|what is|how much)\s+(?:is\s+)?(?:the total|that each"
+    r"|each|(?:do|will|would|should) (?:i|we) (?:pay|owe|leave)|that comes? to"
+    r"|does that come to|is it)|what (?:do|will|would|should) (?:i|we) (?:pay|owe))\b.*$"
+)
+# a tip asked for with its bill said before the question
+_TIP_ALONE = re.compile(
+    rf"^(?:what(?:'s| is)|whats|how much (?:is|are))\s+(?:an?\s+)?{_N}"
+    rf"(?P<half>\s+and\s+a\s+half)?\s*{_PCT}\s+tip$"
 )
 _REWRITES: list[tuple[str, str]] = [
     # amounts said in words: "half a dozen", "2 dozen", "3 and a half"
@@ -81,7 +87,10 @@ _REWRITES: list[tuple[str, str]] = [
     ),
     # a share taken off or put on: "15 percent off 80", "80 minus 15 percent", "80 plus 20%"
     (rf"\b{_N}\s*(?:percent|per cent|%)\s+off\s+(?:of\s+)?{_N}", r"(\2-\1/100*\2)"),
-    (rf"\b{_N}{_THING}\s+(?:with\s+)?{_N}\s*(?:percent|per cent|%)\s+off\b", r"(\1-\2/100*\1)"),
+    (
+        rf"\b{_N}{_THING}\s+(?:with\s+|and\s+(?:it's|it is|there's)\s+)?{_N}\s*{_PCT}\s+off\b",
+        r"(\1-\2/100*\1)",
+    ),
     (rf"\b{_N}\s+(?:minus|less)\s+{_N}\s*(?:percent|per cent|%)", r"(\1-\2/100*\1)"),
     (rf"\b{_N}\s+plus\s+{_N}\s*(?:percent|per cent|%)", r"(\1+\2/100*\1)"),
     (rf"\b{_N}\s+lots\s+of\s+{_N}", r"\1 * \2"),  # British "a dozen lots of 7"
@@ -129,7 +138,13 @@ def to_expression(normalized: str) -> str | None:
     expression = _expression(normalized)
     asked = list(_ASKED.finditer(normalized))
     if expression is None and asked and asked[-1].start() > 0:
-        expression = _expression(normalized[asked[-1].start() :])
+        before, question = normalized[: asked[-1].start()], normalized[asked[-1].start() :]
+        expression = _expression(question)
+        tip = _TIP_ALONE.search(question)
+        amounts = re.findall(_N, _MONEY.sub("", before))
+        if expression is None and tip and amounts:  # "dinner came to 64, how much is a 15% tip"
+            share = f"({tip.group(1)}+0.5)" if tip.group("half") else tip.group(1)
+            expression = f"({share}/100*{amounts[-1]})"
     return expression
 
 

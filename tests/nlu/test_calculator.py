@@ -42,6 +42,8 @@ from assistant.nlu.normalize import normalize
         ("$120 split 4 ways?", 30),
         ("we're splitting 96 pounds between four people, how much is that each", 24),
         ("whats 7*8 - 6", 50),
+        ("dinner came to 64 quid, how much is a twelve and a half percent tip", 8),
+        ("if something's 1250 and it's 15 percent off what do i pay", 1062.5),
     ],
 )
 def test_results(text: str, result: float) -> None:
