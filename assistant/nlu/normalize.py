@@ -173,6 +173,7 @@ SHORTHAND = {
     "opn": "open",
     "reminde": "remind",
     "msg": "message",
+    "nvm": "never mind",
     "moms": "mom's",
     "dads": "dad's",
 }
