@@ -61,7 +61,7 @@ _ALIASES = {
 _BRITISH = (("litre", "liter"), ("metre", "meter"))
 # the units a conversion may name: one or two words ("fluid ounces", "degrees celsius")
 _UNIT = r"(?:°\s*)?[a-z]+(?:/[a-z]+)?(?:\s+(?:per\s+)?[a-z]+)?"
-_NUMBER = r"(?P<n>\d+(?:\.\d+)?|an?|one)"
+_NUMBER = r"\b(?P<n>\d+(?:\.\d+)?|(?:an?|one)(?=\s))"
 _ASKS = (
     # "5 kilograms in pounds", "convert 10 miles to km", "350 degrees f to celsius"
     re.compile(rf"{_NUMBER}\s*(?P<from>{_UNIT})\s+(?:in|to|into|as)\s+(?P<to>{_UNIT})\b"),
@@ -72,6 +72,11 @@ _ASKS = (
     ),
     # "what is 5 kilograms in pounds" is the first; "5 kilograms is how many pounds"
     re.compile(rf"{_NUMBER}\s*(?P<from>{_UNIT})\s+(?:is|equals?)\s+how many\s+(?P<to>{_UNIT})\b"),
+    # "my recipe says 350 degrees fahrenheit what is that in celsius"
+    re.compile(
+        rf"{_NUMBER}\s*(?P<from>{_UNIT})\b(?:\s+\w+){{0,3}}?\s+(?:what'?s|what is|how much is"
+        rf"|how many is|is) (?:that|it|this)\s+(?:in|to|into)\s+(?P<to>{_UNIT})\b"
+    ),
 )
 
 
@@ -127,13 +132,23 @@ class UnitConverter:
         units = [_unit_name(source), _unit_name(target)]
         if units[0] is None or units[1] is None:
             return None
-        registry = self._units()
-        try:
-            quantity = registry.Quantity(amount, units[0])
-            result = float(quantity.to(units[1]).magnitude)
-        except Exception:  # not units, or not of one kind (miles to kilograms)
-            return None
-        return Conversion(amount, source, target, result)
+        for source_unit, target_unit in _readings(units[0], units[1]):
+            try:
+                quantity = self._units().Quantity(amount, source_unit)
+                result = float(quantity.to(target_unit).magnitude)
+            except Exception:  # not units, or not of one kind (miles to kilograms)
+                continue
+            return Conversion(amount, source, target, result)
+        return None
+
+
+def _readings(source: str, target: str) -> list[tuple[str, str]]:
+    """The units as said, then with an ounce read as a fluid ounce ("ounces in a cup")."""
+    fluid = (_FLUID.get(source, source), _FLUID.get(target, target))
+    return [(source, target)] if fluid == (source, target) else [(source, target), fluid]
+
+
+_FLUID = {"ounce": "fluid_ounce", "ounces": "fluid_ounce"}
 
 
 def _unit_words(said: str) -> str:

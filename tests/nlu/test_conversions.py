@@ -29,6 +29,12 @@ CONVERTER = UnitConverter()
         ("convert 10 miles to km please", "10 miles is 16.09 km."),
         ("what's 100 kph in mph", "100 kph is 62.14 mph."),
         ("how many teaspoons in a tablespoon", "1 tablespoon is 3 teaspoons."),
+        ("how many ounces in a cup", "1 cup is 8 ounces."),  # fluid ounces
+        ("8 oz in grams", "8 oz is 226.8 grams."),
+        (
+            "My recipe says 350 degrees Fahrenheit. What is that in Celsius?",
+            "350 degrees Fahrenheit is 176.7 degrees Celsius.",
+        ),
     ],
 )
 def test_conversions_are_worked_out(asked: str, said: str) -> None:
