@@ -166,7 +166,14 @@ def _says(words: re.Pattern[str]) -> Gate:
 
 
 said_to_stop = _says(_STOP_WORD)
-asks_again = _says(_AGAIN_WORD)
+_AFTER_ME = re.compile(r"\b(?:repeat|say) (?:this |that )?after me\b")
+
+
+def asks_again(normalized: str) -> bool:
+    """A word of asking again; "repeat after me: …" asks the model to say the user's words."""
+    return bool(_AGAIN_WORD.search(normalized)) and not _AFTER_ME.search(normalized)
+
+
 asks_for_help = _says(_HELP_WORD)
 can_forget = _says(_FORGET_WORD)
 about_a_timer = _says(_TIMER_WORD)

@@ -374,3 +374,10 @@ def test_sentences_part_at_their_ends_but_not_after_a_title() -> None:
     assert sentences("make a note that my dentist is Dr. Patel") == [
         "make a note that my dentist is Dr. Patel"
     ]
+
+
+def test_repeat_after_me_is_no_request_to_say_the_last_reply_again() -> None:
+    from assistant.nlu.parsed_slots import asks_again
+
+    assert asks_again("say that again") and asks_again("sorry what did you say")
+    assert not asks_again("repeat after me the quick brown fox")
