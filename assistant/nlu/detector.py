@@ -262,7 +262,7 @@ class EmbeddingIntentDetector:
     def _last_clause(self, text: str, now: datetime | None) -> Assessment | None:
         """A command said after a sentence of its own ("oh no I can't find the car, where did
         I park", "yay I got the job!! remember that my id is …"): the last clause, when it is
-        a command by a rule or in the command's own phrasing."""
+        a command by a rule, in the command's own phrasing, or clearly above chat on its own."""
         clauses = [c for c in _CLAUSE_BREAK.split(text.strip(" .!?")) if c.strip()]
         if len(clauses) < 2:  # unpunctuated, as a recogniser may write it: the last question
             asked = [
