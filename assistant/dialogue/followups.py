@@ -25,7 +25,12 @@ from typing import Any
 from assistant.dialogue.state import DialogueState, Question, Referent
 from assistant.nlu import slots as slot_parsers
 from assistant.nlu.base import Intent
-from assistant.nlu.normalize import REQUEST_LEAD, normalize, without_disfluencies
+from assistant.nlu.normalize import (
+    CLAUSE_BREAK,
+    REQUEST_LEAD,
+    normalize,
+    without_disfluencies,
+)
 
 UNDO = "undo"
 DISMISS = "dismiss"
@@ -129,8 +134,7 @@ _SHIFT_EARLIER = re.compile(
 _SHIFT_REFERRED = re.compile(
     r"\b(?:on|onto|to|off|from) (?:it|that|this|the timer|the reminder|that one|this one)$"
 )
-# where a message's sentences or clauses part
-_CLAUSE_BREAK = re.compile(r"[.!?]+\s+|,\s+")
+_CLAUSE_BREAK = re.compile(CLAUSE_BREAK)
 # the one a change is about, said anywhere in it ("take a minute off the first one", "add 3
 # minutes to the pasta timer")
 _THING_NAMED = re.compile(

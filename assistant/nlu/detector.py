@@ -32,7 +32,7 @@ from assistant.nlu.base import CHAT, Intent, OnUnsure
 from assistant.nlu.calculator import evaluate, to_expression
 from assistant.nlu.embeddings import Embedder, encode_cached
 from assistant.nlu.intents import BY_NAME, LEAD, MESSAGE_INTENTS
-from assistant.nlu.normalize import as_meant, normalize, sentences
+from assistant.nlu.normalize import CLAUSE_BREAK, as_meant, normalize, sentences
 
 DEFAULT_THRESHOLD = 0.58  # a command needs this similarity …
 CUE_THRESHOLD = 0.45  # … or this much when its cue words are present,
@@ -80,12 +80,11 @@ _STOP_EXACT = (
 )
 
 
-# where a message's clauses part ("…, where did I park", "… oven!! 14 minutes please")
+# where a message's clauses part, or a reason before the command ("I need to write something
+# down so open the editor")
 _CLAUSE_BREAK = re.compile(
-    r"[.!?]+\s+|,\s+|\s+-\s+"
-    # … or a reason before the command ("I need to write something down so open the editor")
-    r"|\s+(?:and )?(?:so|then)\s+(?=(?:(?:please|just|can you|could you)\s+)*(?:open|launch"
-    r"|start|set|remind|remember|forget|cancel|stop|note|save|tell me)\b)",
+    CLAUSE_BREAK + r"|\s+(?:and )?(?:so|then)\s+(?=(?:(?:please|just|can you|could you)\s+)*"
+    r"(?:open|launch|start|set|remind|remember|forget|cancel|stop|note|save|tell me)\b)",
     re.IGNORECASE,
 )
 # … or where a question starts ("oh no im locked out of the shed whats my shed combination")

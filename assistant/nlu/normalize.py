@@ -305,6 +305,8 @@ _PARTING = re.compile(r"(?<!\d):|:(?!\d)|(?<=[^\d\s]\s)[-–—]+(?=\s[^\d\s])")
 LEAD_WORDS = 4  # typed typos are corrected in this many first words ("reminde me", "opn the")
 
 
+# where a message's clauses part ("…, where did I park", "… oven!! 14 minutes please")
+CLAUSE_BREAK = r"[.!?]+\s+|,\s+|\s+-\s+"
 # where sentences end: after . ! or ? and a space, but not after a title ("Dr. Patel")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _TITLE = re.compile(r"\b(?:dr|mr|mrs|ms|st|jr|sr|prof|mt|vs|etc)\.$", re.IGNORECASE)
