@@ -68,6 +68,31 @@ COMMAND_WORDS = (
 )
 
 _TENS = r"(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+# the numbers said as one word up to twenty, and the days of the week
+SMALL_NUMBERS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
 _TYPOGRAPHIC_APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 
@@ -224,11 +249,8 @@ _REPAIR = re.compile(
     rf"[,.]?\s+(?:(?P<explicit>{_EXPLICIT_REPAIR})|(?P<plain>no|sorry|actually))[,.]?\s+",
     re.IGNORECASE,
 )
-_NUMBER_WORD = (
-    r"\d+(?:[:.]\d+)?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-    r"|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|" + _TENS[1:-1] + r"|half"
-)
-_WEEKDAY = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|today"
+_NUMBER_WORD = r"\d+(?:[:.]\d+)?|" + "|".join(SMALL_NUMBERS) + "|" + _TENS[1:-1] + r"|half"
+_WEEKDAY = "|".join(WEEKDAYS) + "|tomorrow|today"
 _RESTATED = re.compile(rf"\b(?:{_NUMBER_WORD}|{_WEEKDAY})\b", re.IGNORECASE)
 _TIME_PREPOSITION = frozenset({"at", "on", "in", "for", "by", "until", "from"})
 

@@ -20,34 +20,13 @@ from typing import Any
 from assistant.nlu.normalize import (
     POLITE_TAIL,
     REQUEST_LEAD,
+    SMALL_NUMBERS,
+    WEEKDAYS,
     normalize,
     sentences,
     straight_apostrophes,
 )
 
-_SMALL = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-]
 _WORD_AMOUNTS = {
     "a": 1.0,
     "an": 1.0,
@@ -56,14 +35,14 @@ _WORD_AMOUNTS = {
     "a half": 0.5,
     "a couple of": 2.0,
     "a few": 3.0,
-} | {w: float(i) for i, w in enumerate(_SMALL)}
+} | {w: float(i) for i, w in enumerate(SMALL_NUMBERS)}
 # the units of a timer's duration, as said or written ("20 mins", "1 hr")
 _TIMER_UNITS = r"seconds?|secs?|minutes?|mins?|hours?|hrs?"
 UNIT = rf"(?:{_TIMER_UNITS})\b"
 _UNIT = rf"(?P<unit>{_TIMER_UNITS}|days?)\b"
 _AMOUNT = (
     r"(?P<amount>(?:a |one |\d+ )?quarters? of an?|\d+(?:\.\d+)?|half an?|half a|a half|"
-    r"a couple of|a few|an?|" + "|".join(_SMALL) + r")\b"
+    r"a couple of|a few|an?|" + "|".join(SMALL_NUMBERS) + r")\b"
 )
 _QUARTERS = re.compile(r"^(?:(?P<n>\d+) |a |one )?quarters? of an?$")
 # "… and a half", "… and a quarter", "… and three quarters" (before or after the unit)
@@ -258,7 +237,6 @@ def timer_label(text: str) -> str | None:
 
 # --- reminders ------------------------------------------------------------------------------
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_SHORT = {
     "mon": "monday",
     "tue": "tuesday",
@@ -290,7 +268,7 @@ _DAY_PATTERNS = [
     r"\bthe day after tomorrow\b",
     r"\b(?:tomorrow|today|tonight)\b(?:\s+(?:morning|afternoon|evening|night))?",
     r"\bthis (?:morning|afternoon|evening)\b",
-    r"\b(?:on\s+|next\s+|this\s+)?(?:" + "|".join((*_WEEKDAYS, *_WEEKDAY_SHORT)) + r")\b"
+    r"\b(?:on\s+|next\s+|this\s+)?(?:" + "|".join((*WEEKDAYS, *_WEEKDAY_SHORT)) + r")\b"
     r"(?:\s+(?:morning|afternoon|evening|night))?",
     rf"\b(?:on\s+)?(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+of\s+(?:{_MONTH})\b",
     rf"\b(?:on\s+)?(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
@@ -424,7 +402,7 @@ def parse_when(text: str, now: datetime) -> tuple[datetime | None, list[tuple[in
             day = parsed if context.hasDate else now
             if (
                 re.search(r"\bnext\b", phrase) is None
-                and any(d in phrase for d in _WEEKDAYS)
+                and any(d in phrase for d in WEEKDAYS)
                 and day.date() == now.date()
             ):
                 day = now
