@@ -43,13 +43,15 @@ _ASKED = re.compile(
 )
 _N = r"(\d+(?:\.\d+)?)"
 _PCT = r"(?:percent|per cent|%)"
+_CURRENCY = r"(?:dollars?|pounds?|euros?|bucks|quid)"
 # what an amount is the price of ("a 45 dollar bill", "80 jacket"), said between it and the sum
-_THING = r"(?:\s+(?:dollars?|pounds?|euros?|bucks|quid))?(?:\s+(?!plus\b|and\b|with\b|split\b"
-_THING += r"|shared\b|divided\b|between\b|times\b|minus\b|off\b)[a-z]+)?"
+_THING = (
+    rf"(?:\s+{_CURRENCY})?(?:\s+(?!plus\b|and\b|with\b|split\b|shared\b|divided\b|between\b"
+    r"|times\b|minus\b|off\b)[a-z]+)?"
+)
 # money signs and names around an amount ("$45", "45 dollars")
 _MONEY = re.compile(
-    r"[$£€](?=\s*\d)|(?<=\d)(?:\s*(?:dollars?|pounds?|euros?|bucks|quid)\b)?"
-    r"(?:\s+(?:bill|check|cheque|tab|meal)\b)?"
+    rf"[$£€](?=\s*\d)|(?<=\d)(?:\s*{_CURRENCY}\b)?(?:\s+(?:bill|check|cheque|tab|meal)\b)?"
 )
 # the question after the sum ("…, what's the total", "how much do I pay", "how much is that each")
 _SUM_QUESTION = re.compile(
@@ -86,17 +88,17 @@ _REWRITES: list[tuple[str, str]] = [
         r"(\1/\2)",
     ),
     # a share taken off or put on: "15 percent off 80", "80 minus 15 percent", "80 plus 20%"
-    (rf"\b{_N}\s*(?:percent|per cent|%)\s+off\s+(?:of\s+)?{_N}", r"(\2-\1/100*\2)"),
+    (rf"\b{_N}\s*{_PCT}\s+off\s+(?:of\s+)?{_N}", r"(\2-\1/100*\2)"),
     (
         rf"\b{_N}{_THING}\s+(?:with\s+|and\s+(?:it's|it is|there's)\s+)?{_N}\s*{_PCT}\s+off\b",
         r"(\1-\2/100*\1)",
     ),
-    (rf"\b{_N}\s+(?:minus|less)\s+{_N}\s*(?:percent|per cent|%)", r"(\1-\2/100*\1)"),
-    (rf"\b{_N}\s+plus\s+{_N}\s*(?:percent|per cent|%)", r"(\1+\2/100*\1)"),
+    (rf"\b{_N}\s+(?:minus|less)\s+{_N}\s*{_PCT}", r"(\1-\2/100*\1)"),
+    (rf"\b{_N}\s+plus\s+{_N}\s*{_PCT}", r"(\1+\2/100*\1)"),
     (rf"\b{_N}\s+lots\s+of\s+{_N}", r"\1 * \2"),  # British "a dozen lots of 7"
     (rf"\bsquare root of\s+{_N}", r"sqrt(\1)"),
     (rf"\bcube root of\s+{_N}", r"(\1)**(1/3)"),
-    (rf"\b{_N}\s*(?:percent|per cent|%)\s+of\s+{_N}", r"(\1/100*\2)"),
+    (rf"\b{_N}\s*{_PCT}\s+of\s+{_N}", r"(\1/100*\2)"),
     (rf"\bhalf of\s+{_N}", r"(\1/2)"),
     (rf"\b{_N}\s+squared\b", r"(\1**2)"),
     (rf"\b{_N}\s+cubed\b", r"(\1**3)"),
