@@ -38,7 +38,7 @@ class Understanding:
     facts: EmbeddingFactSelector
     alarms: AlarmBook
     scheduler: AlarmScheduler
-    converter: UnitConverter  # unit conversions worked out for the model's reply
+    converter: UnitConverter  # unit conversions worked out and said instead of the model
 
     def load(self) -> None:
         self.embedder.load()
