@@ -197,11 +197,17 @@ class ShortOrLong(FakeRecognizer):
         return heard
 
 
-def _over_the_reply(rig, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    """0.9 s of human speech said over the reply once it has played ``seconds`` (through the
-    echo canceller Silero is sure of it only after ~0.3 s: ~0.6 s of confident speech)."""
+def _over_the_reply(rig, echo, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    """0.9 s of human speech said over the reply once it has played ``seconds`` and the echo
+    path is measured (through the echo canceller Silero is sure of it only after ~0.3 s: ~0.6 s
+    of confident speech). Until the path is measured the loop is half-duplex; on a busy machine
+    an unclear first window of playback put that past 3 s (CI: the speech went unheard)."""
     rig.events.wait(SpeakingStarted, timeout=30)
     time.sleep(seconds)
+    deadline = time.monotonic() + 5
+    while not echo.ready and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert echo.ready, "the echo path was not measured while the reply played"
     speech = clip("librivox-0920").audio
     rig.mic.feed(speech[int(0.3 * SAMPLE_RATE) : int(1.2 * SAMPLE_RATE)] * 1.5)
 
@@ -217,7 +223,7 @@ def test_a_mm_hmm_over_the_reply_pauses_it_and_it_goes_on(make_rig, heard: str) 
         recognizer=ShortOrLong(heard),
     )
     rig.mic.feed(clip("librivox-0880").audio)
-    _over_the_reply(rig, 3.0)
+    _over_the_reply(rig, echo, 3.0)
     deadline = time.monotonic() + 3
     while not rig.speaker.held and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -238,7 +244,7 @@ def test_a_short_word_that_is_not_a_backchannel_interrupts(make_rig) -> None:
         recognizer=ShortOrLong("Wait."),
     )
     rig.mic.feed(clip("librivox-0880").audio)
-    _over_the_reply(rig, 3.0)
+    _over_the_reply(rig, echo, 3.0)
     assert rig.events.wait(Interrupted, timeout=10).reason == "barge-in"
     assert rig.events.wait(SpeakingStopped, timeout=10).interrupted
     assert not rig.speaker.held  # the next reply is heard
