@@ -64,6 +64,12 @@ _QUESTION = re.compile(
     r"^(?:when|what|what's|where|who|whose|which|how|do you|did i|tell me)\b"
     r"|^remind me (?:what|who|where|when|which|how)\b"
 )
+# an exclamation, never a request: "What a grey day it is today." (was the date), "what a
+# week, huh" (a tag after it is still the exclamation)
+_EXCLAIMED = re.compile(
+    r"^(?:(?:oh|wow|gosh|man|god|boy|ah|ugh)[,!]*\s+)*what an?\s+[^,.!?]*"
+    r"(?:[,.!?]+\s*(?:isn['’]t it|wasn['’]t it|hasn['’]t it|huh|eh|right|innit|ha+)?)*$"
+)
 _FORGET_VERB = re.compile(
     r"^(?:(?:please|can you|could you)\s+)?(?:forget|erase|delete|wipe|"
     r"remove|clear)\b"
@@ -201,6 +207,8 @@ class EmbeddingIntentDetector:
         text = self._address_raw.sub("", text).strip() or text
         if not normalized:
             return Assessment(Intent(CHAT, 1.0))
+        if _EXCLAIMED.match(text.lower()):
+            return Assessment(Intent(CHAT, 0.9))
         if _ABOUT_WORDS.search(normalized):
             # "what does the word repeat mean" talks about words
             return Assessment(Intent(CHAT, 0.9))

@@ -473,6 +473,13 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "what did the fox say",
         "what did you have for breakfast",
         "what did einstein say about time",
+        # exclamations, not questions: "what a …" ("what a grey day it is today" was the date)
+        "what a beautiful day it is",
+        "what a long day it has been",
+        "what a week",
+        "what a great time we had",
+        "what a night",
+        "what a miserable morning",
         "that's enough about me what about you",
         "quiet places to visit in europe",
         "my boss told me to stop",

@@ -204,6 +204,9 @@ LOOKALIKE_CHAT = [
     "remember when we were kids",
     "my mum used to set timers for everything when i was a kid",  # "when" starts no question
     "remember the good old days",
+    "What a grey day it is today.",  # an exclamation: was the date
+    "what a nice time we had yesterday",
+    "wow, what a long day, huh",
 ]
 
 
@@ -242,6 +245,11 @@ def test_a_surer_last_clause_keeps_the_slots_said_before_it(
 ) -> None:
     found = detector.detect("tomorrow at noon, remind me to call the landlord", now=NOW)
     assert found.slots == {"text": "call the landlord", "when": "2026-03-03T12:00:00"}
+
+
+def test_a_command_after_an_exclamation_is_still_heard(detector: EmbeddingIntentDetector) -> None:
+    intent = detector.detect("What a day! Set a timer for 5 minutes.")
+    assert (intent.name, intent.slots) == ("timer.set", {"duration_s": 300})
 
 
 def test_calculation_errors_become_a_slot(detector: EmbeddingIntentDetector) -> None:
