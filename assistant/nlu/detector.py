@@ -33,6 +33,7 @@ from assistant.nlu.calculator import evaluate, to_expression
 from assistant.nlu.embeddings import Embedder, encode_cached
 from assistant.nlu.intents import BY_NAME, LEAD, MESSAGE_INTENTS
 from assistant.nlu.normalize import CLAUSE_BREAK, as_meant, normalize, sentences
+from assistant.nlu.slots import UNIT
 
 DEFAULT_THRESHOLD = 0.58  # a command needs this similarity …
 CUE_THRESHOLD = 0.45  # … or this much when its cue words are present,
@@ -69,6 +70,19 @@ _QUESTION = re.compile(
 _EXCLAIMED = re.compile(
     r"^(?:(?:oh|wow|gosh|man|god|boy|ah|ugh)[,!]*\s+)*what an?\s+[^,.!?]*"
     r"(?:[,.!?]+\s*(?:isn['’]t it|wasn['’]t it|hasn['’]t it|huh|eh|right|innit|ha+)?)*$"
+)
+# a question about how units of time convert, never a timer ("how many minutes are in 3 hours"
+# was a three-hour timer)
+_TIME_SPAN = rf"(?:{UNIT}|days?\b|weeks?\b|years?\b)"
+_UNITS_IN_UNITS = re.compile(
+    rf"\bhow many {_TIME_SPAN} (?:are |is )?(?:there )?(?:in|is|make|makes|equals?) "
+    rf"(?:an? |one |[\w.]+ and a half |[\d.]+ )?{_TIME_SPAN}"
+)
+# … or when something happens, not what time it is now ("what time do you usually go to bed";
+# "what time do you have" and "what time do you make it" do ask the time)
+_WHEN_SOMETHING_HAPPENS = re.compile(
+    r"^what time (?:do|does|did|will|would|should|can|could) (?:you|i|we|they|he|she|people)"
+    r" (?!(?:have|got|make it|reckon)\b)\w+"
 )
 _FORGET_VERB = re.compile(
     r"^(?:(?:please|can you|could you)\s+)?(?:forget|erase|delete|wipe|"
@@ -209,8 +223,13 @@ class EmbeddingIntentDetector:
             return Assessment(Intent(CHAT, 1.0))
         if _EXCLAIMED.match(text.lower()):
             return Assessment(Intent(CHAT, 0.9))
-        if _ABOUT_WORDS.search(normalized):
-            # "what does the word repeat mean" talks about words
+        if (
+            _ABOUT_WORDS.search(normalized)
+            or _UNITS_IN_UNITS.search(normalized)
+            or _WHEN_SOMETHING_HAPPENS.search(normalized)
+        ):
+            # "what does the word repeat mean" talks about words, "how many minutes are in 3
+            # hours" about units, "what time do you go to bed" about a habit
             return Assessment(Intent(CHAT, 0.9))
         expression = to_expression(normalized)
         if expression is not None:

@@ -198,6 +198,7 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "what do you know about my son",
         "who is my dentist",
         "what have you stored about me",
+        "what day is my haircut",
     ),
     "memory.forget": (
         "forget my sister's birthday",
@@ -407,6 +408,7 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "what's the time zone of japan",
         "what time zone is london in",
         "what time does the sun set in winter",
+        "what time do people usually eat dinner in spain",
         "time flies when you have fun",
         "how much time does it take to boil an egg",
         "how long should i boil eggs",

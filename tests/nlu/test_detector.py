@@ -207,6 +207,9 @@ LOOKALIKE_CHAT = [
     "What a grey day it is today.",  # an exclamation: was the date
     "what a nice time we had yesterday",
     "wow, what a long day, huh",
+    "How many minutes are in 3 hours?",  # was a three-hour timer
+    "how many hours is 90 minutes",
+    "what time do you usually go to bed",  # a habit, not the clock
 ]
 
 
