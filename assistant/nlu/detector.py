@@ -79,10 +79,11 @@ _UNITS_IN_UNITS = re.compile(
     rf"(?:an? |one |[\w.]+ and a half |[\d.]+ )?{_TIME_SPAN}"
 )
 # … or when something happens, not what time it is now ("what time do you usually go to bed";
-# "what time do you have" and "what time do you make it" do ask the time)
+# "what time do you have" and "what time do you make it" do ask the time, "what time did I set
+# the reminder for" asks about a reminder)
 _WHEN_SOMETHING_HAPPENS = re.compile(
     r"^what time (?:do|does|did|will|would|should|can|could) (?:you|i|we|they|he|she|people)"
-    r" (?!(?:have|got|make it|reckon)\b)\w+"
+    r" (?!(?:have|got|make it|reckon)\b)(?!.*\b(?:timers?|reminders?|alarms?)\b)\w+"
 )
 _FORGET_VERB = re.compile(
     r"^(?:(?:please|can you|could you)\s+)?(?:forget|erase|delete|wipe|"
