@@ -82,6 +82,13 @@ _ANSWER_LEAD = re.compile(
     r"|like)\s+)+"
 )
 _TEXT_LEAD = re.compile(r"^(?:to|that|about|for)\s+")
+# … and what is no task but the user saying how they are ("ugh, I can't think straight today"
+# became the reminder): a sentence about themselves, unless it says what they need to do
+_ABOUT_THEMSELVES = re.compile(
+    r"^(?:(?:ugh|argh|meh|oh|ah|hmm+|well|man|god|gosh|honestly)\s+)*"
+    r"(?:i|i'm|im|i've|i am|i was|i feel)\s+"
+    r"(?!(?:need|have|must|should|ought|got|gotta|want|will|would)\b)"
+)
 
 _UNDO = re.compile(
     r"^(?:(?:oh|no|actually|wait|oops|sorry|please)\s+)*(?:undo(?: (?:that|it|this|the))?"
@@ -230,6 +237,8 @@ class FollowUpReader:
                 return None
             return Intent(question.intent, 1.0, {**slots, "when": _iso(when)})
         if question.slot == "text":
+            if _ABOUT_THEMSELVES.match(value):
+                return None
             when, spans = slot_parsers.parse_when(value, now)
             reminder = slot_parsers.remove_spans(value, spans) if spans else value
             reminder = slot_parsers.without_own_need(_TEXT_LEAD.sub("", reminder).strip(" ,."))

@@ -200,6 +200,9 @@ _SPOKEN_FILLER = re.compile(r"\b(?:um+|uh+|erm|er|like|you know)\b")
 _POLITE_END = re.compile(POLITE_TAIL + "+$")
 
 
+# the user going on about themselves after the request: no part of a timer's name ("a timer
+# for 20 minutes please, I keep losing track of time" was named "please i keep losing …")
+_ABOUT_ME_AFTER = re.compile(r"\s+(?:i|i'm|im|i've)\s+(?!mean\b).*$")
 _ON_THE = re.compile(UNIT + r"\s+on\s+(?:the|my)\s+(?P<label>[a-z][a-z']*(?: [a-z][a-z']*)?)$")
 
 
@@ -212,6 +215,7 @@ def timer_label(text: str) -> str | None:
         return on_the.group("label").strip()
     body = remove_spans(text, [(s, e) for s, e, _ in duration_spans(text)])
     body = " ".join(_SPOKEN_FILLER.sub(" ", body).split())
+    body = _ABOUT_ME_AFTER.sub("", body)
     body = re.sub(r"\b(?:and|for)\s+(?=(?:and|for)\b)", "", body)  # "for 1 hour and 15 minutes"
     body = _POLITE_END.sub("", body)
     body = re.sub(r"(?:\s+(?:and|please|now|for|of|on))+$", "", body)
@@ -638,12 +642,18 @@ def app_name(normalized: str) -> str:
     first = _APP_FIRST.match(normalized)
     if first:
         return first.group("app")
-    name = app_lead_removed(normalized)
+    name = _app_words(normalized)
     if GENERIC_APP.match(name):
         return ""
     name = _APP_PURPOSE.sub("", name)
     name = _APP_TAIL.sub("", name)
     return name.strip()
+
+
+def _app_words(said: str) -> str:
+    """The words after the launch's lead, to the first comma: what follows is a reason or a
+    request ("firefox, I need to check something" was the app "firefox,")."""
+    return re.split(r"\s*,\s*", app_lead_removed(said), maxsplit=1)[0]
 
 
 # what may follow the name ("firefox would you", "the text editor pls", "spotify for me now")
@@ -804,9 +814,16 @@ def read_calculation(text: str, normalized: str, now: datetime) -> dict[str, Any
     return {"expression": normalized} if _CALC_VERB.search(normalized) else None
 
 
+# "remember when we went to that tiny cafe in Lisbon?": a shared memory brought up, not a fact
+_REMINISCING = re.compile(
+    r"^(?:when|how|that time|the time|the day|the night)\s+(?:we|i|you|they|he|she|us)\b",
+    re.IGNORECASE,
+)
+
+
 def read_fact(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
     fact = fact_text(text)
-    return {"fact": fact} if fact else None
+    return {"fact": fact} if fact and not _REMINISCING.match(fact) else None
 
 
 def read_forget(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:
@@ -819,7 +836,7 @@ def read_app(text: str, normalized: str, now: datetime) -> dict[str, Any] | None
     app = app_name(words)
     if app:
         return {"app": app}
-    return {} if GENERIC_APP.match(app_lead_removed(words)) else None
+    return {} if GENERIC_APP.match(_app_words(words)) else None
 
 
 _FRESH_START = re.compile(

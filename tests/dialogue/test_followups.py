@@ -68,6 +68,11 @@ def test_a_new_request_or_a_refusal_drops_the_question() -> None:
     assert READ.read("what's the capital of France?", state, NOW) is None
     assert READ.read("remind me at 5 pm to call mom", state, NOW) is None
     assert READ.read("what's 12 times 7", asked("reminder.set", "when", text="x"), NOW) is None
+    # the user saying how they are is no reminder's task; what they need to do is
+    task = asked("reminder.set", "text", when="2026-03-02T16:00:00")
+    assert READ.read("ugh, I can't think straight today", task, NOW) is None
+    need = READ.read("I need to ring the plumber", task, NOW)
+    assert need is not None and need.slots["text"] == "ring the plumber"
     for said in (
         "actually never mind",
         "nah forget about it",
@@ -225,6 +230,8 @@ def test_a_change_names_the_timer_by_its_place_or_its_name() -> None:
     )
     second = READ.read("make the second one 10 minutes", timers, NOW)
     assert second is not None and second.slots == {"ref": 2, "duration_s": 600}
+    said = READ.read("make the first one seven minutes", timers, NOW)  # "first 1 7" once
+    assert said is not None and said.slots == {"ref": 1, "duration_s": 420}
 
 
 def test_a_reference_after_a_sentence_of_its_own() -> None:

@@ -114,6 +114,8 @@ def test_reminder_without_time() -> None:
         ("a quarter of an hour timer for the laundry thanks", "laundry"),
         ("can you give me twelve minutes on the rice please", "rice"),
         ("put 20 minutes on the clock", None),
+        ("set a timer for 20 minutes please, I keep losing track of time", None),
+        ("timer for the pasta 9 minutes, I always overcook it", "pasta"),
     ],
 )
 def test_timer_label(text: str, label: str | None) -> None:
@@ -149,6 +151,9 @@ def test_forget_and_recall_and_app() -> None:
     assert slots.app_name("launch firefox would you") == "firefox"
     assert slots.app_name("fire up the text editor pls") == "text editor"
     assert slots.app_name("i need the calculator up") == "calculator"
+    assert slots.app_name("open firefox, I need to check something") == "firefox"
+    assert slots.read_fact("remember when we went to that cafe in Lisbon?", "", NOW) is None
+    assert normalize("make the first one seven minutes") == "make the first one 7 minutes"
     assert slots.recall_query(normalize("did I tell you my dentist's name")) == "my dentist's name"
 
 
