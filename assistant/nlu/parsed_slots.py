@@ -188,8 +188,16 @@ def asks_the_time(normalized: str) -> bool:
 def tells_something(normalized: str) -> bool:
     """A fact given to be kept: a word of keeping ("remember", "jot down", "keep in mind",
     "don't forget", "save", "for the record") and no question ("how do I remember all the kings
-    of England" asks; "8 of spades, 4 of clubs" keeps nothing)."""
-    return bool(_KEEP.search(normalized)) and not _QUESTION.search(_POLITE.sub("", normalized))
+    of England" asks; "8 of spades, 4 of clubs" keeps nothing; "remember when we …" reminisces)."""
+    return (
+        bool(_KEEP.search(normalized))
+        and not _QUESTION.search(_POLITE.sub("", normalized))
+        and not _REMINISCING.search(normalized)
+    )
+
+
+# "remember when we went to that cafe" brings up a shared memory (the parse kept "we went …")
+_REMINISCING = re.compile(r"\bremember\s+" + slot_parsers.REMINISCED)
 
 
 def about_the_user(normalized: str) -> bool:

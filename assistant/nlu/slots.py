@@ -815,10 +815,8 @@ def read_calculation(text: str, normalized: str, now: datetime) -> dict[str, Any
 
 
 # "remember when we went to that tiny cafe in Lisbon?": a shared memory brought up, not a fact
-_REMINISCING = re.compile(
-    r"^(?:when|how|that time|the time|the day|the night)\s+(?:we|i|you|they|he|she|us)\b",
-    re.IGNORECASE,
-)
+REMINISCED = r"(?:when|how|that time|the time|the day|the night)\s+(?:we|i|you|they|he|she|us)\b"
+_REMINISCING = re.compile("^" + REMINISCED, re.IGNORECASE)
 
 
 def read_fact(text: str, normalized: str, now: datetime) -> dict[str, Any] | None:

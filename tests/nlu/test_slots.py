@@ -386,3 +386,14 @@ def test_repeat_after_me_is_no_request_to_say_the_last_reply_again() -> None:
 
     assert asks_again("say that again") and asks_again("sorry what did you say")
     assert not asks_again("repeat after me the quick brown fox")
+
+
+def test_remembering_together_keeps_no_fact_by_either_reader() -> None:
+    """ "remember when we went to that cafe?" is no fact, by the slot reader nor by the parse's
+    gate (the parse once kept "we went to that tiny cafe in Lisbon")."""
+    from assistant.nlu.parsed_slots import tells_something
+
+    said = "remember when we went to that tiny cafe in Lisbon?"
+    assert slots.read_fact(said, normalize(said), NOW) is None
+    assert not tells_something(normalize(said))
+    assert tells_something(normalize("remember that my locker is 214"))
