@@ -87,7 +87,7 @@ _TEXT_LEAD = re.compile(r"^(?:to|that|about|for)\s+")
 _ABOUT_THEMSELVES = re.compile(
     r"^(?:(?:ugh|argh|meh|oh|ah|hmm+|well|man|god|gosh|honestly)\s+)*"
     r"(?:i|i'm|im|i've|i am|i was|i feel)\s+"
-    r"(?!(?:need|have|must|should|ought|got|gotta|want|will|would)\b)"
+    rf"(?!(?:{slot_parsers.OWN_NEED_VERB}|will|would)\b)"
 )
 
 _UNDO = re.compile(

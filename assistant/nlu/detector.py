@@ -222,15 +222,14 @@ class EmbeddingIntentDetector:
         text = self._address_raw.sub("", text).strip() or text
         if not normalized:
             return Assessment(Intent(CHAT, 1.0))
-        if _EXCLAIMED.match(text.lower()):
-            return Assessment(Intent(CHAT, 0.9))
         if (
-            _ABOUT_WORDS.search(normalized)
+            _EXCLAIMED.match(text.lower())
+            or _ABOUT_WORDS.search(normalized)
             or _UNITS_IN_UNITS.search(normalized)
             or _WHEN_SOMETHING_HAPPENS.search(normalized)
         ):
-            # "what does the word repeat mean" talks about words, "how many minutes are in 3
-            # hours" about units, "what time do you go to bed" about a habit
+            # "what a day" exclaims, "what does the word repeat mean" talks about words, "how
+            # many minutes are in 3 hours" about units, "what time do you go to bed" a habit
             return Assessment(Intent(CHAT, 0.9))
         expression = to_expression(normalized)
         if expression is not None:

@@ -159,17 +159,17 @@ def correct_typos(text: str) -> str:
     return _WORD.sub(lambda m: _correct_word(m.group(0)), text)
 
 
+# "one" after an ordinal names a thing ("the first one seven minutes" was "the first 1 7 …")
+_ORDINAL_ONE = re.compile(
+    r"\b(first|second|third|fourth|fifth|last|other|next|1st|2nd|3rd|4th|5th) 1\b(?=\s+\d)"
+)
+
+
 def words_to_digits(text: str) -> str:
     """'set a timer for five minutes' → 'set a timer for 5 minutes' (keeps 'a', 'one')."""
     # "ninety second timer" would become "92nd timer": make the unit plural first
     text = re.sub(rf"\b{_TENS} second\b", r"\1 seconds", text)
-    # "the first one seven minutes" was "the first 1 7 minutes": "one" after an ordinal names
     return _ORDINAL_ONE.sub(r"\1 one", alpha2digit(text, "en"))
-
-
-_ORDINAL_ONE = re.compile(
-    r"\b(first|second|third|fourth|fifth|last|other|next|1st|2nd|3rd|4th|5th) 1\b(?=\s+\d)"
-)
 
 
 # Chat shorthand and contractions typed without an apostrophe.

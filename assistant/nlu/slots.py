@@ -448,9 +448,11 @@ _REMINDER_LEAD = re.compile(
 )
 
 
+# the verbs of a task of one's own ("I need to …", "we ought to …")
+OWN_NEED_VERB = r"(?:need|have|must|should|ought|got|gotta|want)"
 # "remind me that I need to move the car": the task is "move the car"
 _OWN_TASK = re.compile(
-    r"^(?:that\s+)?(?:i|we)\s+(?:need|have|must|should|ought|got|gotta|want)(?:\s+to)?\s+"
+    rf"^(?:that\s+)?(?:i|we)\s+{OWN_NEED_VERB}(?:\s+to)?\s+"
     r"|^(?:that\s+)?(?:i|we)(?:'ve| have) got to\s+|^(?:that\s+)?(?:i|we)(?:'ll| will) need to\s+"
 )
 
