@@ -75,19 +75,23 @@ class WaitingImages(Protocol):
 
 
 class FactSelector(Protocol):
-    """Picks the stored facts about the user that matter for a message."""
+    """Picks the stored facts a message depends on (said next to it, for the model)."""
 
     def relevant(self, text: str, limit: int) -> list[str]: ...
 
 
-class AllFacts:
-    """Every stored fact, newest first (until embedding-based selection is available)."""
-
-    def __init__(self, store: MemoryStore) -> None:
-        self._store = store
-
+class NoFacts:
     def relevant(self, text: str, limit: int) -> list[str]:
-        return [f.text for f in reversed(self._store.facts())][:limit]
+        return []
+
+
+MIND_FACTS = 3  # at most this many facts said next to a request for advice
+# The newest facts the system prompt carries, oldest first: the same list from turn to turn (a
+# new fact joins at the end), so the conversation stays in the model's cache. Picking the facts
+# most like each message changed the prompt's start at every turn once a user had more than a
+# handful, and each reply read the whole conversation again. Older facts are still recalled
+# ("what's my …?") by the memory skill.
+PROMPT_FACTS = 12
 
 
 @dataclass
@@ -162,7 +166,7 @@ class ConversationEngine:
         self.detector: IntentDetector = detector or ChatOnlyDetector()
         self.affect: AffectAnalyzer = affect or NeutralAffect()
         self.skills = skills or SkillRegistry()
-        self.facts: FactSelector = facts or AllFacts(store)
+        self.facts: FactSelector = facts or NoFacts()
         self.dialogue = dialogue or DialogueTracker(DialogueStore(store), self.bus)
         # (shared text, question) → the part of the text that fits the prompt budget
         self.fit_turn_context = fit_turn_context
@@ -178,6 +182,9 @@ class ConversationEngine:
         self._running_turn: int | None = None
         self._conversation_id = store.current_conversation()
         self._token_counts: dict[tuple[tuple[str, str], ...], int] = {}
+        # the model read this turn's message with a note the history will not hold: its
+        # cache no longer matches the conversation
+        self._noted = False
 
     # --- the conversation -----------------------------------------------------------------
 
@@ -276,11 +283,15 @@ class ConversationEngine:
                 self._turn_counter += 1
                 turn_id = self._turn_counter
                 self._cancel, self._running_turn = token, turn_id
+            facts_before, self._noted = self._prompt_facts(), False
             try:
-                return self._run_turn(turn_id, request, token)
+                result = self._run_turn(turn_id, request, token)
             finally:
                 with self._state_lock:
                     self._cancel, self._running_turn = None, None
+        if self._noted or self._prompt_facts() != facts_before:
+            self._prepare_in_background()
+        return result
 
     def _run_turn(self, turn_id: int, request: TurnRequest, cancel: CancelToken) -> TurnResult:
         text = request.text
@@ -357,9 +368,6 @@ class ConversationEngine:
             emotion=affect.emotion,
         )
         self.bus.emit(IntentDetected(turn_id, intent.name, intent.confidence, dict(intent.slots)))
-        if not intent.is_command:
-            for fact in extract_self_facts(text):
-                self.store.replace_keyed_fact(fact.key, fact.text, user_id)
 
         skill = self.skills.get(intent.name) if intent.is_command else None
         actions: tuple[str, ...] = ()
@@ -414,6 +422,8 @@ class ConversationEngine:
             )
         timings["total"] = round((time.perf_counter() - turn.started) * 1000.0, 2)
         self.store.update_message(reply_id, timings=timings)
+        if not intent.is_command:  # from the next turn on, in the system prompt
+            self._learn_facts(text, user_id)
         self.bus.emit(ReplyDone(turn_id, conversation_id, reply_id, reply_text, interrupted))
         if "new_conversation" in actions:
             self.new_conversation()
@@ -466,7 +476,10 @@ class ConversationEngine:
         with turn.stage("context"):
             if turn_context and self.fit_turn_context is not None:
                 turn_context = self.fit_turn_context(turn_context, text)
-            return self._context(text, turn.history, affect, turn_context)
+            mind = self._keep_in_mind(text)
+            messages = self._context(text, turn.history, affect, turn_context, mind)
+            self._noted = messages[-1].content != text
+            return messages
 
     def _llm_stream(self, turn: _Turn, affect: Affect) -> Iterator[str]:
         """Builds the prompt when first asked for a piece, so that a model that fails to load
@@ -492,22 +505,61 @@ class ConversationEngine:
         return found
 
     def _context(
-        self, text: str, history: list, affect: Affect, turn_context: str | None
+        self,
+        text: str,
+        history: list,
+        affect: Affect,
+        turn_context: str | None,
+        mind: Sequence[str] = (),
     ) -> list[ChatMessage]:
         parts = PromptParts(
             persona=self.config.assistant.persona.format(name=self.config.assistant.name),
             now=self.clock(),
-            facts=self.facts.relevant(text, limit=8),
+            facts=self._prompt_facts(),
             turn_context=turn_context,
         )
         return build_context(
             system_prompt(parts),
             history,
-            user_message(text, affect),
+            user_message(text, affect, mind),
             self.config.llm.context_tokens,
             self._count_tokens,
             reserve_tokens=self.config.llm.max_new_tokens,
         )
+
+    def _keep_in_mind(self, text: str) -> list[str]:
+        try:
+            return self.facts.relevant(text, MIND_FACTS)
+        except Exception:  # the reply goes on without them
+            log.exception("choosing the facts to keep in mind failed")
+            return []
+
+    def _prompt_facts(self) -> list[str]:
+        return [fact.text for fact in self.store.facts()[-PROMPT_FACTS:]]
+
+    def _learn_facts(self, text: str, user_id: int) -> None:
+        """What the user said about themselves in passing ("I'm vegan", "my son's name is
+        Oliver"), kept as facts. After the reply: the reply reads the message itself, and the
+        system prompt it was cached with stays as it was."""
+        try:
+            for fact in extract_self_facts(text):
+                self.store.replace_keyed_fact(fact.key, fact.text, user_id)
+        except Exception:  # never lose the turn over a fact
+            log.exception("noting a fact failed")
+
+    def _prepare_in_background(self) -> None:
+        """The facts in the system prompt changed (learned, remembered, forgotten), or the
+        message was read with a note the history does not keep: the model reads the
+        conversation as the next turn will send it now, while the reply is still being spoken
+        and the user thinks, rather than at the start of the next reply (seconds, ten turns
+        in). A turn that starts meanwhile waits for it, and then reads only its message."""
+        threading.Thread(target=self._prepare_quietly, name="prepare-again", daemon=True).start()
+
+    def _prepare_quietly(self) -> None:
+        try:
+            self.prepare()
+        except Exception as err:  # only a head start (the store may be closing)
+            log.info("reading the conversation ahead skipped: %s", err)
 
     def prepare(self, heard: str = "") -> int:
         """Run the conversation so far into the language model's cache before the next message

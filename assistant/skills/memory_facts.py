@@ -1,7 +1,8 @@
 """`memory.remember`, `memory.recall`, `memory.forget`, and the fact selector for the prompt.
 
-Facts are stored with their MiniLM embedding; recall and forget pick the closest fact, and
-``EmbeddingFactSelector`` hands the most relevant facts to the language model's system prompt.
+Facts are stored with their MiniLM embedding; recall and forget pick the closest fact. The
+system prompt carries the newest (``conversation.PROMPT_FACTS``), and ``EmbeddingFactSelector``
+picks the ones a request for advice should keep in mind, said next to it.
 Forgetting everything asks first: the question goes into the dialogue state, and the next "yes"
 answers it (``FollowUpReader``); "undo that" puts forgotten facts back.
 """
@@ -20,6 +21,19 @@ from assistant.skills.base import ASK_LLM, SkillContext, SkillReply
 from assistant.skills.reminders import second_person
 
 RECALL_MIN_SIMILARITY = 0.35
+# facts at least this like a request for advice are said next to it (measured with MiniLM: a
+# vegan and "what should I put in my sandwich" 0.35, allergic to cats and "should I take a
+# kitten" 0.30, where the user lives and "what language do people speak where I live" 0.23;
+# unrelated facts mostly 0.05–0.18)
+MIND_MIN_SIMILARITY = 0.2
+# a request whose answer depends on the user: advice, a suggestion, a choice
+_ASKS_ADVICE = re.compile(
+    r"\b(should|shall|can|could|may|must) (i|we)\b|\bwhat (can|could|should|shall) (i|we)\b"
+    r"|\b(recommend\w*|suggest\w*|ideas?|tips?|advice|advise)\b|\b(for|to) (me|us)\b"
+    r"|\bwhere (i|we) live\b|\b(is|are) (it|that|this|they) (ok|okay|safe|fine|good|bad)\b"
+    r"|\bwithin my\b|\bmy (budget|diet)\b|\bwhat to (eat|cook|make|buy|get|wear|drink)\b",
+    re.IGNORECASE,
+)
 FORGET_MIN_SIMILARITY = 0.45
 _ABOUT_ME = re.compile(r"^(?:me|myself|about me|everything|anything|you know|all)?$")
 REALLY_FORGET = (
@@ -31,7 +45,10 @@ _THIRD_PERSON = (
     (r"\bthe user's\b", "my"),
     (r"\bthe user is\b", "I am"),
     (r"\bthe user has\b", "I have"),
-    (r"\bthe user (\w+?)s\b", r"I \1"),
+    (r"\bthe user was\b", "I was"),
+    (r"\bthe user does(n't| not)\b", r"I do\1"),
+    (r"\bthe user (\w+?)(?:(?<=ch|sh|ss)es|(?<=x)es|s)\b", r"I \1"),
+    (r"\bI (\w+?)ie\b", r"I \1y"),  # "the user flies" → "I flie" → "I fly"
     (r"\bthe user\b", "I"),
 )
 
@@ -46,8 +63,10 @@ def first_person(fact: str) -> str:
 
 
 def about_you(fact: str) -> str:
-    """A stored fact said back to the user: "The user lives in Lyon." → "you live in Lyon"."""
-    return second_person(first_person(fact))
+    """A stored fact said back to the user: "The user lives in Lyon." → "you live in Lyon";
+    "The wifi password is x7." → "the wifi password is x7"."""
+    text = second_person(first_person(fact))
+    return re.sub(r"^(The|A|An|Our|Their)\b", lambda m: m.group(1).lower(), text)
 
 
 class FactIndex:
@@ -77,13 +96,18 @@ class FactIndex:
 
 
 class EmbeddingFactSelector:
-    """The engine's FactSelector: all facts if few, else the most similar to the message."""
+    """The engine's FactSelector: for a request for advice ("what should I cook?"), the stored
+    facts most like it. A 1.5 B model with "the user is vegan" in its system prompt still
+    offered a turkey sandwich; with the fact next to the question, hummus and avocado."""
 
     def __init__(self, index: FactIndex) -> None:
         self.index = index
 
     def relevant(self, text: str, limit: int) -> list[str]:
-        return [fact.text for _, fact in self.index.ranked(text)[:limit]]
+        if not _ASKS_ADVICE.search(text):
+            return []
+        ranked = self.index.ranked(text)[:limit]
+        return [fact.text for similarity, fact in ranked if similarity >= MIND_MIN_SIMILARITY]
 
 
 class RememberSkill:

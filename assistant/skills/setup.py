@@ -35,7 +35,7 @@ class Understanding:
     detector: SecondOpinionDetector
     affect: VaderAffect
     skills: SkillRegistry
-    facts: EmbeddingFactSelector
+    facts: EmbeddingFactSelector  # the facts a request for advice keeps in mind
     alarms: AlarmBook
     scheduler: AlarmScheduler
     converter: UnitConverter  # unit conversions worked out and said instead of the model

@@ -17,9 +17,11 @@ def test_minutes_passing_do_not_change_the_system_prompt() -> None:
     assert prompt(datetime(2026, 11, 23, 11, 59)) != prompt(datetime(2026, 11, 23, 12, 0))
 
 
-def test_fact_order_does_not_change_the_system_prompt() -> None:
+def test_a_new_fact_joins_the_end_of_the_system_prompt() -> None:
+    """Facts come oldest first (the engine's order): the prompt with one more fact begins with
+    the prompt of before, so the model keeps most of what it has read."""
     now = datetime(2026, 11, 23, 15, 30)
-    assert prompt(now, ("b fact", "a fact")) == prompt(now, ("a fact", "b fact"))
+    assert prompt(now, ("b fact", "a fact", "c fact")).startswith(prompt(now, ("b fact", "a fact")))
 
 
 def test_parts_of_the_day() -> None:

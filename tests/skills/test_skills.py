@@ -77,6 +77,9 @@ def test_second_person() -> None:
     assert about_you("The user's name is Sam.") == "your name is Sam"
     assert about_you("The user is allergic to peanuts.") == "you are allergic to peanuts"
     assert about_you("my car is blue") == "your car is blue"
+    assert about_you("The user was born on 3 March.") == "you were born on 3 March"
+    assert about_you("The user teaches maths.") == "you teach maths"
+    assert about_you("The wifi password is x7.") == "the wifi password is x7"
 
 
 def test_remember_recall_forget(ctx: SkillContext, embedder: MiniLMEmbedder) -> None:
@@ -141,17 +144,41 @@ def test_forget_everything_asks_first(ctx: SkillContext, embedder: MiniLMEmbedde
     assert done.undo is not None and done.undo.texts == ("my name is Sam",)
 
 
-def test_fact_selector_ranks_by_meaning(ctx: SkillContext, embedder: MiniLMEmbedder) -> None:
+def test_a_request_for_advice_keeps_the_facts_it_depends_on_in_mind(
+    ctx: SkillContext, embedder: MiniLMEmbedder
+) -> None:
+    index = FactIndex(ctx.store, embedder)
+    for fact in (
+        "The user is vegan (no meat, fish, eggs, dairy or honey).",
+        "The user is allergic to cats.",
+        "The user's son's name is Oliver.",
+        "The wifi password at home is bluebird42.",
+    ):
+        index.add(fact)
+    selector = EmbeddingFactSelector(index)
+    assert selector.relevant("What should I put in my sandwich?", 3)[0].startswith(
+        "The user is vegan"
+    )
+    assert selector.relevant("My friend is giving away kittens. Should I take one?", 3) == [
+        "The user is allergic to cats."
+    ]
+    # no advice asked: nothing said next to the message (it would cost the reply time)
+    assert selector.relevant("What's the capital of France?", 3) == []
+    assert selector.relevant("tell me about sandwiches", 3) == []
+
+
+def test_fact_index_ranks_by_meaning(ctx: SkillContext, embedder: MiniLMEmbedder) -> None:
     index = FactIndex(ctx.store, embedder)
     for fact in ("my name is Sam", "I'm allergic to peanuts", "my car is a blue honda"):
         index.add(fact)
     ctx.store.add_fact("I live in Lisbon")  # stored without a vector: embedded on the fly
-    selector = EmbeddingFactSelector(index)
-    assert selector.relevant("can I eat this peanut butter cookie?", 1) == [
-        "I'm allergic to peanuts"
-    ]
-    assert selector.relevant("which city do I live in", 1) == ["I live in Lisbon"]
-    assert len(selector.relevant("hello", 8)) == 4
+
+    def closest(query: str) -> str:
+        return index.ranked(query)[0][1].text
+
+    assert closest("can I eat this peanut butter cookie?") == "I'm allergic to peanuts"
+    assert closest("which city do I live in") == "I live in Lisbon"
+    assert len(index.ranked("hello")) == 4
 
 
 def _desktop(folder: Path, name: str, body: str) -> None:

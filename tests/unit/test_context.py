@@ -59,6 +59,15 @@ def test_system_prompt_has_persona_time_facts_and_shared_text() -> None:
     assert "never instructions" in prompt and "SHARED TEXT" in prompt
 
 
+def test_facts_a_request_depends_on_go_with_the_message() -> None:
+    asked = user_message("What should I cook?", Affect(), ["The user is vegan."])
+    assert asked == (
+        "What should I cook?\n\n[Keep in mind what you know about the user: The user is vegan.]"
+    )
+    both = user_message("I hate my job, what should I do?", Affect("negative", -0.8), ["X."])
+    assert both.index("upset") < both.index("Keep in mind")
+
+
 def test_care_goes_with_the_message_so_the_conversation_stays_cached() -> None:
     sad = user_message("I lost my keys again", Affect("negative", -0.8, "sadness"))
     assert sad.startswith("I lost my keys again") and "(sadness)" in sad and "empathetic" in sad

@@ -21,6 +21,20 @@ from assistant.memory.store import MemoryStore
         ("I live in New York City, it's loud", "The user lives in New York City."),
         ("I'm allergic to peanuts.", "The user is allergic to peanuts."),
         ("my favorite color is dark green", "The user's favourite color is dark green."),
+        (
+            "I've been vegan for about three years now.",
+            "The user is vegan (no meat, fish, eggs, dairy or honey).",
+        ),
+        ("I'm a strict vegetarian", "The user is vegetarian (no meat or fish)."),
+        ("I don't eat pork, by the way", "The user doesn't eat pork."),
+        ("My son's name is Oliver.", "The user's son's name is Oliver."),
+        ("My parrot Kiwi is 12 years old.", "The user's parrot Kiwi is 12 years old."),
+        ("our door code is 4719, don't forget", "The user's door code is 4719."),
+        ("The wifi password at home is bluebird42.", "The wifi password at home is bluebird42."),
+        ("The gate code at my mum's is 4719.", "The gate code at the user's mum's is 4719."),
+        ("I was born on the 3rd of March.", "The user was born on the 3rd of March."),
+        ("We moved to Edinburgh last spring.", "The user lives in Edinburgh."),
+        ("I take my coffee black, no sugar.", "The user likes coffee black, no sugar."),
     ],
 )
 def test_extracts_self_statements(text: str, fact: str) -> None:
@@ -38,6 +52,49 @@ def test_extracts_self_statements(text: str, fact: str) -> None:
 )
 def test_ignores_non_statements(text: str) -> None:
     assert not [f for f in extract_self_facts(text) if f.key in ("name", "home")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My knees are really feeling it.",  # a remark, no value
+        "my head is killing me",
+        "My budget for it is 30 dollars.",  # "it" means nothing next week
+        "My train leaves at 6:40 tomorrow morning.",  # about now: the conversation keeps it
+        "is my password 1234?",
+        "What a grey day it is today.",
+        "I still need to pack my bag.",
+    ],
+)
+def test_keeps_no_remark_question_or_passing_plan(text: str) -> None:
+    assert extract_self_facts(text) == []
+
+
+def test_a_fact_joins_the_system_prompt_from_the_next_turn(tmp_path: Path) -> None:
+    """The reply to the telling message reads the message itself, under the prompt it was
+    cached with; from the next turn on the fact is in the system prompt."""
+    llm = FakeLanguageModel("Noted.")
+    engine = ConversationEngine(store=MemoryStore(tmp_path / "a.db"), llm=llm, config=Config())
+    engine.handle("I've been vegan for about three years now.")
+    assert "vegan" not in llm.calls[-1][0].content
+    engine.handle("What should I put in my sandwich?")
+    assert "- The user is vegan (no meat" in llm.calls[-1][0].content
+
+
+def test_the_prompt_facts_stay_the_same_from_turn_to_turn(tmp_path: Path) -> None:
+    """Many facts: the newest ones, oldest first, whatever the message (the conversation stays
+    in the model's cache)."""
+    store = MemoryStore(tmp_path / "a.db")
+    for number in range(20):
+        store.add_fact(f"Fact number {number}.")
+    llm = FakeLanguageModel("Okay.")
+    engine = ConversationEngine(store=store, llm=llm, config=Config())
+    engine.handle("Tell me about fact number 2.")
+    engine.handle("And what about cats?")
+    first, second = llm.calls[-2][0].content, llm.calls[-1][0].content
+    assert first == second
+    assert "Fact number 19." in first and "Fact number 2." not in first
+    assert first.index("Fact number 8.") < first.index("Fact number 19.")
 
 
 def test_engine_keeps_the_newest_name_in_the_system_prompt(tmp_path: Path) -> None:
