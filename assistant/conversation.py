@@ -86,11 +86,13 @@ class NoFacts:
 
 
 MIND_FACTS = 3  # at most this many facts said next to a request for advice
-# The newest facts the system prompt carries, oldest first: the same list from turn to turn (a
-# new fact joins at the end), so the conversation stays in the model's cache. Picking the facts
-# most like each message changed the prompt's start at every turn once a user had more than a
-# handful, and each reply read the whole conversation again. Older facts are still recalled
-# ("what's my …?") by the memory skill.
+# The newest facts the system prompt carries, oldest first: the same list from turn to turn, so
+# the conversation stays in the model's cache. Picking the facts most like each message changed
+# the prompt's start at every turn once a user had more than a handful, and each reply read the
+# whole conversation again (seconds on 2 cores). Older facts are still recalled ("what's my
+# …?") by the memory skill. A fact learned during a conversation joins from the next one: until
+# then it is in the conversation's history, the memory skill recalls it, and a request for
+# advice has it said next to it. What the user asks to remember or forget applies at once.
 PROMPT_FACTS = 12
 
 
@@ -185,6 +187,7 @@ class ConversationEngine:
         # the model read this turn's message with a note the history will not hold: its
         # cache no longer matches the conversation
         self._noted = False
+        self._facts_upto: int | None = None  # the newest fact when the conversation opened
 
     # --- the conversation -----------------------------------------------------------------
 
@@ -194,12 +197,14 @@ class ConversationEngine:
 
     def new_conversation(self) -> int:
         self._conversation_id = self.store.create_conversation()
+        self._facts_upto = None
         self.bus.emit(ConversationChanged(self._conversation_id))
         return self._conversation_id
 
     def open_conversation(self, conversation_id: int) -> None:
         self.store.set_current_conversation(conversation_id)
         self._conversation_id = conversation_id
+        self._facts_upto = None
         self.bus.emit(ConversationChanged(conversation_id))
 
     def last_reply(self) -> str | None:
@@ -289,6 +294,8 @@ class ConversationEngine:
             finally:
                 with self._state_lock:
                     self._cancel, self._running_turn = None, None
+        if result.intent.is_command:  # "remember that …" and "forget …" apply at once
+            self._facts_upto = None
         if self._noted or self._prompt_facts() != facts_before:
             self._prepare_in_background()
         return result
@@ -535,12 +542,14 @@ class ConversationEngine:
             return []
 
     def _prompt_facts(self) -> list[str]:
-        return [fact.text for fact in self.store.facts()[-PROMPT_FACTS:]]
+        facts = self.store.facts()
+        if self._facts_upto is None:
+            self._facts_upto = max((fact.id for fact in facts), default=0)
+        return [fact.text for fact in facts if fact.id <= self._facts_upto][-PROMPT_FACTS:]
 
     def _learn_facts(self, text: str, user_id: int) -> None:
         """What the user said about themselves in passing ("I'm vegan", "my son's name is
-        Oliver"), kept as facts. After the reply: the reply reads the message itself, and the
-        system prompt it was cached with stays as it was."""
+        Oliver"), kept as facts (in the system prompt from the next conversation)."""
         try:
             for fact in extract_self_facts(text):
                 self.store.replace_keyed_fact(fact.key, fact.text, user_id)
@@ -548,11 +557,11 @@ class ConversationEngine:
             log.exception("noting a fact failed")
 
     def _prepare_in_background(self) -> None:
-        """The facts in the system prompt changed (learned, remembered, forgotten), or the
-        message was read with a note the history does not keep: the model reads the
-        conversation as the next turn will send it now, while the reply is still being spoken
-        and the user thinks, rather than at the start of the next reply (seconds, ten turns
-        in). A turn that starts meanwhile waits for it, and then reads only its message."""
+        """The facts in the system prompt changed (remembered or forgotten), or the message was read
+        with a note the history does not keep: the model reads the conversation as the next
+        turn will send it now, while the reply is still being spoken and the user thinks,
+        rather than at the start of the next reply. A turn that starts meanwhile waits for
+        it, and then reads only its message."""
         threading.Thread(target=self._prepare_quietly, name="prepare-again", daemon=True).start()
 
     def _prepare_quietly(self) -> None:

@@ -44,6 +44,13 @@ _DIETS = (
     r"vegan|vegetarian|pescatarian|gluten[- ]free|lactose[- ]intolerant|dairy[- ]free|coeliac"
     r"|celiac|halal|kosher|diabetic|teetotal"
 )
+# a thing liked or avoided, not a pronoun or a clause ("I like it", "I hate when …")
+_LIKED = (
+    r"(?!(?:it|that|this|them|you|your|him|her|his|my|our|their|when|how|what|to|being|on|"
+    r"the (?:idea|way))\b)"
+    r"([^.,;!?]{2,40}?)(?: (?:completely|entirely|altogether|so much|a lot|very much))?"
+    r"(?=\s*(?:[.,;!?]|$|\bbut\b|\band\b|\bbecause\b|\bso\b))"
+)
 _FOODS = r"meat|pork|beef|fish|seafood|dairy|eggs|gluten|nuts|shellfish|alcohol|sugar"
 # things whose value is worth keeping however it is written ("the wifi password is x7")
 _KEPT_THINGS = r"password|passcode|pin|code|combination|number|address|e-?mail|birthday|anniversary"
@@ -83,6 +90,32 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
             "The user doesn't eat {0}.",
         ),
         ("born", r"\bI was born (on|in) ([^.,;!?]{2,40})", re.I, "The user was born {0} {1}."),
+        (
+            "age",
+            r"\bI(?:'m| am) (\d{1,3})(?: years? old)?(?=\s*(?:[,.!;]|$|and\b|but\b|by\b))",
+            re.I,
+            "The user is {0} years old.",
+        ),
+        (
+            "likes-{0}",
+            rf"\bI (?:really |just |absolutely )?(?:love|like|enjoy|adore) {_LIKED}",
+            re.I,
+            "The user likes {0}.",
+        ),
+        (
+            "likes-{0}",
+            rf"\bI (?:really |just |absolutely )?(?:don't like|do not like|can't stand|cannot "
+            rf"stand|hate|dislike|can't bear) {_LIKED}",
+            re.I,
+            "The user doesn't like {0}.",
+        ),
+        (
+            "avoids-{0}",
+            rf"\bI(?:'m| am)? (?:trying to |going to )?(?:cut(?:ting)? out|avoid(?:ing)?|"
+            rf"giv(?:e|ing) up|stay(?:ing)? away from) {_LIKED}",
+            re.I,
+            "The user avoids {0}.",
+        ),
         (
             "takes-{0}",
             r"\bI (?:take|have|drink|like) my (coffee|tea) ([^.;!?]{2,40})",
@@ -139,7 +172,11 @@ def _worth_keeping(key: str, groups: list[str]) -> bool:
         if _NO_VALUE.match(value) or _PRONOUN.search(thing):
             return False
         # a value, not a remark: a number, a name, or the value of a thing worth keeping
-        return bool(re.search(r"\d", value) or re.search(r"\b[A-Z]", value) or _NAMED.search(thing))
+        return bool(
+            re.search(r"\d", value)
+            or re.search(r"\b[A-Z]", f"{thing} {value}")  # a name: "our dog Rufus is a …"
+            or _NAMED.search(thing)
+        )
     return True
 
 

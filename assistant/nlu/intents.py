@@ -262,7 +262,7 @@ INTENTS: tuple[IntentSpec, ...] = (
         slots=read.read_date,
         parsed=from_parse.parsed_date,
         skill=lambda p: DateSkill(),
-        possible=from_parse.about_now,
+        possible=from_parse.asks_the_date,
     ),
     IntentSpec(
         "stop", "stop talking", skill=lambda p: StopSkill(), possible=from_parse.said_to_stop

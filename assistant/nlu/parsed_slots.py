@@ -214,9 +214,21 @@ def asks_how_long_left(normalized: str) -> bool:
     return about_a_timer(normalized) or bool(_LEFT_WORD.search(normalized))
 
 
+# how long a way takes ("it takes me 25 minutes to get there", "a ten minute walk"): no timer
+_JOURNEY = re.compile(
+    r"\btakes? (?:me|us|him|her|them)\b|\b(?:walk|drive|ride|trip|journey|commute|flight)"
+    r" (?:is|takes)\b|\b(?:minutes?|hours?|min)(?:'s)? (?:walk|drive|ride|away|trip|journey)\b"
+)
+# a question about the date needs a word of it ("where am I off to on friday" asks no date)
+_DATE_WORD = re.compile(r"\b(?:date|day|today|weekday|month|year)\b|\bis it \w+day\b")
+
+
 def can_time(normalized: str) -> bool:
-    """A timer: the word, or a duration ("let me know when twelve minutes are up")."""
-    return about_a_timer(normalized) or slot_parsers.parse_duration(normalized) is not None
+    """A timer: the word, or a duration ("let me know when twelve minutes are up") that is not
+    how long a way takes."""
+    if about_a_timer(normalized):
+        return True
+    return slot_parsers.parse_duration(normalized) is not None and not _JOURNEY.search(normalized)
 
 
 def can_remind(normalized: str) -> bool:
@@ -226,6 +238,11 @@ def can_remind(normalized: str) -> bool:
 def about_now(normalized: str) -> bool:
     """Not about another moment ("what time does the supermarket close")."""
     return not slot_parsers.about_another_moment(normalized)
+
+
+def asks_the_date(normalized: str) -> bool:
+    """A word of the date, about now ("where am I off to on friday" is about a plan)."""
+    return bool(_DATE_WORD.search(normalized)) and about_now(normalized)
 
 
 def judged_by_message(reader: slot_parsers.SlotReader) -> ParsedReader:

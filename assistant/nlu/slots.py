@@ -839,8 +839,9 @@ def read_app(text: str, normalized: str, now: datetime) -> dict[str, Any] | None
     return {} if GENERIC_APP.match(_app_words(words)) else None
 
 
+# not "again" alone: "where do I work again" asks to be reminded ("start again" has "start")
 _FRESH_START = re.compile(
-    r"\b(?:new|fresh|over|again|afresh|anew|restart|reset|clear|wipe|scratch|another|"
+    r"\b(?:new|fresh|over|afresh|anew|restart|reset|clear|wipe|scratch|another|"
     r"different|slate|begin|start)\b"
 )
 

@@ -26,9 +26,12 @@ RECALL_MIN_SIMILARITY = 0.35
 # kitten" 0.30, where the user lives and "what language do people speak where I live" 0.23;
 # unrelated facts mostly 0.05–0.18)
 MIND_MIN_SIMILARITY = 0.2
-# a request whose answer depends on the user: advice, a suggestion, a choice
+# a request whose answer depends on the user: advice, a suggestion, a choice, or a question
+# about them ("how do I like my coffee", "am I old enough to …")
 _ASKS_ADVICE = re.compile(
     r"\b(should|shall|can|could|may|must) (i|we)\b|\bwhat (can|could|should|shall) (i|we)\b"
+    r"|\b(how|what|where|when|which|who|why) (do|did|does|am|was|have|is) (i|we|my|our)\b"
+    r"|^(am|was|do|did|have) (i|we)\b"
     r"|\b(recommend\w*|suggest\w*|ideas?|tips?|advice|advise)\b|\b(for|to) (me|us)\b"
     r"|\bwhere (i|we) live\b|\b(is|are) (it|that|this|they) (ok|okay|safe|fine|good|bad)\b"
     r"|\bwithin my\b|\bmy (budget|diet)\b|\bwhat to (eat|cook|make|buy|get|wear|drink)\b",

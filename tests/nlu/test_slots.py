@@ -165,6 +165,24 @@ def test_a_new_conversation_needs_a_fresh_start() -> None:
         assert slots.read_new_conversation(text, normalize(text), now) == {}, text
     asked = "do you remember what we talked about last week"
     assert slots.read_new_conversation(asked, normalize(asked), now) is None
+    asked = "where do I work again"  # a reminder asked for, no fresh start
+    assert slots.read_new_conversation(asked, normalize(asked), now) is None
+
+
+def test_the_parse_may_not_name_a_timer_for_a_journey_or_the_date_for_a_plan() -> None:
+    from assistant.nlu.parsed_slots import asks_the_date, can_time
+
+    for said in ("let me know when twelve minutes are up", "timer for the pasta please"):
+        assert can_time(normalize(said)), said
+    for said in (
+        "it takes me 25 minutes to get there. what time should i leave?",
+        "it's a ten minute walk to the station",
+    ):
+        assert not can_time(normalize(said)), said
+    for said in ("what's the date", "what day is it", "is it tuesday"):
+        assert asks_the_date(normalize(said)), said
+    for said in ("where am i off to on friday?", "what day was the moon landing"):
+        assert not asks_the_date(normalize(said)), said
 
 
 def test_help_is_what_the_assistant_can_do_not_help_with_a_task() -> None:

@@ -153,9 +153,12 @@ def test_a_request_for_advice_keeps_the_facts_it_depends_on_in_mind(
         "The user is allergic to cats.",
         "The user's son's name is Oliver.",
         "The wifi password at home is bluebird42.",
+        "The user likes coffee black, no sugar.",
     ):
         index.add(fact)
     selector = EmbeddingFactSelector(index)
+    # a question about the user
+    assert selector.relevant("how do I like my coffee", 3)[0].startswith("The user likes coffee")
     assert selector.relevant("What should I put in my sandwich?", 3)[0].startswith(
         "The user is vegan"
     )

@@ -35,6 +35,14 @@ from assistant.memory.store import MemoryStore
         ("I was born on the 3rd of March.", "The user was born on the 3rd of March."),
         ("We moved to Edinburgh last spring.", "The user lives in Edinburgh."),
         ("I take my coffee black, no sugar.", "The user likes coffee black, no sugar."),
+        ("I'm 14, by the way, I just started year 10.", "The user is 14 years old."),
+        ("I really don't like scary films.", "The user doesn't like scary films."),
+        ("I'm trying to cut out caffeine completely.", "The user avoids caffeine."),
+        ("I love jazz", "The user likes jazz."),
+        (
+            "Our dog Rufus is a three-year-old labrador.",
+            "The user's dog Rufus is a three-year-old labrador.",
+        ),
     ],
 )
 def test_extracts_self_statements(text: str, fact: str) -> None:
@@ -64,21 +72,33 @@ def test_ignores_non_statements(text: str) -> None:
         "is my password 1234?",
         "What a grey day it is today.",
         "I still need to pack my bag.",
+        "I like it",
+        "I don't know",
+        "I'd like a coffee",
+        "I'm 5 minutes away",
+        "I hate when people are late",
     ],
 )
 def test_keeps_no_remark_question_or_passing_plan(text: str) -> None:
     assert extract_self_facts(text) == []
 
 
-def test_a_fact_joins_the_system_prompt_from_the_next_turn(tmp_path: Path) -> None:
-    """The reply to the telling message reads the message itself, under the prompt it was
-    cached with; from the next turn on the fact is in the system prompt."""
+def test_a_fact_joins_the_system_prompt_from_the_next_conversation(tmp_path: Path) -> None:
+    """Learned in a conversation, a fact is in its history (and said next to a request for
+    advice); the system prompt, which the whole conversation is cached behind, gets it from
+    the next conversation. Forgotten, it leaves at once."""
     llm = FakeLanguageModel("Noted.")
-    engine = ConversationEngine(store=MemoryStore(tmp_path / "a.db"), llm=llm, config=Config())
+    store = MemoryStore(tmp_path / "a.db")
+    engine = ConversationEngine(store=store, llm=llm, config=Config())
     engine.handle("I've been vegan for about three years now.")
+    engine.handle("What should I put in my sandwich?")
     assert "vegan" not in llm.calls[-1][0].content
+    engine.new_conversation()
     engine.handle("What should I put in my sandwich?")
     assert "- The user is vegan (no meat" in llm.calls[-1][0].content
+    store.delete_all_facts()
+    engine.handle("And for dinner?")
+    assert "vegan" not in llm.calls[-1][0].content
 
 
 def test_the_prompt_facts_stay_the_same_from_turn_to_turn(tmp_path: Path) -> None:
