@@ -167,6 +167,10 @@ def test_a_request_for_advice_keeps_the_facts_it_depends_on_in_mind(
     ]
     # no advice asked: nothing said next to the message (it would cost the reply time)
     assert selector.relevant("What's the capital of France?", 3) == []
+    # another question: only a fact very like it
+    assert selector.relevant("what's the wifi password again", 3) == [
+        "The wifi password at home is bluebird42."
+    ]
     assert selector.relevant("tell me about sandwiches", 3) == []
 
 
