@@ -51,7 +51,7 @@ from assistant.turns import TurnRequest
 
 if TYPE_CHECKING:
     from assistant.app import Assistant
-    from assistant.memory.store import Attachment, Conversation, Message
+    from assistant.memory.store import Attachment, Conversation, Fact, Message
     from assistant.voice.base import VoiceControl
 
 log = logging.getLogger(__name__)
@@ -146,6 +146,7 @@ class Bridge(QObject):
     conversationChanged = Signal(int)
     questionChanged = Signal(int, str)  # conversation id, the question waiting ('' for none)
     alarmsChanged = Signal()  # timers or reminders may have changed (a reply, one fired)
+    factsChanged = Signal()  # the facts about the user may have changed (a reply, a forget)
     # voice
     voiceAvailable = Signal(bool)
     stateChanged = Signal(object)  # AssistantState
@@ -320,6 +321,7 @@ class Bridge(QObject):
     def _on_reply_done(self, event: ReplyDone) -> None:
         self.replyDone.emit(event)
         self.alarmsChanged.emit()  # a command may have set, changed or cancelled one
+        self.factsChanged.emit()  # noted in passing, remembered or forgotten
         if self._pending == 0:
             self._set_busy(False)
 
@@ -520,6 +522,28 @@ class Bridge(QObject):
         def job() -> None:
             understanding.alarms.cancel([alarm_id])
             self.alarmsChanged.emit()
+
+        self._engine.submit(job)
+
+    def facts(self) -> list[Fact]:
+        """What the assistant knows about the user, newest first."""
+        return [] if self.assistant is None else self.assistant.store.facts()[::-1]
+
+    def forget_facts(self, fact_ids: list[int] | None) -> None:
+        """Forget these facts (``None``: every one), off the GUI thread; the conversation is
+        read into the model's cache again under the changed prompt."""
+        if self._engine is None or self.assistant is None:
+            return
+        store, engine = self.assistant.store, self.assistant.engine
+
+        def job() -> None:
+            if fact_ids is None:
+                store.delete_all_facts()
+            else:
+                for fact_id in fact_ids:
+                    store.delete_fact(fact_id)
+            self.factsChanged.emit()
+            engine.prepare()
 
         self._engine.submit(job)
 

@@ -44,6 +44,7 @@ from ui.chat_view import Bubble, BubbleMeta, ChatView, HistoryItem
 from ui.history_view import HistoryView
 from ui.image_input import ImageInput, PendingImage, png_bytes, thumbnail
 from ui.insights_view import InsightsView
+from ui.memory_view import MemoryView
 from ui.mic_button import MicButton, VoiceStatus, shown_state
 from ui.popup import QueryPopup
 from ui.theme import apply_theme, chat_colours, icon
@@ -250,6 +251,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(chat_page, "&Conversation")
         self.insights = InsightsView(self.bridge, self)
         self.tabs.addTab(self.insights, "&Insights")
+        self.memory = MemoryView(self.bridge, self)
+        self.tabs.addTab(self.memory, "&Memory")
 
         self.splitter = QSplitter(self)
         self.splitter.addWidget(self.history)
