@@ -73,7 +73,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
             0,
             "The user lives in {0}.",
         ),
-        ("job", rf"\bI work as (?:an? )?{_THING}", re.I, "The user works as {0}."),
+        ("job", r"\bI work as ((?:an? |the )?[^.,;!?]{2,60})", re.I, "The user works as {0}."),
         ("job", rf"\bI teach {_THING}", re.I, "The user teaches {0}."),
         ("allergy", rf"\bI(?:'m| am) allergic to {_THING}", re.I, "The user is allergic to {0}."),
         (
@@ -90,6 +90,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
             "The user doesn't eat {0}.",
         ),
         ("born", r"\bI was born (on|in) ([^.,;!?]{2,40})", re.I, "The user was born {0} {1}."),
+        (
+            # "we just adopted a beagle called Biscuit"
+            "has-{0}",
+            r"\b(?:I|[Ww]e) (?:just |recently |finally )?(?:adopted|got|have|bought|rescued) "
+            r"(?:a|an) ([a-z][\w -]{1,30}?) (?:called|named) ([A-Z][\w'-]+)",
+            0,
+            "The user has a {0} called {1}.",
+        ),
         (
             "age",
             r"\bI(?:'m| am) (\d{1,3})(?: years? old)?(?=\s*(?:[,.!;]|$|and\b|but\b|by\b))",
@@ -150,7 +158,11 @@ _NOT_NAMES = {"Not", "Just", "So", "Very", "Really", "Sorry", "Fine", "Good", "T
 # a statement about now or soon: kept in the conversation, not as a lasting fact
 _FOR_NOW = re.compile(
     r"\b(today|tonight|tomorrow|yesterday|this (morning|afternoon|evening|week|weekend)|next "
-    r"\w+|last night|right now|at the moment|currently|later)\b",
+    r"\w+|last night|right now|at the moment|currently|later|on (mon|tues|wednes|thurs|fri|"
+    r"satur|sun)day)\b"
+    # an event, which is soon over ("my dentist appointment is at 4", "my flight is at 7 pm")
+    r"|\b(appointment|meeting|flight|train|bus|interview|party|exam|lesson|class|match|game)"
+    r"s? (is|was|are|were|starts|leaves)\b",
     re.I,
 )
 _PRONOUN = re.compile(r"\b(it|this|that|them|these|those)\b", re.I)  # "my budget for it"
@@ -191,7 +203,10 @@ def extract_self_facts(message: str) -> list[SelfFact]:
             if not match:
                 continue
             # the user's own words in a fact about them: "the gate code at the user's mum's"
-            groups = [re.sub(r"\b[Mm]y\b", "the user's", g.strip()) for g in match.groups()]
+            groups = [
+                re.sub(r"\b[Mm]y\b", "the user's", g.strip().rstrip(".,;!?"))
+                for g in match.groups()
+            ]
             if not _worth_keeping(key, groups):
                 continue
             kind = key.format(*(g.lower() for g in groups))

@@ -19,6 +19,8 @@ from assistant.memory.store import MemoryStore
         ("Hi! My name is Sam and I live in Lyon.", "The user's name is Sam."),
         ("hi, call me Anna Lee please", "The user's name is Anna Lee."),
         ("I live in New York City, it's loud", "The user lives in New York City."),
+        ("I live in Lisbon.", "The user lives in Lisbon."),
+        ("I work as a nurse.", "The user works as a nurse."),
         ("I'm allergic to peanuts.", "The user is allergic to peanuts."),
         ("my favorite color is dark green", "The user's favourite color is dark green."),
         (
@@ -39,6 +41,7 @@ from assistant.memory.store import MemoryStore
         ("I really don't like scary films.", "The user doesn't like scary films."),
         ("I'm trying to cut out caffeine completely.", "The user avoids caffeine."),
         ("I love jazz", "The user likes jazz."),
+        ("We just adopted a beagle called Biscuit.", "The user has a beagle called Biscuit."),
         (
             "Our dog Rufus is a three-year-old labrador.",
             "The user's dog Rufus is a three-year-old labrador.",
@@ -69,6 +72,8 @@ def test_ignores_non_statements(text: str) -> None:
         "my head is killing me",
         "My budget for it is 30 dollars.",  # "it" means nothing next week
         "My train leaves at 6:40 tomorrow morning.",  # about now: the conversation keeps it
+        "my dentist appointment is at 4 and I'm dreading it",  # an event, soon over
+        "My flight is at 7 pm on Friday.",
         "is my password 1234?",
         "What a grey day it is today.",
         "I still need to pack my bag.",
