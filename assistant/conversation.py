@@ -187,6 +187,7 @@ class ConversationEngine:
         # the model read this turn's message with a note the history will not hold: its
         # cache no longer matches the conversation
         self._noted = False
+        self._cache_stale = False  # see ``cache_stale``
         self._facts_upto: int | None = None  # the newest fact when the conversation opened
 
     # --- the conversation -----------------------------------------------------------------
@@ -297,7 +298,7 @@ class ConversationEngine:
         if result.intent.is_command:  # "remember that …" and "forget …" apply at once
             self._facts_upto = None
         if self._noted or self._prompt_facts() != facts_before:
-            self._prepare_in_background()
+            self._cache_stale = True
         return result
 
     def _run_turn(self, turn_id: int, request: TurnRequest, cancel: CancelToken) -> TurnResult:
@@ -556,19 +557,13 @@ class ConversationEngine:
         except Exception:  # never lose the turn over a fact
             log.exception("noting a fact failed")
 
-    def _prepare_in_background(self) -> None:
-        """The facts in the system prompt changed (remembered or forgotten), or the message was read
-        with a note the history does not keep: the model reads the conversation as the next
-        turn will send it now, while the reply is still being spoken and the user thinks,
-        rather than at the start of the next reply. A turn that starts meanwhile waits for
-        it, and then reads only its message."""
-        threading.Thread(target=self._prepare_quietly, name="prepare-again", daemon=True).start()
-
-    def _prepare_quietly(self) -> None:
-        try:
-            self.prepare()
-        except Exception as err:  # only a head start (the store may be closing)
-            log.info("reading the conversation ahead skipped: %s", err)
+    @property
+    def cache_stale(self) -> bool:
+        """The model's cache no longer matches what the next turn will send: the facts in the
+        system prompt changed ("remember …", "forget …"), or the last message was read with a
+        note the history does not keep. The window and the voice loop then call ``prepare``
+        while the reply is spoken or the user speaks, rather than the next reply reading it."""
+        return self._cache_stale
 
     def prepare(self, heard: str = "") -> int:
         """Run the conversation so far into the language model's cache before the next message
@@ -584,7 +579,10 @@ class ConversationEngine:
             # without ``heard``, an empty message: its header ("<|im_start|>user\n") is read
             # too, so the reply reads only the words and the reply's header (~40 ms less)
             messages = self._context(heard, history, Affect(), None)
-            return self.llm.prefill(messages, generation_options(self.config))
+            cached = self.llm.prefill(messages, generation_options(self.config))
+            if cached:
+                self._cache_stale = False
+            return cached
         except AssistantError as err:
             log.info("prefill skipped: %s", err)
             return 0

@@ -395,6 +395,8 @@ class Bridge(QObject):
             if image is None:
                 request = TurnRequest(text, source, client_ref=client_ref)  # type: ignore[arg-type]
                 self.assistant.engine.handle(request)
+                if self.assistant.engine.cache_stale:  # read again while the reply is spoken
+                    self.assistant.engine.prepare()
             else:  # read the image (OCR) here, off the GUI thread, then run the turn
                 from assistant.vision.turn import ask_about_image
 

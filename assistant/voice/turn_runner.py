@@ -177,6 +177,8 @@ class TurnRunner:
             with self._lock:
                 self.current_seq = 0
                 self._tokens.pop(item.seq, None)
+        if self.engine.cache_stale:  # read the conversation again while the reply is spoken
+            self.prepare()
         self._status.settle()
 
     def prepare_loop(self) -> None:

@@ -276,9 +276,13 @@ def test_a_parse_runs_beside_a_reply_in_the_apps_model_process() -> None:
         first = threading.Event()
 
         def read() -> None:
-            question = ChatMessage("user", "Tell me a long story about a lighthouse keeper.")
+            # a reply that runs to its 160 tokens: a "long story" under the one-sentence system
+            # prompt ended 0.16 s after the parse answered
+            question = ChatMessage(
+                "user", "Write a long story about a lighthouse keeper, at least ten sentences."
+            )
             options = GenerationOptions(temperature=0.0, max_new_tokens=160)
-            for piece in llm.stream([SYSTEM, question], options):
+            for piece in llm.stream([question], options):
                 pieces.append(piece)
                 arrivals.append(time.perf_counter())
                 first.set()

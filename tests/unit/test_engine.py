@@ -174,21 +174,19 @@ def test_prepare_runs_the_conversation_so_far_into_the_model_cache(tmp_path: Pat
     assert make_engine(tmp_path / "b", FakeLanguageModel("ok."))[0].prepare() == 0  # cannot
 
 
-def test_a_note_the_history_will_not_hold_is_read_out_of_the_cache_after_the_turn(
+def test_a_note_the_history_will_not_hold_leaves_the_cache_stale_until_prepared(
     tmp_path: Path,
 ) -> None:
-    """A message read with a fact next to it: the model reads the conversation as the next
-    turn will send it (in the background), not at the start of the next reply."""
+    """A message read with a fact next to it: the model's cache no longer matches what the next
+    turn sends; ``prepare`` reads the conversation as the history holds it."""
 
     class Prefilling(FakeLanguageModel):
         def __init__(self) -> None:
             super().__init__("ok.")
             self.users: list[str] = []
-            self.done = threading.Event()
 
         def prefill(self, messages, options, cancel=None) -> int:  # type: ignore[no-untyped-def]
             self.users.append(messages[-3].content)
-            self.done.set()
             return 1
 
     class Vegan:
@@ -199,11 +197,14 @@ def test_a_note_the_history_will_not_hold_is_read_out_of_the_cache_after_the_tur
     store = MemoryStore(tmp_path / "a.db")
     engine = ConversationEngine(store=store, llm=llm, config=Config(), facts=Vegan())
     engine.handle("what a lovely morning")
-    assert not llm.done.wait(0.3)  # nothing the history does not hold: nothing to read again
+    assert not engine.cache_stale  # nothing the history does not hold
     engine.handle("what should I cook?")
     assert "Keep in mind" in llm.calls[-1][-1].content
-    assert llm.done.wait(5)
+    assert engine.cache_stale
+    assert engine.prepare() == 1 and not engine.cache_stale
     assert llm.users[-1] == "what should I cook?"  # as the history holds it
+    engine.handle("remember that I'm vegan")  # no skill here: chat, and nothing changed
+    assert not engine.cache_stale
 
 
 def test_a_retracted_turn_leaves_no_message_and_reloads_views(tmp_path: Path) -> None:
