@@ -134,6 +134,7 @@ class _Turn:
     timings: dict[str, float]
     stage: Callable[[str], AbstractContextManager[None]]  # times a stage into ``timings``
     ahead: ReplyAhead | None = None  # the chat reply started beside the intent parse
+    noted: bool = False  # the message was read with a note after it (upset, facts)
 
     def drop_ahead(self) -> None:
         if self.ahead is not None:
@@ -184,9 +185,6 @@ class ConversationEngine:
         self._running_turn: int | None = None
         self._conversation_id = store.current_conversation()
         self._token_counts: dict[tuple[tuple[str, str], ...], int] = {}
-        # the model read this turn's message with a note the history will not hold: its
-        # cache no longer matches the conversation
-        self._noted = False
         self._cache_stale = False  # see ``cache_stale``
         self._facts_upto: int | None = None  # the newest fact when the conversation opened
 
@@ -289,7 +287,7 @@ class ConversationEngine:
                 self._turn_counter += 1
                 turn_id = self._turn_counter
                 self._cancel, self._running_turn = token, turn_id
-            facts_before, self._noted = self._prompt_facts(), False
+            facts_before = self._prompt_facts()
             try:
                 result = self._run_turn(turn_id, request, token)
             finally:
@@ -297,7 +295,7 @@ class ConversationEngine:
                     self._cancel, self._running_turn = None, None
         if result.intent.is_command:  # "remember that …" and "forget …" apply at once
             self._facts_upto = None
-        if self._noted or self._prompt_facts() != facts_before:
+        if self._prompt_facts() != facts_before:
             self._cache_stale = True
         return result
 
@@ -353,7 +351,10 @@ class ConversationEngine:
             if intent.is_command:
                 affect = command_affect(affect)
                 turn.drop_ahead()
-            return self._answer(turn, user_id, intent, affect)
+            result = self._answer(turn, user_id, intent, affect)
+            if turn.noted:  # the history will not hold the note the model read
+                self._cache_stale = True
+            return result
         finally:
             turn.drop_ahead()
 
@@ -486,7 +487,7 @@ class ConversationEngine:
                 turn_context = self.fit_turn_context(turn_context, text)
             mind = self._keep_in_mind(text)
             messages = self._context(text, turn.history, affect, turn_context, mind)
-            self._noted = messages[-1].content != text
+            turn.noted = messages[-1].content != text
             return messages
 
     def _llm_stream(self, turn: _Turn, affect: Affect) -> Iterator[str]:

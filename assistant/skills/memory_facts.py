@@ -59,8 +59,8 @@ _THIRD_PERSON = (
     (r"\bthe user has\b", "I have"),
     (r"\bthe user was\b", "I was"),
     (r"\bthe user does(n't| not)\b", r"I do\1"),
+    (r"\bthe user (\w+?)ies\b", r"I \1y"),  # "the user flies" → "I fly"
     (r"\bthe user (\w+?)(?:(?<=ch|sh|ss)es|(?<=x)es|s)\b", r"I \1"),
-    (r"\bI (\w+?)ie\b", r"I \1y"),  # "the user flies" → "I flie" → "I fly"
     (r"\bthe user\b", "I"),
 )
 

@@ -79,6 +79,8 @@ def test_second_person() -> None:
     assert about_you("my car is blue") == "your car is blue"
     assert about_you("The user was born on 3 March.") == "you were born on 3 March"
     assert about_you("The user teaches maths.") == "you teach maths"
+    assert about_you("The user flies to Rome.") == "you fly to Rome"
+    assert about_you("I tie flies for fishing") == "you tie flies for fishing"  # the user's words
     assert about_you("The wifi password is x7.") == "the wifi password is x7"
 
 
